@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from casedesk.accounts.models import Contact, EscalationContact, Organisation, Platform, Team, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("email", "first_name", "last_name", "is_staff", "staff_role", "is_active")
+    list_filter = ("is_staff", "staff_role", "is_active", "teams")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        ("Support staff", {"fields": ("staff_role",)}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
+    )
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = (
+        "name",
+        "title",
+        "email",
+        "phone",
+        "is_primary_mpoc",
+        "is_secondary_mpoc",
+        "is_technical",
+        "is_master_case_contact",
+        "is_maintenance_contact",
+        "is_financial_contact",
+        "user",
+        "active",
+    )
+    raw_id_fields = ("user",)
+
+
+class EscalationInline(admin.TabularInline):
+    model = EscalationContact
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "account_number", "active")
+    search_fields = ("name", "account_number")
+    filter_horizontal = ("platforms",)
+    inlines = [ContactInline, EscalationInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "organisation", "email", "phone", "is_primary_mpoc", "is_secondary_mpoc")
+    list_filter = ("is_primary_mpoc", "is_secondary_mpoc", "is_master_case_contact", "organisation")
+    search_fields = ("name", "email", "phone", "organisation__name")
+    list_select_related = ("organisation",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "manager")
+    filter_horizontal = ("members",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "team", "active")
+    prepopulated_fields = {"code": ("name",)}

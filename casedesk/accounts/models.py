@@ -1,0 +1,184 @@
+"""Customer organisations and their contacts, staff and teams, and the platform catalogue."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class CasedeskUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log in by e-mail address, whatever its case.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """Anyone who logs in: staff (is_staff) or a customer contact with a portal account."""
+
+    class StaffRole(models.TextChoices):
+        REPRESENTATIVE = "representative", "Customer service representative"
+        TECHNICIAN = "technician", "Technician / specialist"
+        MANAGER = "manager", "Manager"
+        BILLING = "billing", "Billing"
+
+    email = models.EmailField("email address", unique=True)
+    staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
+
+    objects = CasedeskUserManager()  # type: ignore[misc]
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Platform(models.Model):
+    """A product or platform the provider supports (hosted voice, Teams, Webex, circuits...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    team = models.ForeignKey(
+        "Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="platforms",
+        help_text="The team that works this platform's cases.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """Support staff grouped per platform (Cloud, Cisco, Microsoft, network operations)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+    manager = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    account_number = models.CharField(max_length=40, unique=True)
+    platforms = models.ManyToManyField(
+        Platform, blank=True, related_name="organisations", help_text="Services it has."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def mpocs(self) -> models.QuerySet[Contact]:
+        return self.contacts.filter(Q(is_primary_mpoc=True) | Q(is_secondary_mpoc=True)).order_by(
+            "-is_primary_mpoc", "name"
+        )
+
+
+class Contact(models.Model):
+    """A person at a customer organisation, with the roles the plan gives them."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    user = models.OneToOneField(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact",
+        help_text="Portal account; every technical MPOC has one.",
+    )
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    mobile = models.CharField(max_length=40, blank=True)
+    is_primary_mpoc = models.BooleanField("primary MPOC", default=False)
+    is_secondary_mpoc = models.BooleanField("secondary MPOC", default=False)
+    is_technical = models.BooleanField("technical contact", default=False)
+    is_master_case_contact = models.BooleanField("master-case contact", default=False)
+    is_maintenance_contact = models.BooleanField("maintenance-notification contact", default=False)
+    is_financial_contact = models.BooleanField("financial contact", default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(is_primary_mpoc=True),
+                name="one_primary_mpoc_per_organisation",
+            ),
+            models.UniqueConstraint(
+                "organisation", Lower("email"), name="contact_email_unique_per_organisation"
+            ),
+        ]
+        indexes = [models.Index(Lower("email"), name="contact_email_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def is_mpoc(self) -> bool:
+        return self.is_primary_mpoc or self.is_secondary_mpoc
+
+    @property
+    def roles(self) -> list[str]:
+        flags = [
+            (self.is_primary_mpoc, "Primary MPOC"),
+            (self.is_secondary_mpoc, "Secondary MPOC"),
+            (self.is_technical, "Technical"),
+            (self.is_master_case_contact, "Master cases"),
+            (self.is_maintenance_contact, "Maintenance notices"),
+            (self.is_financial_contact, "Financial"),
+        ]
+        return [label for on, label in flags if on]
+
+
+class EscalationContact(models.Model):
+    """The customer's own ordered list of people support may escalate to."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="escalation_contacts"
+    )
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["organisation", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "position"], name="escalation_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"

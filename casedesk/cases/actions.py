@@ -1,0 +1,455 @@
+"""Every write to a case. Views, API, email, chat and sweeps all call these.
+
+Each action runs in one transaction, locks the case row, asks `rules.lifecycle`, writes,
+and appends to the timeline, so a rule holds whichever channel asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from casedesk.accounts.models import Contact, Platform, Team, User
+from casedesk.accounts.permissions import actor_for, customer_contact
+from casedesk.cases.attachments import Upload, check_upload
+from casedesk.cases.models import Attachment, Case, CaseEvent, Channel, Priority
+from casedesk.core import clock
+from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.rules import lifecycle
+from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status, TransitionRefused
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+STAFF_PRIORITIES = {Priority.P1, Priority.P2, Priority.P3, Priority.P4}
+
+
+def _lock(case: Case) -> Case:
+    """The case row, re-read under a row lock (PostgreSQL) inside the caller's transaction."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _record(
+    case: Case,
+    by: User | None,
+    actor: Actor,
+    kind: str,
+    *,
+    body: str = "",
+    changes: dict[str, list[Any]] | None = None,
+    public: bool = True,
+    at: datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or clock.now(),
+        actor=by,
+        actor_kind=actor.value,
+        kind=kind,
+        public=public,
+        body=body,
+        changes=changes or {},
+    )
+
+
+def _text(value: str, what: str, *, required: bool, limit: int) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise Refused(f"The {what} is required.")
+    if len(value) > limit:
+        raise Refused(f"The {what} is {len(value)} characters long; at most {limit} are allowed.")
+    return value
+
+
+def _store_attachments(
+    case: Case, event: CaseEvent | None, by: User | None, uploads: Sequence[Upload], public: bool
+) -> list[Attachment]:
+    checked = [(upload, *check_upload(upload)) for upload in uploads]  # refuse before writing
+    stored = []
+    for upload, name, content_type in checked:
+        attachment = Attachment(
+            case=case,
+            event=event,
+            name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            public=public,
+            uploaded_by=by,
+            created_at=clock.now(),
+        )
+        attachment.file.save(name, ContentFile(upload.content), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Case):
+        return value.number
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def _apply(case: Case, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set fields on the case; return {field: [old, new]} for those that changed."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(case, field)
+        if old != new:
+            changes[field] = [_display(old), _display(new)]
+            setattr(case, field, new)
+    return changes
+
+
+def mpoc_refusal(contact: Contact) -> str:
+    names = [f"{c.name} <{c.email}>" for c in contact.organisation.mpocs()]
+    who = ", ".join(names) if names else "no one yet; ask your account manager to name them"
+    return (
+        f"Only the main points of contact of {contact.organisation.name} may open support "
+        f"cases. Please ask one of them to open it: {who}."
+    )
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+def open_case(
+    *,
+    by: User,
+    title: str,
+    description: str = "",
+    channel: str,
+    contact: Contact | None = None,
+    platform: Platform | None = None,
+    priority: str | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    uploads: Sequence[Upload] = (),
+    follow_up_of: Case | None = None,
+) -> Case:
+    """Open a case. Customers open for themselves as P4 awaiting triage; staff open for a
+    caller (an MPOC they choose) and may disposition at once."""
+    actor = actor_for(by)
+    if channel not in Channel.values:
+        raise Refused(f"Unknown channel {channel!r}.")
+    if actor == Actor.CUSTOMER:
+        contact = customer_contact(by)
+        priority, team, assignee = None, None, None
+    elif contact is None:
+        raise Refused("Choose the customer contact the case is opened for.")
+    assert contact is not None
+    if not contact.active or not contact.organisation.active:
+        raise Refused(f"{contact.name} is no longer an active contact.")
+    if not contact.is_mpoc:
+        raise Forbidden(mpoc_refusal(contact))
+    if platform is not None and not (
+        platform.active and contact.organisation.platforms.filter(pk=platform.pk).exists()
+    ):
+        raise Refused(f"{contact.organisation.name} has no service on the platform {platform.name}.")
+    if priority is not None and priority not in STAFF_PRIORITIES:
+        raise Refused(
+            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
+        )
+    if assignee is not None and not assignee.is_staff:
+        raise Refused("Cases are assigned to support staff only.")
+    title = _text(title, "title", required=True, limit=TITLE_MAX)
+    description = _text(description, "description", required=False, limit=BODY_MAX)
+    for upload in uploads:
+        check_upload(upload)
+
+    now = clock.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            organisation=contact.organisation,
+            contact=contact,
+            platform=platform,
+            title=title,
+            description=description,
+            priority=priority or Priority.P4,
+            status=Status.NEW.value,
+            channel=channel,
+            team=team or (platform.team if platform else None),
+            assignee=assignee,
+            needs_triage=priority is None,
+            created_by=by,
+            opened_at=now,
+            updated_at=now,
+            follow_up_of=follow_up_of,
+        )
+        event = _record(case, by, actor, CaseEvent.Kind.CREATED, body=description, at=now)
+        _store_attachments(case, event, by, uploads, public=True)
+    return case
+
+
+# --- conversation --------------------------------------------------------------------
+
+
+def add_comment(
+    case: Case, *, by: User, body: str, public: bool = True, uploads: Sequence[Upload] = ()
+) -> CaseEvent:
+    """A public comment (customers, staff) or an internal note (staff only)."""
+    actor = actor_for(by)
+    if actor == Actor.CUSTOMER:
+        _require_own(case, by)
+        public = True
+    body = _text(body, "comment", required=not uploads, limit=BODY_MAX)
+    for upload in uploads:
+        check_upload(upload)
+    with transaction.atomic():
+        case = _lock(case)
+        if actor == Actor.CUSTOMER and not case.is_open:
+            raise Refused(f"{case.number} is {case.status_label}. Ask to reopen it instead.")
+        kind = CaseEvent.Kind.COMMENT if public else CaseEvent.Kind.NOTE
+        event = _record(case, by, actor, kind, body=body, public=public)
+        _store_attachments(case, event, by, uploads, public=public)
+        fields = ["updated_at"]
+        if actor == Actor.STAFF and public and case.status == Status.NEW.value:
+            # The first public answer from staff means someone is working the case.
+            _record(
+                case,
+                by,
+                actor,
+                CaseEvent.Kind.STATUS,
+                changes={"status": [Status.NEW.label, Status.IN_PROGRESS.label]},
+            )
+            case.status = Status.IN_PROGRESS.value
+            fields.append("status")
+        case.updated_at = event.at
+        case.save(update_fields=fields)
+    return event
+
+
+def _require_own(case: Case, by: User) -> None:
+    contact = customer_contact(by)
+    if contact is None or contact.organisation_id != case.organisation_id:
+        raise NotFound("No such case.")
+
+
+# --- status --------------------------------------------------------------------------
+
+
+def transition(
+    case: Case,
+    *,
+    to: str,
+    by: User | None,
+    note: str = "",
+    hold_until: datetime | None = None,
+    tracking_number: str = "",
+    shipping_carrier: str = "",
+    main_case: Case | None = None,
+    resolution: str = "",
+    actor: Actor | None = None,
+) -> Case:
+    """Move a case to another status, if the plan allows `by` to; `by=None` is the system."""
+    if actor is None:
+        actor = Actor.SYSTEM if by is None else actor_for(by)
+    if actor == Actor.CUSTOMER and by is not None:
+        _require_own(case, by)
+    try:
+        target = Status(to)
+    except ValueError:
+        raise Refused(f"Unknown status {to!r}.") from None
+    note = _text(note, "note", required=False, limit=BODY_MAX)
+    resolution = _text(resolution, "resolution note", required=False, limit=BODY_MAX)
+    tracking_number = _text(tracking_number, "tracking number", required=False, limit=80)
+    with transaction.atomic():
+        case = _lock(case)
+        now = clock.now()
+        main_ok = None
+        if main_case is not None:
+            main_ok = main_case.pk != case.pk and main_case.organisation_id == case.organisation_id
+        try:
+            lifecycle.check_transition(
+                lifecycle.TransitionRequest(
+                    current=case.status_enum,
+                    target=target,
+                    actor=actor,
+                    now=now,
+                    closed_at=case.closed_at,
+                    main_case_ok=main_ok,
+                    hold_until=hold_until,
+                    tracking_number=tracking_number,
+                    resolution=resolution or (note if actor != Actor.STAFF else ""),
+                    reopen_days=settings.CASEDESK_REOPEN_DAYS,
+                )
+            )
+        except TransitionRefused as exc:
+            raise Refused(str(exc)) from None
+        values: dict[str, Any] = {"status": target.value}
+        if target == Status.ON_HOLD:
+            values["on_hold_until"] = hold_until
+        elif case.on_hold_until is not None:
+            values["on_hold_until"] = None
+        if target == Status.SHIPPING:
+            values["tracking_number"] = tracking_number
+            if shipping_carrier:
+                values["shipping_carrier"] = _text(shipping_carrier, "carrier", required=False, limit=60)
+        if target == Status.DUPLICATE:
+            values["duplicate_of"] = main_case
+        if target == Status.CLOSED:
+            values["resolution"] = resolution or note or case.resolution
+        if target in lifecycle.CLOSED_STATUSES:
+            values["closed_at"] = now
+        elif case.closed_at is not None:
+            values["closed_at"] = None
+            if case.status == Status.DUPLICATE.value:
+                values["duplicate_of"] = None
+        old_label = case.status_label
+        changes = _apply(case, values)
+        changes["status"] = [old_label, target.label]
+        case.updated_at = now
+        case.save()
+        _record(case, by, actor, CaseEvent.Kind.STATUS, body=note, changes=changes)
+    return case
+
+
+def request_reopen(case: Case, *, by: User, note: str = "") -> tuple[ReopenOutcome, Case]:
+    """A customer's request to reopen (portal, phone, chat or a reply to a case email).
+
+    Within the reopen window a closed case becomes Customer Re-opened; later, or after
+    Closed No Response or Duplicate, a new case is opened and related to the original.
+    Staff may record the request for a caller; the rule is the customer's either way.
+    """
+    if actor_for(by) == Actor.CUSTOMER:
+        _require_own(case, by)
+    note = _text(note, "reason", required=False, limit=BODY_MAX)
+    outcome = lifecycle.reopen_outcome(
+        case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
+    )
+    if outcome == ReopenOutcome.ALREADY_OPEN:
+        if note:
+            add_comment(case, by=by, body=note)
+        return outcome, case
+    if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME):
+        target = Status.CUSTOMER_REOPENED if outcome == ReopenOutcome.REOPEN else Status.IN_PROGRESS
+        return outcome, transition(
+            case,
+            to=target.value,
+            by=by,
+            note=note or "The customer asked to reopen the case.",
+            actor=Actor.CUSTOMER,
+        )
+    contact = customer_contact(by) or case.contact
+    body = (
+        f"Follow-up of {case.number} ({case.status_label}"
+        f"{', closed ' + case.closed_at.date().isoformat() if case.closed_at else ''}): "
+        f"{case.title}\n\n{note}\n\n--- Original description ---\n{case.description}"
+    ).strip()
+    with transaction.atomic():
+        follow_up = open_case(
+            by=by,
+            contact=contact,
+            platform=case.platform,
+            title=f"Follow-up: {case.title}"[:TITLE_MAX],
+            description=body,
+            channel=Channel.PHONE if by.is_staff else Channel.PORTAL,
+            follow_up_of=case,
+        )
+        follow_up.related.add(case)
+        _record(
+            case,
+            by,
+            Actor.CUSTOMER,
+            CaseEvent.Kind.LINK,
+            body=f"The customer asked to reopen; follow-up case {follow_up.number} was opened.",
+            changes={"follow_up": [None, follow_up.number]},
+        )
+    return outcome, follow_up
+
+
+# --- staff work ----------------------------------------------------------------------
+
+
+def _require_staff(by: User) -> None:
+    if actor_for(by) != Actor.STAFF:
+        raise Forbidden("Only support staff may do this.")
+
+
+def disposition(case: Case, *, by: User, priority: str, team: Team | None, assignee: User | None) -> Case:
+    """Staff review: set priority, team and assignee; the case leaves the triage queue."""
+    _require_staff(by)
+    if priority not in STAFF_PRIORITIES:
+        raise Refused(
+            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
+        )
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise Refused("Cases are assigned to active support staff only.")
+    with transaction.atomic():
+        case = _lock(case)
+        changes = _apply(
+            case,
+            {"priority": priority, "team": team, "assignee": assignee, "needs_triage": False},
+        )
+        if changes:
+            case.updated_at = clock.now()
+            case.save()
+            _record(case, by, Actor.STAFF, CaseEvent.Kind.CHANGE, changes=changes, public=False)
+    return case
+
+
+def update_details(case: Case, *, by: User, **values: Any) -> Case:
+    """Staff set vendor and its ticket reference, ETR, shipping carrier and tracking."""
+    _require_staff(by)
+    allowed = {"vendor", "vendor_ticket", "etr", "shipping_carrier", "tracking_number", "title"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise Refused(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    limits = {"vendor": 120, "vendor_ticket": 120, "shipping_carrier": 60, "tracking_number": 80}
+    for field, limit in limits.items():
+        if field in values:
+            values[field] = _text(values[field], field.replace("_", " "), required=False, limit=limit)
+    if "title" in values:
+        values["title"] = _text(values["title"], "title", required=True, limit=TITLE_MAX)
+    etr = values.get("etr")
+    if etr is not None and etr <= clock.now():
+        raise Refused("The estimated time of resolution must be in the future.")
+    with transaction.atomic():
+        case = _lock(case)
+        changes = _apply(case, values)
+        if changes:
+            case.updated_at = clock.now()
+            case.save()
+            _record(case, by, Actor.STAFF, CaseEvent.Kind.CHANGE, changes=changes)
+    return case
+
+
+def link_related(case: Case, other: Case, *, by: User, unlink: bool = False) -> Case:
+    _require_staff(by)
+    if other.pk == case.pk:
+        raise Refused("A case cannot be related to itself.")
+    with transaction.atomic():
+        case = _lock(case)
+        if unlink:
+            case.related.remove(other)
+        else:
+            case.related.add(other)
+        verb = "unlinked from" if unlink else "related to"
+        for one, two in ((case, other), (other, case)):
+            _record(
+                one,
+                by,
+                Actor.STAFF,
+                CaseEvent.Kind.LINK,
+                body=f"{verb.capitalize()} {two.number}.",
+                changes={"related": [two.number, None] if unlink else [None, two.number]},
+                public=False,
+            )
+    return case
+
+
+def bulk_attach_to(case: Case, *, by: User, uploads: Iterable[Upload]) -> list[Attachment]:
+    """Attach files without a comment (the portal's and console's "attach" button)."""
+    uploads = list(uploads)
+    if not uploads:
+        raise Refused("Choose a file to attach.")
+    event = add_comment(case, by=by, body="", uploads=uploads)
+    return list(event.attachments.all())

@@ -1,0 +1,193 @@
+"""Cases, their timeline (the audit trail) and attachments. Writes go through actions.py."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from casedesk.rules.lifecycle import LABELS, OPEN_STATUSES, Status
+
+STATUS_CHOICES = [(status.value, LABELS[status]) for status in Status]
+OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
+OPEN_Q = Q(status__in=OPEN_VALUES)
+NUMBER_RE = re.compile(r"^\s*(?:[A-Za-z]{1,6}-)?0*(\d{1,12})\s*$")
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", "P1 - Critical"
+    P2 = "P2", "P2 - High"
+    P3 = "P3", "P3 - Medium"
+    P4 = "P4", "P4 - Low"
+    P1G = "P1G", "P1G - Master case"
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+
+
+def number_for(pk: int) -> str:
+    return f"{settings.CASEDESK_CASE_PREFIX}-{pk:06d}"
+
+
+def pk_from_number(number: str) -> int | None:
+    """`CS-000123`, `cs-123` or `123` -> 123; anything else -> None."""
+    match = NUMBER_RE.match(number or "")
+    return int(match.group(1)) if match else None
+
+
+class Case(models.Model):
+    # The case number is the primary key shown with a prefix: unique under any concurrency
+    # the database allows, no counter row to lock, and found by primary-key lookup.
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="cases")
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.PROTECT, related_name="cases")
+    platform = models.ForeignKey(
+        "accounts.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    priority = models.CharField(max_length=3, choices=Priority.choices, default=Priority.P4)
+    status = models.CharField(max_length=24, choices=STATUS_CHOICES, default=Status.NEW.value)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    needs_triage = models.BooleanField(default=True)
+    vendor = models.CharField(max_length=120, blank=True)
+    vendor_ticket = models.CharField("vendor ticket reference", max_length=120, blank=True)
+    etr = models.DateTimeField("estimated time of resolution", null=True, blank=True)
+    on_hold_until = models.DateTimeField(null=True, blank=True)
+    shipping_carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    resolution = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The earliest deadline the case must meet next (SLA clocks, hold wake-up); queues sort
+    # on it and sweeps find what is due through its index.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-id"], name="case_org_recent"),
+            models.Index(fields=["organisation", "status", "-id"], name="case_org_status"),
+            models.Index(fields=["next_due_at", "id"], condition=OPEN_Q, name="case_open_due"),
+            models.Index(
+                fields=["next_due_at", "id"],
+                condition=OPEN_Q & Q(needs_triage=True),
+                name="case_triage_due",
+            ),
+            models.Index(fields=["assignee", "next_due_at", "id"], condition=OPEN_Q, name="case_mine_due"),
+            models.Index(fields=["team", "next_due_at", "id"], condition=OPEN_Q, name="case_team_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:case", kwargs={"number": self.number})
+
+    @property
+    def number(self) -> str:
+        return number_for(self.pk) if self.pk else ""
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+    @property
+    def is_open(self) -> bool:
+        return Status(self.status).is_open
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline and audit trail: who, when, what changed."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Opened"
+        COMMENT = "comment", "Comment"
+        NOTE = "note", "Internal note"
+        STATUS = "status", "Status change"
+        CHANGE = "change", "Change"
+        LINK = "link", "Link"
+        ATTACHMENT = "attachment", "Attachment"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=10)  # rules.lifecycle.Actor
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    public = models.BooleanField(default=True)
+    body = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]}
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="event_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.case_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is made here, never taken from the uploader.
+    return f"attachments/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(max_length=120)  # cleaned, for display and download only
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    public = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

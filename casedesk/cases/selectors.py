@@ -1,0 +1,167 @@
+"""Every read of cases, scoped by who asks. Views and API list cases only through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from casedesk.accounts.models import Contact, User
+from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
+from casedesk.core.errors import NotFound
+from casedesk.rules.lifecycle import CLOSED_STATUSES
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """All cases for staff; the organisation's own for a customer; nothing for anyone else."""
+    if is_staff(user):
+        return Case.objects.all()
+    contact = customer_contact(user)
+    if contact is None:
+        return Case.objects.none()
+    return Case.objects.filter(organisation_id=contact.organisation_id)
+
+
+def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
+    """The case with this number, if `user` may see it; otherwise NotFound, never 403,
+    so another organisation's case numbers reveal nothing."""
+    pk = pk_from_number(number)
+    if pk is None:
+        raise NotFound("No such case.")
+    case = (
+        cases_visible_to(user)
+        .select_related("organisation", "contact", "platform", "team", "assignee")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def timeline(case: Case, user: Any) -> list[CaseEvent]:
+    """The case's events in order; customers see only public ones."""
+    events = case.events.select_related("actor").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if not is_staff(user):
+        events = events.filter(public=True)
+    return list(events)
+
+
+def attachment_for(user: Any, attachment_id: int) -> Attachment:
+    qs = Attachment.objects.select_related("case").filter(pk=attachment_id, case__in=cases_visible_to(user))
+    if not is_staff(user):
+        qs = qs.filter(public=True)
+    attachment = qs.first()
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str = "open"  # open | closed | all
+    status: str = ""
+    priority: str = ""
+    platform: str = ""  # platform code
+    q: str = ""
+    organisation: int | None = None
+    assignee: int | None = None
+    team: int | None = None
+
+
+def filter_cases(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    if f.state == "open":
+        qs = qs.filter(OPEN_Q)
+    elif f.state == "closed":
+        qs = qs.filter(status__in=[s.value for s in CLOSED_STATUSES])
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.priority:
+        qs = qs.filter(priority=f.priority)
+    if f.platform:
+        qs = qs.filter(platform__code=f.platform)
+    if f.organisation:
+        qs = qs.filter(organisation_id=f.organisation)
+    if f.assignee:
+        qs = qs.filter(assignee_id=f.assignee)
+    if f.team:
+        qs = qs.filter(team_id=f.team)
+    if f.q:
+        pk = pk_from_number(f.q)
+        text = Q(title__icontains=f.q)
+        qs = qs.filter(text | Q(pk=pk)) if pk is not None else qs.filter(text)
+    return qs
+
+
+LIST_RELATED = ("organisation", "contact", "platform", "assignee", "team")
+
+
+def portal_cases(user: Any, f: CaseFilters) -> QuerySet[Case]:
+    """The customer's organisation's cases, newest first."""
+    return filter_cases(cases_visible_to(user), f).select_related(*LIST_RELATED).order_by("-id")
+
+
+QUEUES = {
+    "triage": "Needs triage",
+    "mine": "Mine",
+    "team": "My team",
+    "open": "All open",
+}
+
+
+def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]:
+    """A console queue, soonest deadline first (cases with no deadline after, oldest first)."""
+    qs = cases_visible_to(user).filter(OPEN_Q)
+    if name == "triage":
+        qs = qs.filter(needs_triage=True)
+    elif name == "mine":
+        qs = qs.filter(assignee=user)
+    elif name == "team":
+        qs = qs.filter(team__in=user.teams.all())
+    elif name != "open":
+        raise NotFound(f"No queue {name!r}.")
+    if f is not None:
+        qs = filter_cases(qs, CaseFilters(**{**f.__dict__, "state": "any"}))
+    return qs.select_related(*LIST_RELATED).order_by(F("next_due_at").asc(nulls_last=True), "id")
+
+
+def page(qs: QuerySet[Case], number: int, size: int) -> tuple[list[Case], bool]:
+    """One page and whether another follows: no COUNT over millions of rows."""
+    number = max(1, number)
+    rows = list(qs[(number - 1) * size : number * size + 1])
+    return rows[:size], len(rows) > size
+
+
+def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
+    """Staff look-up of a caller by name, email or phone number (digits compared)."""
+    term = term.strip()
+    if not term:
+        return Contact.objects.none()
+    cond = Q(name__icontains=term) | Q(email__icontains=term)
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= 3:
+        cond |= Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
+    return (
+        Contact.objects.filter(active=True, organisation__active=True)
+        .alias(
+            phone_digits=_digits("phone"),
+            mobile_digits=_digits("mobile"),
+        )
+        .filter(cond)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")[:limit]
+    )
+
+
+def _digits(field: str) -> Any:
+    from django.db.models import Value
+    from django.db.models.functions import Replace
+
+    expr: Any = F(field)
+    for ch in ("-", " ", "(", ")", ".", "+"):
+        expr = Replace(expr, Value(ch), Value(""))
+    return expr

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from casedesk.api.routes import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("casedesk.web.urls")),
+]
