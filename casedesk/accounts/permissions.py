@@ -22,7 +22,14 @@ def customer_contact(user: Any) -> Any:
     """The active Contact behind a customer's account, or None."""
     if user is None or not user.is_authenticated or user.is_staff:
         return None
-    contact = getattr(user, "contact", None)
+    # Cached on the user object: pages and API routes ask several times per request.
+    if not hasattr(user, "_casedesk_contact"):
+        from casedesk.accounts.models import Contact
+
+        user._casedesk_contact = (
+            Contact.objects.select_related("organisation").filter(user_id=user.pk).first()
+        )
+    contact = user._casedesk_contact
     if contact is None or not contact.active or not contact.organisation.active:
         return None
     return contact

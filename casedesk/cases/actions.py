@@ -322,22 +322,28 @@ def request_reopen(case: Case, *, by: User, note: str = "") -> tuple[ReopenOutco
     if actor_for(by) == Actor.CUSTOMER:
         _require_own(case, by)
     note = _text(note, "reason", required=False, limit=BODY_MAX)
-    outcome = lifecycle.reopen_outcome(
-        case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
-    )
-    if outcome == ReopenOutcome.ALREADY_OPEN:
-        if note:
-            add_comment(case, by=by, body=note)
-        return outcome, case
-    if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME):
-        target = Status.CUSTOMER_REOPENED if outcome == ReopenOutcome.REOPEN else Status.IN_PROGRESS
-        return outcome, transition(
-            case,
-            to=target.value,
-            by=by,
-            note=note or "The customer asked to reopen the case.",
-            actor=Actor.CUSTOMER,
+    with transaction.atomic():
+        case = _lock(case)  # decide on the status as it is now, not as the caller last saw it
+        outcome = lifecycle.reopen_outcome(
+            case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
         )
+        if outcome == ReopenOutcome.ALREADY_OPEN:
+            if note:
+                add_comment(case, by=by, body=note)
+            return outcome, case
+        if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME):
+            target = Status.CUSTOMER_REOPENED if outcome == ReopenOutcome.REOPEN else Status.IN_PROGRESS
+            return outcome, transition(
+                case,
+                to=target.value,
+                by=by,
+                note=note or "The customer asked to reopen the case.",
+                actor=Actor.CUSTOMER,
+            )
+        return outcome, _open_follow_up(case, by, note)
+
+
+def _open_follow_up(case: Case, by: User, note: str) -> Case:
     contact = customer_contact(by) or case.contact
     body = (
         f"Follow-up of {case.number} ({case.status_label}"
@@ -363,7 +369,7 @@ def request_reopen(case: Case, *, by: User, note: str = "") -> tuple[ReopenOutco
             body=f"The customer asked to reopen; follow-up case {follow_up.number} was opened.",
             changes={"follow_up": [None, follow_up.number]},
         )
-    return outcome, follow_up
+    return follow_up
 
 
 # --- staff work ----------------------------------------------------------------------

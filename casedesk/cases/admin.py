@@ -10,7 +10,7 @@ class EventInline(admin.TabularInline):
     fields = ("at", "actor", "kind", "public", "body", "changes")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -25,8 +25,8 @@ class CaseAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [EventInline]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Case._meta.fields] + ["related"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

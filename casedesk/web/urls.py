@@ -1,1 +1,43 @@
-urlpatterns: list = []
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+
+from casedesk.web.views import auth, console, files, portal
+
+portal_patterns = (
+    [
+        path("", portal.case_list, name="cases"),
+        path("cases/new/", portal.case_new, name="new"),
+        path("cases/<str:number>/", portal.case_detail, name="case"),
+        path("cases/<str:number>/comment/", portal.case_comment, name="comment"),
+        path("cases/<str:number>/reopen/", portal.case_reopen, name="reopen"),
+        path("cases/<str:number>/confirm/", portal.case_confirm, name="confirm"),
+        path("profile/", portal.profile, name="profile"),
+    ],
+    "portal",
+)
+
+console_patterns = (
+    [
+        path("", console.queue, name="queue"),
+        path("queue/<slug:name>/", console.queue, name="queue_named"),
+        path("contacts/", console.contact_search, name="contacts"),
+        path("cases/new/", console.case_new, name="new"),
+        path("cases/<str:number>/", console.case_detail, name="case"),
+        path("cases/<str:number>/comment/", console.case_comment, name="comment"),
+        path("cases/<str:number>/transition/", console.case_transition, name="transition"),
+        path("cases/<str:number>/disposition/", console.case_disposition, name="disposition"),
+        path("cases/<str:number>/details/", console.case_details, name="details"),
+        path("cases/<str:number>/link/", console.case_link, name="link"),
+        path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+    ],
+    "console",
+)
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("login/", auth.CasedeskLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("attachments/<int:attachment_id>/", files.download, name="attachment"),
+    path("portal/", include(portal_patterns)),
+    path("console/", include(console_patterns)),
+]

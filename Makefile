@@ -1,0 +1,42 @@
+# The two commands: `make run` (set up and serve) and `make test` (the whole suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test install lint unit serve bench migrate demo
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+## Install, migrate, load demo data, serve on http://$(HOST):$(PORT)
+run: demo
+	@echo "casedesk on http://$(HOST):$(PORT)/  (portal and console; admin at /admin/)"
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## The whole suite: lint, types, migrations check, then every test (browser tests included)
+test: lint unit
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy casedesk config
+	$(PY) manage.py makemigrations --check --dry-run
+
+unit: install
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) bench/bench_lists.py

@@ -1,0 +1,80 @@
+"""Organisations and contacts, for support staff."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from casedesk.accounts.models import Contact, Organisation
+from casedesk.api import lookups, render
+from casedesk.api import schemas as s
+from casedesk.api.auth import user_of
+from casedesk.core.errors import NotFound
+
+router = Router(tags=["organisations"])
+
+WHAT = "see organisations and contacts"
+M = TypeVar("M", bound=Model)
+
+
+def _page(qs: QuerySet[M], number: int, size: int) -> tuple[list[M], bool]:
+    """One page and whether another follows, without counting the rows."""
+    rows = list(qs[(number - 1) * size : number * size + 1])
+    return rows[:size], len(rows) > size
+
+
+@router.get("/organisations", response={200: s.OrganisationPage, **s.ERRORS}, summary="List organisations")
+def list_organisations(request: HttpRequest, query: Query[s.PageQuery]) -> s.OrganisationPage:
+    lookups.require_staff(user_of(request), WHAT)
+    qs = Organisation.objects.order_by("name", "id")
+    term = query.q.strip()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(account_number__iexact=term))
+    rows, has_next = _page(qs, query.page, query.page_size)
+    return s.OrganisationPage(
+        items=[render.organisation(org) for org in rows], page=query.page, has_next=has_next
+    )
+
+
+@router.get(
+    "/organisations/{org_id}",
+    response={200: s.OrganisationDetail, **s.ERRORS},
+    summary="Show an organisation",
+)
+def get_organisation(request: HttpRequest, org_id: int) -> s.OrganisationDetail:
+    """With its platforms, main points of contact and escalation list."""
+    lookups.require_staff(user_of(request), WHAT)
+    return render.organisation_detail(_organisation(org_id))
+
+
+@router.get(
+    "/organisations/{org_id}/contacts",
+    response={200: s.ContactPage, **s.ERRORS},
+    summary="List an organisation's contacts",
+)
+def list_contacts(request: HttpRequest, org_id: int, query: Query[s.PageQuery]) -> s.ContactPage:
+    lookups.require_staff(user_of(request), WHAT)
+    org = _organisation(org_id)
+    qs = Contact.objects.filter(organisation=org).order_by("name", "id")
+    term = query.q.strip()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term))
+    rows, has_next = _page(qs, query.page, query.page_size)
+    return s.ContactPage(items=[render.contact(c, org) for c in rows], page=query.page, has_next=has_next)
+
+
+@router.get("/contacts/{contact_id}", response={200: s.ContactOut, **s.ERRORS}, summary="Show a contact")
+def get_contact(request: HttpRequest, contact_id: int) -> s.ContactOut:
+    user = user_of(request)
+    lookups.require_staff(user, WHAT)
+    return render.contact(lookups.contact(user, contact_id))
+
+
+def _organisation(org_id: int) -> Organisation:
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound("No such organisation.")
+    return org

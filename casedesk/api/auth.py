@@ -1,0 +1,49 @@
+"""Bearer-token authentication: `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from casedesk.accounts.models import User
+from casedesk.accounts.permissions import actor_for
+from casedesk.api.models import ApiToken, digest
+from casedesk.core import clock
+
+# last_used_at is a hint for whoever reviews tokens, not an audit log: write it at most
+# once a minute so busy clients do not turn every read into a write.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        token = token.strip()
+        if not token:
+            raise AuthenticationError(message="Send an API token: Authorization: Bearer <token>.")
+        api_token = ApiToken.objects.select_related("user").filter(key_digest=digest(token)).first()
+        if api_token is None:
+            raise AuthenticationError(message="The API token is not valid.")
+        now = clock.now()
+        if api_token.revoked:
+            raise AuthenticationError(message="The API token has been revoked.")
+        if api_token.expires_at is not None and api_token.expires_at <= now:
+            raise AuthenticationError(
+                message=f"The API token expired at {api_token.expires_at.isoformat(timespec='seconds')}."
+            )
+        user = api_token.user
+        if not user.is_active:
+            raise AuthenticationError(message="The account this API token belongs to is disabled.")
+        actor_for(user)  # Forbidden (403) for an account that is neither staff nor a customer contact
+        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_GRANULARITY:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return user
+
+
+def user_of(request: HttpRequest) -> User:
+    """The user the request's token belongs to (set by BearerToken)."""
+    user = getattr(request, "auth", None)
+    assert isinstance(user, User)
+    return user

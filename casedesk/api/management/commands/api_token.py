@@ -1,0 +1,48 @@
+"""Issue an API token: `manage.py api_token EMAIL [--name N] [--days D]`.
+
+Prints only the token, once; only its SHA-256 digest is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from casedesk.accounts.models import User
+from casedesk.api.models import ApiToken, digest
+from casedesk.core import clock
+
+NAME_MAX = 100  # ApiToken.name
+
+
+class Command(BaseCommand):
+    help = "Issue an API token for the user with this email address and print it (shown once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("email", help="The user's email address.")
+        parser.add_argument("--name", default="", help="What the token is for, to tell tokens apart.")
+        parser.add_argument("--days", type=int, default=None, help="Expire after this many days.")
+
+    def handle(self, *args: Any, email: str, name: str, days: int | None, **options: Any) -> None:
+        user = User.objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            raise CommandError(f"No user has the email address {email!r}.")
+        if not user.is_active:
+            raise CommandError(f"The account {user.email} is disabled; enable it before issuing a token.")
+        if days is not None and days < 1:
+            raise CommandError("--days must be 1 or more.")
+        if len(name) > NAME_MAX:
+            raise CommandError(f"--name is too long: at most {NAME_MAX} characters.")
+        raw = ApiToken.new_raw()
+        now = clock.now()
+        ApiToken.objects.create(
+            user=user,
+            key_digest=digest(raw),
+            prefix=raw[:12],
+            name=name,
+            created_at=now,
+            expires_at=now + timedelta(days=days) if days else None,
+        )
+        self.stdout.write(raw)

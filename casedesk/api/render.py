@@ -1,0 +1,137 @@
+"""Objects -> response schemas. Reads only what the selectors already loaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casedesk.accounts.models import Contact, Organisation, User
+from casedesk.accounts.permissions import actor_for, is_staff
+from casedesk.api import schemas as s
+from casedesk.cases import selectors
+from casedesk.cases.models import Attachment, Case, CaseEvent, number_for
+from casedesk.rules import lifecycle
+
+
+def person(user: User | None) -> s.PersonRef | None:
+    return None if user is None else s.PersonRef(id=user.pk, name=user.display_name)
+
+
+def case_summary(case: Case, staff: bool) -> s.CaseSummary:
+    return s.CaseSummary(**_summary_fields(case, staff))
+
+
+def _summary_fields(case: Case, staff: bool) -> dict[str, Any]:
+    platform, team = case.platform, case.team
+    return {
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "status_label": case.status_label,
+        "is_open": case.is_open,
+        "priority": case.priority,
+        "channel": case.channel,
+        "organisation": s.OrganisationRef(id=case.organisation.pk, name=case.organisation.name),
+        "contact": s.ContactRef(id=case.contact.pk, name=case.contact.name),
+        "platform": s.PlatformRef(code=platform.code, name=platform.name) if platform else None,
+        "team": s.TeamRef(slug=team.slug, name=team.name) if team else None,
+        "assignee": person(case.assignee),
+        "opened_at": case.opened_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+        "internal": s.CaseInternal(
+            needs_triage=case.needs_triage,
+            vendor=case.vendor,
+            vendor_ticket=case.vendor_ticket,
+            next_due_at=case.next_due_at,
+        )
+        if staff
+        else None,
+    }
+
+
+def attachment(item: Attachment) -> s.AttachmentOut:
+    return s.AttachmentOut(
+        id=item.pk,
+        name=item.name,
+        size=item.size,
+        content_type=item.content_type,
+        public=item.public,
+        created_at=item.created_at,
+    )
+
+
+def event(item: CaseEvent, staff: bool = True) -> s.EventOut:
+    return s.EventOut(
+        id=item.pk,
+        at=item.at,
+        kind=item.kind,
+        kind_label=item.get_kind_display(),
+        public=item.public,
+        actor=person(item.actor),
+        actor_kind=item.actor_kind,
+        body=item.body,
+        changes=item.changes,
+        attachments=[attachment(a) for a in item.attachments.all() if staff or a.public],
+    )
+
+
+def case_detail(case: Case, user: Any) -> s.CaseDetail:
+    """The case as `user` may see it: customers get the public timeline only."""
+    staff = is_staff(user)
+    events = selectors.timeline(case, user)
+    timeline = [event(item, staff) for item in events]
+    return s.CaseDetail(
+        **_summary_fields(case, staff),
+        description=case.description,
+        resolution=case.resolution,
+        on_hold_until=case.on_hold_until,
+        etr=case.etr,
+        shipping_carrier=case.shipping_carrier,
+        tracking_number=case.tracking_number,
+        duplicate_of=number_for(case.duplicate_of_id) if case.duplicate_of_id else None,
+        follow_up_of=number_for(case.follow_up_of_id) if case.follow_up_of_id else None,
+        allowed_transitions=[t.value for t in lifecycle.allowed_targets(case.status_enum, actor_for(user))],
+        timeline=timeline,
+        attachments=[a for item in timeline for a in item.attachments],
+    )
+
+
+def organisation(org: Organisation) -> s.OrganisationOut:
+    return s.OrganisationOut(
+        id=org.pk,
+        name=org.name,
+        account_number=org.account_number,
+        active=org.active,
+        created_at=org.created_at,
+    )
+
+
+def organisation_detail(org: Organisation) -> s.OrganisationDetail:
+    return s.OrganisationDetail(
+        **organisation(org).model_dump(),
+        platforms=[s.PlatformRef(code=p.code, name=p.name) for p in org.platforms.all()],
+        mpocs=[contact(c, org) for c in org.mpocs()],
+        escalation_contacts=[
+            s.EscalationContactOut(
+                position=e.position, name=e.name, title=e.title, phone=e.phone, email=e.email
+            )
+            for e in org.escalation_contacts.all()
+        ],
+    )
+
+
+def contact(item: Contact, org: Organisation | None = None) -> s.ContactOut:
+    org = org or item.organisation
+    return s.ContactOut(
+        id=item.pk,
+        organisation=s.OrganisationRef(id=org.pk, name=org.name),
+        name=item.name,
+        title=item.title,
+        email=item.email,
+        phone=item.phone,
+        mobile=item.mobile,
+        roles=item.roles,
+        is_mpoc=item.is_mpoc,
+        has_portal_account=item.user_id is not None,
+        active=item.active,
+    )

@@ -1,0 +1,256 @@
+"""What the API reads and writes. Inputs name every writable field and refuse any other."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime, ConfigDict
+
+from casedesk.cases.models import Priority
+from casedesk.rules.lifecycle import ReopenOutcome, Status
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: list[FieldErrorOut]
+
+
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+}
+
+
+# --- references ----------------------------------------------------------------------
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+
+class PlatformRef(Schema):
+    code: str
+    name: str
+
+
+class TeamRef(Schema):
+    slug: str
+    name: str
+
+
+class PersonRef(Schema):
+    id: int | None
+    name: str
+
+
+# --- cases ---------------------------------------------------------------------------
+
+
+class CaseInternal(Schema):
+    """Fields support staff work with; absent (null) for customers."""
+
+    needs_triage: bool
+    vendor: str
+    vendor_ticket: str
+    next_due_at: datetime | None
+
+
+class CaseSummary(Schema):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    is_open: bool
+    priority: str
+    channel: str
+    organisation: OrganisationRef
+    contact: ContactRef
+    platform: PlatformRef | None
+    team: TeamRef | None
+    assignee: PersonRef | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    internal: CaseInternal | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    public: bool
+    created_at: datetime
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    kind: str
+    kind_label: str
+    public: bool
+    actor: PersonRef | None
+    actor_kind: str
+    body: str
+    changes: dict[str, Any]
+    attachments: list[AttachmentOut]
+
+
+class CaseDetail(CaseSummary):
+    description: str
+    resolution: str
+    on_hold_until: datetime | None
+    etr: datetime | None
+    shipping_carrier: str
+    tracking_number: str
+    duplicate_of: str | None
+    follow_up_of: str | None
+    allowed_transitions: list[str]
+    timeline: list[EventOut]
+    attachments: list[AttachmentOut]
+
+
+class CasePage(Schema):
+    items: list[CaseSummary]
+    page: int
+    has_next: bool
+
+
+class CaseListQuery(Schema):
+    state: Literal["open", "closed", "all"] = "open"
+    status: Status | None = None
+    priority: Priority | None = None
+    platform: str = Field("", description="Platform code.")
+    q: str = Field("", description="Words of the title, or a case number.")
+    organisation: int | None = Field(None, description="Organisation id (support staff only).")
+    assignee: str = Field("", description="Assignee id or email address.")
+    team: str = Field("", description="Team slug or id.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+class CaseCreateIn(Input):
+    title: str
+    description: str = ""
+    platform: str | None = Field(None, description="Platform code.")
+    contact_id: int | None = Field(None, description="Support staff: the contact the case is for.")
+    priority: Priority | None = Field(None, description="Support staff only.")
+    team: str | None = Field(None, description="Support staff only: team slug.")
+    assignee: int | str | None = Field(None, description="Support staff only: id or email address.")
+
+
+class CommentIn(Input):
+    body: str
+    public: bool = Field(True, description="False makes an internal note (support staff only).")
+
+
+class TransitionIn(Input):
+    to: Status
+    note: str = ""
+    hold_until: AwareDatetime | None = Field(None, description="On Hold: ISO 8601 with an offset.")
+    tracking_number: str = ""
+    shipping_carrier: str = ""
+    main_case: str | None = Field(None, description="Duplicate: the main case's number.")
+    resolution: str = ""
+
+
+class ReopenIn(Input):
+    note: str = ""
+
+
+class ReopenOut(Schema):
+    outcome: ReopenOutcome
+    case: CaseDetail
+
+
+class DispositionIn(Input):
+    """Fields left out keep their value; null clears team or assignee."""
+
+    priority: Priority | None = None
+    team: str | None = Field(None, description="Team slug.")
+    assignee: int | str | None = Field(None, description="Staff email address or id.")
+
+
+# --- organisations and contacts ------------------------------------------------------
+
+
+class ContactOut(Schema):
+    id: int
+    organisation: OrganisationRef
+    name: str
+    title: str
+    email: str
+    phone: str
+    mobile: str
+    roles: list[str]
+    is_mpoc: bool
+    has_portal_account: bool
+    active: bool
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    account_number: str
+    active: bool
+    created_at: datetime
+
+
+class EscalationContactOut(Schema):
+    position: int
+    name: str
+    title: str
+    phone: str
+    email: str
+
+
+class OrganisationDetail(OrganisationOut):
+    platforms: list[PlatformRef]
+    mpocs: list[ContactOut]
+    escalation_contacts: list[EscalationContactOut]
+
+
+class PageQuery(Schema):
+    q: str = Field("", description="Words of the name (or account number, email address).")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+class OrganisationPage(Schema):
+    items: list[OrganisationOut]
+    page: int
+    has_next: bool
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    page: int
+    has_next: bool

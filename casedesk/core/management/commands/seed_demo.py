@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from casedesk.core import demo
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logins = demo.seed()
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for email, what in logins:
+            self.stdout.write(f"  {email:<34} {what}")

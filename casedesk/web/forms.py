@@ -1,0 +1,112 @@
+"""Form parsing for the pages. Forms only shape input; the rules are in the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from casedesk.accounts.models import Platform, Team, User
+from casedesk.cases.attachments import Upload
+from casedesk.cases.models import STATUS_CHOICES, Priority
+from casedesk.rules.lifecycle import CLOSED_STATUSES
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+def uploads_from(files: list[UploadedFile]) -> list[Upload]:
+    return [Upload(name=f.name or "", content=f.read(), content_type=f.content_type or "") for f in files]
+
+
+class CustomerCaseForm(forms.Form):
+    platform = forms.ModelChoiceField(queryset=Platform.objects.none(), required=False)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    attachments = MultipleFileField(label="Attachments")
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = organisation.platforms.filter(active=True)  # type: ignore[attr-defined]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    attachments = MultipleFileField(label="Attachments")
+    internal = forms.BooleanField(required=False, label="Internal note (staff only)")
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=STATUS_CHOICES)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    hold_until = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    tracking_number = forms.CharField(required=False, max_length=80)
+    shipping_carrier = forms.CharField(required=False, max_length=60)
+    main_case = forms.CharField(required=False, max_length=20, label="Main case number")
+
+
+class DispositionForm(forms.Form):
+    priority = forms.ChoiceField(choices=[c for c in Priority.choices if c[0] != Priority.P1G])
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("first_name"), required=False
+    )
+
+
+class DetailsForm(forms.Form):
+    vendor = forms.CharField(required=False, max_length=120)
+    vendor_ticket = forms.CharField(required=False, max_length=120, label="Vendor ticket reference")
+    etr = forms.DateTimeField(
+        required=False,
+        label="Estimated time of resolution",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    shipping_carrier = forms.CharField(required=False, max_length=60)
+    tracking_number = forms.CharField(required=False, max_length=80)
+
+
+class LinkForm(forms.Form):
+    other = forms.CharField(max_length=20, label="Case number")
+    unlink = forms.BooleanField(required=False)
+
+
+class StaffCaseForm(forms.Form):
+    contact = forms.IntegerField(widget=forms.HiddenInput)
+    platform = forms.ModelChoiceField(queryset=Platform.objects.filter(active=True), required=False)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    priority = forms.ChoiceField(
+        choices=[("", "P4 - needs triage"), *[c for c in Priority.choices if c[0] != Priority.P1G]],
+        required=False,
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True), required=False
+    )
+    attachments = MultipleFileField(label="Attachments")
+
+
+CLOSED_VALUES = {s.value for s in CLOSED_STATUSES}

@@ -1,0 +1,258 @@
+"""Agent console: queues, the full case page with every staff action, cases for callers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from casedesk.accounts.models import Contact
+from casedesk.cases import actions, selectors
+from casedesk.cases.models import Channel, Priority
+from casedesk.core.errors import NotFound, Refused
+from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
+from casedesk.web.forms import (
+    CommentForm,
+    DetailsForm,
+    DispositionForm,
+    LinkForm,
+    ReopenForm,
+    StaffCaseForm,
+    TransitionForm,
+    uploads_from,
+)
+from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
+from casedesk.web.views.listing import filters_from, page_number
+
+
+@staff_required
+def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
+    filters = filters_from(request)
+    qs = selectors.queue(request.user, name, filters)
+    rows, has_next = selectors.page(qs, page_number(request), settings.CASEDESK_PAGE_SIZE)
+    return render(
+        request,
+        "console/queue.html",
+        {
+            "queue_name": name,
+            "queues": selectors.QUEUES,
+            "cases": rows,
+            "has_next": has_next,
+            "page": page_number(request),
+            "filters": filters,
+            "priorities": Priority.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: Any) -> HttpResponse:
+    case = selectors.get_case(request.user, number)
+    case_related = list(case.related.all().only("id", "title", "status"))
+    context = {
+        "case": case,
+        "events": selectors.timeline(case, request.user),
+        "targets": allowed_targets(case.status_enum, Actor.STAFF),
+        "comment_form": CommentForm(),
+        "transition_form": TransitionForm(),
+        "disposition_form": DispositionForm(
+            initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id}
+        ),
+        "details_form": DetailsForm(
+            initial={
+                "vendor": case.vendor,
+                "vendor_ticket": case.vendor_ticket,
+                "etr": case.etr,
+                "shipping_carrier": case.shipping_carrier,
+                "tracking_number": case.tracking_number,
+            }
+        ),
+        "link_form": LinkForm(),
+        "reopen_form": ReopenForm(),
+        "related": case_related,
+        "follow_ups": list(case.follow_ups.all().only("id", "title", "status")),
+        "duplicates": list(case.duplicates.all().only("id", "title", "status")),
+        **extra,
+    }
+    return render(request, "console/case_detail.html", context, status=status)
+
+
+@staff_required
+def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
+    return _case_page(request, number)
+
+
+def _done(request: AuthedRequest, number: str, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect(reverse("console:case", kwargs={"number": number}))
+
+
+def _staff_post(request: AuthedRequest, number: str, form_class: type, act: Any, text: str) -> HttpResponse:
+    """Parse the form, call the action; on refusal show the case page again with why.
+
+    `act` returns the case to show next, or (case, message) when the message depends on
+    what the action did.
+    """
+    case = selectors.get_case(request.user, number)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, number, status=400, error=form_errors(form))
+    try:
+        result = act(case, form.cleaned_data)
+    except Refused as exc:
+        return _case_page(request, number, status=exc.status_code, error=str(exc))
+    if isinstance(result, tuple):
+        result, text = result
+    target = getattr(result, "number", "") or case.number
+    return _done(request, target, text)
+
+
+@staff_required
+@require_POST
+def case_comment(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        return actions.add_comment(
+            case,
+            by=request.user,
+            body=data["body"],
+            public=not data["internal"],
+            uploads=uploads_from(data["attachments"]),
+        )
+
+    return _staff_post(request, number, CommentForm, act, "Added to the timeline.")
+
+
+@staff_required
+@require_POST
+def case_transition(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        main = None
+        if data["main_case"]:
+            try:
+                main = selectors.get_case(request.user, data["main_case"])
+            except NotFound:
+                raise Refused(f"There is no case {data['main_case']}.") from None
+        return actions.transition(
+            case,
+            to=data["to"],
+            by=request.user,
+            note=data["note"],
+            hold_until=data["hold_until"],
+            tracking_number=data["tracking_number"],
+            shipping_carrier=data["shipping_carrier"],
+            main_case=main,
+            resolution=data["resolution"],
+        )
+
+    return _staff_post(request, number, TransitionForm, act, "Status changed.")
+
+
+@staff_required
+@require_POST
+def case_disposition(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        return actions.disposition(
+            case, by=request.user, priority=data["priority"], team=data["team"], assignee=data["assignee"]
+        )
+
+    return _staff_post(request, number, DispositionForm, act, "Disposition saved.")
+
+
+@staff_required
+@require_POST
+def case_details(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        return actions.update_details(case, by=request.user, **data)
+
+    return _staff_post(request, number, DetailsForm, act, "Details saved.")
+
+
+@staff_required
+@require_POST
+def case_link(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        try:
+            other = selectors.get_case(request.user, data["other"])
+        except NotFound:
+            raise Refused(f"There is no case {data['other']}.") from None
+        return actions.link_related(case, other, by=request.user, unlink=data["unlink"])
+
+    return _staff_post(request, number, LinkForm, act, "Links saved.")
+
+
+@staff_required
+@require_POST
+def case_reopen(request: AuthedRequest, number: str) -> HttpResponse:
+    """A representative records a caller's request to reopen."""
+    outcomes = {
+        ReopenOutcome.REOPEN: "Reopened for the customer.",
+        ReopenOutcome.RESUME: "Back in progress.",
+        ReopenOutcome.FOLLOW_UP: "Past the reopen window: a follow-up case was opened.",
+        ReopenOutcome.ALREADY_OPEN: "The case is open; the note was added.",
+    }
+
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        outcome, result = actions.request_reopen(case, by=request.user, note=data["note"])
+        return result, outcomes[outcome]
+
+    return _staff_post(request, number, ReopenForm, act, "")
+
+
+@staff_required
+def contact_search(request: AuthedRequest) -> HttpResponse:
+    term = request.GET.get("q", "")[:100]
+    return render(
+        request,
+        "console/contact_search.html",
+        {"term": term, "contacts": selectors.find_contacts(term) if term else []},
+    )
+
+
+@staff_required
+def case_new(request: AuthedRequest) -> HttpResponse:
+    """Open a case for a caller: found by name, email or phone, then the case form."""
+    contact_id = request.POST.get("contact") or request.GET.get("contact")
+    contact = None
+    if contact_id and str(contact_id).isdigit():
+        contact = (
+            Contact.objects.select_related("organisation").filter(pk=int(contact_id), active=True).first()
+        )
+    if contact is None:
+        return redirect(reverse("console:contacts"))
+    form = StaffCaseForm(request.POST or None, request.FILES or None, initial={"contact": contact.pk})
+    form.fields["platform"].queryset = contact.organisation.platforms.filter(active=True)  # type: ignore[attr-defined]
+    error = None if contact.is_mpoc else actions.mpoc_refusal(contact)
+    if request.method == "POST" and error is None:
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = actions.open_case(
+                    by=request.user,
+                    contact=contact,
+                    platform=data["platform"],
+                    title=data["title"],
+                    description=data["description"],
+                    channel=Channel.PHONE,
+                    priority=data["priority"] or None,
+                    team=data["team"],
+                    assignee=data["assignee"],
+                    uploads=uploads_from(data["attachments"]),
+                )
+            except Refused as exc:
+                error = str(exc)
+            else:
+                return _done(request, case.number, f"Case {case.number} opened for {contact.name}.")
+        else:
+            error = form_errors(form)
+    return render(
+        request,
+        "console/case_new.html",
+        {"form": form, "contact": contact, "error": error},
+        status=400 if error and request.method == "POST" else 200,
+    )

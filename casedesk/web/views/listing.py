@@ -1,0 +1,36 @@
+"""Query-string filters and paging shared by the portal list and the console queues."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from casedesk.cases.selectors import CaseFilters
+
+
+def page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFilters:
+    get = request.GET
+    state = get.get("state", default_state)
+    return CaseFilters(
+        state=state if state in {"open", "closed", "all"} else default_state,
+        status=get.get("status", "")[:24],
+        priority=get.get("priority", "")[:3],
+        platform=get.get("platform", "")[:40],
+        q=get.get("q", "").strip()[:200],
+        organisation=_int(get.get("organisation")),
+        assignee=_int(get.get("assignee")),
+        team=_int(get.get("team")),
+    )

@@ -1,0 +1,176 @@
+"""Customer portal: the organisation's cases, a case's public timeline, opening cases."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from casedesk.accounts.permissions import customer_contact
+from casedesk.cases import actions, selectors
+from casedesk.cases.models import STATUS_CHOICES, Channel, Priority
+from casedesk.core.errors import Refused
+from casedesk.rules.lifecycle import ReopenOutcome, Status
+from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
+from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
+from casedesk.web.views.listing import filters_from, page_number
+
+
+@customer_required
+def case_list(request: AuthedRequest) -> HttpResponse:
+    contact = customer_contact(request.user)
+    filters = filters_from(request, default_state="all")
+    rows, has_next = selectors.page(
+        selectors.portal_cases(request.user, filters), page_number(request), settings.CASEDESK_PAGE_SIZE
+    )
+    return render(
+        request,
+        "portal/case_list.html",
+        {
+            "contact": contact,
+            "cases": rows,
+            "has_next": has_next,
+            "page": page_number(request),
+            "filters": filters,
+            "statuses": STATUS_CHOICES,
+            "priorities": Priority.choices,
+            "platforms": contact.organisation.platforms.all(),
+        },
+    )
+
+
+def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: object) -> HttpResponse:
+    case = selectors.get_case(request.user, number)
+    reopen = None
+    if not case.is_open or case.status == Status.RESOLVED.value:
+        from casedesk.core import clock
+        from casedesk.rules import lifecycle
+
+        reopen = lifecycle.reopen_outcome(
+            case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
+        )
+    context = {
+        "case": case,
+        "events": selectors.timeline(case, request.user),
+        "comment_form": CommentForm(),
+        "reopen_form": ReopenForm(),
+        "reopen": reopen,
+        "reopen_days": settings.CASEDESK_REOPEN_DAYS,
+        **extra,
+    }
+    return render(request, "portal/case_detail.html", context, status=status)
+
+
+@customer_required
+def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
+    return _case_page(request, number)
+
+
+@customer_required
+def case_new(request: AuthedRequest) -> HttpResponse:
+    contact = customer_contact(request.user)
+    form = CustomerCaseForm(request.POST or None, request.FILES or None, organisation=contact.organisation)
+    error = None
+    if not contact.is_mpoc:
+        error = actions.mpoc_refusal(contact)
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                case = actions.open_case(
+                    by=request.user,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    platform=form.cleaned_data["platform"],
+                    channel=Channel.PORTAL,
+                    uploads=uploads_from(form.cleaned_data["attachments"]),
+                )
+            except Refused as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    f"Case {case.number} is open as priority {case.priority} until support reviews it. "
+                    "We will be in touch.",
+                )
+                return redirect(reverse("portal:case", kwargs={"number": case.number}))
+        else:
+            error = form_errors(form)
+    status = 400 if error and request.method == "POST" else (403 if error else 200)
+    return render(
+        request, "portal/case_new.html", {"form": form, "error": error, "contact": contact}, status=status
+    )
+
+
+@customer_required
+@require_POST
+def case_comment(request: AuthedRequest, number: str) -> HttpResponse:
+    case = selectors.get_case(request.user, number)
+    form = CommentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, number, status=400, error=form_errors(form))
+    try:
+        actions.add_comment(
+            case,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            uploads=uploads_from(form.cleaned_data["attachments"]),
+        )
+    except Refused as exc:
+        return _case_page(request, number, status=exc.status_code, error=str(exc))
+    messages.success(request, "Your comment was added.")
+    return redirect(reverse("portal:case", kwargs={"number": case.number}))
+
+
+@customer_required
+@require_POST
+def case_reopen(request: AuthedRequest, number: str) -> HttpResponse:
+    case = selectors.get_case(request.user, number)
+    form = ReopenForm(request.POST)
+    form.is_valid()
+    try:
+        outcome, result = actions.request_reopen(
+            case, by=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except Refused as exc:
+        return _case_page(request, number, status=exc.status_code, error=str(exc))
+    text = {
+        ReopenOutcome.REOPEN: f"{case.number} is reopened.",
+        ReopenOutcome.RESUME: f"{case.number} is back in progress.",
+        ReopenOutcome.FOLLOW_UP: f"{case.number} can no longer be reopened, so follow-up case "
+        f"{result.number} was opened and related to it.",
+        ReopenOutcome.ALREADY_OPEN: f"{case.number} is still open; your note was added.",
+    }[outcome]
+    messages.success(request, text)
+    return redirect(reverse("portal:case", kwargs={"number": result.number}))
+
+
+@customer_required
+@require_POST
+def case_confirm(request: AuthedRequest, number: str) -> HttpResponse:
+    """The customer confirms a resolution: the case closes."""
+    case = selectors.get_case(request.user, number)
+    try:
+        actions.transition(
+            case, to=Status.CLOSED.value, by=request.user, note="The customer confirmed the resolution."
+        )
+    except Refused as exc:
+        return _case_page(request, number, status=exc.status_code, error=str(exc))
+    messages.success(request, f"Thank you: {case.number} is closed.")
+    return redirect(reverse("portal:case", kwargs={"number": case.number}))
+
+
+@customer_required
+def profile(request: AuthedRequest) -> HttpResponse:
+    contact = customer_contact(request.user)
+    return render(
+        request,
+        "portal/profile.html",
+        {
+            "contact": contact,
+            "mpocs": contact.organisation.mpocs(),
+            "escalation": contact.organisation.escalation_contacts.all(),
+        },
+    )
