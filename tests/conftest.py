@@ -5,8 +5,10 @@ from django.conf import settings
 
 
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
+def _test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Real hashing costs ~0.3 s a user; the hasher is Django's concern, not ours.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def on_postgres() -> bool:

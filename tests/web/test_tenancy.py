@@ -1,0 +1,134 @@
+"""Tenant isolation: every URL pattern and API route, walked with another organisation's ids.
+
+New routes are covered automatically: a path parameter this walk does not know fails the
+test until it is taught how to fill it with a foreign object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from casedesk.api.models import ApiToken, digest
+from casedesk.cases import actions
+from casedesk.cases.attachments import Upload
+from tests.factories import ContactFactory, StaffFactory, customer, make_case
+
+pytestmark = pytest.mark.django_db
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def walk(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield namespace, prefix + str(entry.pattern)
+
+
+def routes() -> list[tuple[str, str]]:
+    return sorted({(ns, route) for ns, route in walk() if ns != "admin" and not route.startswith("static")})
+
+
+@pytest.fixture
+def world():
+    staff = StaffFactory()
+    mine = customer()
+    theirs = customer()
+    their_case = make_case(by=theirs, uploads=[Upload("log.txt", b"secret log")])
+    actions.add_comment(their_case, by=staff, body="reply", uploads=[Upload("trace.txt", b"trace")])
+    make_case(by=mine)
+    raw = ApiToken.new_raw()
+    ApiToken.objects.create(user=mine, key_digest=digest(raw), prefix=raw[:8], created_at=timezone.now())
+    return {
+        "mine": mine,
+        "token": raw,
+        "number": their_case.number,
+        "attachment_id": their_case.attachments.first().pk,
+        "org_id": their_case.organisation_id,
+        "contact_id": ContactFactory(organisation=their_case.organisation).pk,
+        "name": "triage",
+        "case": their_case,
+    }
+
+
+# The smallest valid body of each API write, so that the route gets as far as looking the
+# object up; a new API write must be added here.
+API_BODIES = {
+    "comments": {"body": "x"},
+    "transition": {"to": "closed", "resolution": "x"},
+    "reopen": {"note": "x"},
+    "disposition": {"priority": "P2"},
+}
+
+
+def api_body(route: str) -> dict:
+    return API_BODIES.get(route.rstrip("/").rsplit("/", 1)[-1], {})
+
+
+def fill(route: str, world: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(2)
+        assert name in world, f"the tenancy walk does not know how to fill <{name}> in {route}"
+        return str(world[name])
+
+    return "/" + PARAM.sub(value, route).replace("^", "").replace("$", "")
+
+
+def test_the_walk_sees_every_kind_of_route():
+    seen = {ns for ns, _ in routes()}
+    assert {"portal", "console", "api"} <= seen
+
+
+def test_every_route_refuses_another_organisations_objects(world):
+    client = Client()
+    client.force_login(world["mine"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world['token']}"}
+    checked = 0
+    events_before = world["case"].events.count()
+    for ns, route in routes():
+        if not PARAM.search(route):
+            continue
+        url = fill(route, world)
+        for method in ("get", "post"):
+            if ns == "api" and method == "post":
+                response = client.post(url, api_body(route), content_type="application/json", **auth)
+            else:
+                response = getattr(client, method)(url, **auth)
+            if response.status_code == 405:
+                continue
+            assert response.status_code not in (400, 422), f"teach API_BODIES a valid body for {route}"
+            assert response.status_code in (403, 404), f"{method.upper()} {url} ({ns}) -> {response.status_code}"
+            assert world["case"].title.encode() not in response.content
+            checked += 1
+    assert checked >= 15
+    world["case"].refresh_from_db()
+    assert world["case"].events.count() == events_before  # the walk changed nothing
+
+
+def test_lists_and_searches_never_show_another_organisation(world):
+    client = Client()
+    client.force_login(world["mine"])
+    number = world["number"]
+    for url in (f"/portal/?q={number}&state=all", "/portal/?state=all", f"/portal/?q={world['case'].title}"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert f"/portal/cases/{number}/".encode() not in response.content
+    assert b"Phones not registering" in client.get("/portal/").content  # the own case is listed
+    api = client.get(f"/api/v1/cases?q={number}&state=all", HTTP_AUTHORIZATION=f"Bearer {world['token']}")
+    assert api.status_code == 200 and number not in api.content.decode()
+
+
+def test_customers_are_kept_out_of_the_console_and_admin(world):
+    client = Client()
+    client.force_login(world["mine"])
+    for url in ("/console/", "/console/queue/open/", "/console/contacts/?q=a", "/console/cases/new/"):
+        assert client.get(url).status_code == 403, url
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
