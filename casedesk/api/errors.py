@@ -36,7 +36,9 @@ class JsonObjectParser(Parser):
 def _field(loc: Sequence[Any]) -> str:
     # ("body", "payload", "title") -> "title"; ("query", "page_size") -> "page_size"
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
-    return ".".join(parts) or "request"
+    if parts:
+        return ".".join(parts)
+    return "request body (a JSON object)" if loc and loc[0] == "body" else "request"
 
 
 def install(api: NinjaAPI) -> None:

@@ -1,0 +1,110 @@
+"""Customers see their own organisation only; staff-only routes refuse them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from casedesk.cases.models import CaseEvent
+from tests.api.helpers import Api, api_for
+from tests.factories import ContactFactory, OrganisationFactory, StaffFactory, customer, make_case
+
+pytestmark = pytest.mark.django_db
+
+CASE_ROUTES = [
+    ("get", "/cases/{number}", None),
+    ("post", "/cases/{number}/comments", {"body": "Hello"}),
+    ("post", "/cases/{number}/transition", {"to": "in_progress"}),
+    ("post", "/cases/{number}/reopen", {"note": "Please reopen"}),
+    ("post", "/cases/{number}/disposition", {"priority": "P1"}),
+]
+
+
+# A valid body for each write route, so the walk reaches the handler's scoping.
+BODIES = {
+    "/cases": {"title": "Hello"},
+    "/cases/{number}/comments": {"body": "Hello"},
+    "/cases/{number}/transition": {"to": "in_progress"},
+    "/cases/{number}/reopen": {"note": "Please"},
+    "/cases/{number}/disposition": {"priority": "P1"},
+}
+
+
+def call(api: Api, method: str, path: str, body):
+    return api.get(path) if method == "get" else api.post(path, body)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), CASE_ROUTES)
+def test_another_organisations_case_is_404_on_every_case_route(method, path, body):
+    theirs = make_case(title="Private matter")
+    before = CaseEvent.objects.count()
+    response = call(api_for(customer()), method, path.format(number=theirs.number), body)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such case."}
+    assert CaseEvent.objects.count() == before
+
+
+def test_another_organisations_case_is_absent_from_lists_and_search():
+    theirs = make_case(title="Private matter")
+    api = api_for(customer())
+    assert api.get("/cases", state="all").json()["items"] == []
+    assert api.get("/cases", q=theirs.number).json()["items"] == []
+    assert api.get("/cases", q="Private").json()["items"] == []
+
+
+def test_colleagues_share_their_organisations_cases():
+    org = OrganisationFactory()
+    case = make_case(by=customer(org))
+    assert api_for(customer(org)).get(f"/cases/{case.number}").status_code == 200
+
+
+STAFF_ONLY = [
+    "/organisations",
+    "/organisations/{org_id}",
+    "/organisations/{org_id}/contacts",
+    "/contacts/{contact_id}",
+]
+
+
+@pytest.mark.parametrize("path", STAFF_ONLY)
+def test_staff_only_routes_refuse_customers_even_for_their_own_organisation(path):
+    user = customer()
+    contact = user.contact
+    url = path.format(org_id=contact.organisation_id, contact_id=contact.pk)
+    response = api_for(user).get(url)
+    assert response.status_code in (403, 404)
+    assert response.json()["detail"]
+
+
+def test_every_route_in_the_schema_refuses_anonymous_and_scopes_customers():
+    """Walk the OpenAPI paths: nothing answers without a token, and a customer never gets a
+    200 for another organisation's case, organisation or contact."""
+    theirs = make_case()
+    stranger = ContactFactory()
+    values = {"number": theirs.number, "org_id": stranger.organisation_id, "contact_id": stranger.pk}
+    schema = Api(None).client.get("/api/v1/openapi.json").json()
+    anonymous = Api(None)
+    outsider = api_for(customer())
+    walked = 0
+    for template, operations in schema["paths"].items():
+        route = template.removeprefix("/api/v1")
+        path = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), route)
+        for method in operations:
+            body = BODIES.get(route, {})
+            assert call(anonymous, method, path, body).status_code == 401, (method, path)
+            if "{" in template:
+                status = call(outsider, method, path, body).status_code
+                assert status in (403, 404), (method, template, status)
+            walked += 1
+    assert walked == 11
+
+
+def test_staff_reach_every_organisation_route():
+    staff = api_for(StaffFactory())
+    contact = ContactFactory()
+    org = contact.organisation
+    assert staff.get("/organisations").status_code == 200
+    assert staff.get(f"/organisations/{org.pk}").status_code == 200
+    assert staff.get(f"/organisations/{org.pk}/contacts").status_code == 200
+    assert staff.get(f"/contacts/{contact.pk}").status_code == 200
