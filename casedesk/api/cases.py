@@ -112,7 +112,7 @@ def reopen(request: HttpRequest, number: str, payload: s.ReopenIn) -> s.ReopenOu
     get a new follow-up case, which is returned. An open case takes the note as a comment."""
     user = user_of(request)
     case = selectors.get_case(user, number)
-    outcome, result = actions.request_reopen(case, by=user, note=payload.note)
+    outcome, result = actions.request_reopen(case, by=user, note=payload.note, channel=Channel.API)
     return s.ReopenOut(
         outcome=outcome, case=render.case_detail(selectors.get_case(user, result.number), user)
     )

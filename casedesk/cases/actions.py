@@ -312,7 +312,9 @@ def transition(
     return case
 
 
-def request_reopen(case: Case, *, by: User, note: str = "") -> tuple[ReopenOutcome, Case]:
+def request_reopen(
+    case: Case, *, by: User, note: str = "", channel: str | None = None
+) -> tuple[ReopenOutcome, Case]:
     """A customer's request to reopen (portal, phone, chat or a reply to a case email).
 
     Within the reopen window a closed case becomes Customer Re-opened; later, or after
@@ -340,10 +342,10 @@ def request_reopen(case: Case, *, by: User, note: str = "") -> tuple[ReopenOutco
                 note=note or "The customer asked to reopen the case.",
                 actor=Actor.CUSTOMER,
             )
-        return outcome, _open_follow_up(case, by, note)
+        return outcome, _open_follow_up(case, by, note, channel)
 
 
-def _open_follow_up(case: Case, by: User, note: str) -> Case:
+def _open_follow_up(case: Case, by: User, note: str, channel: str | None) -> Case:
     contact = customer_contact(by) or case.contact
     body = (
         f"Follow-up of {case.number} ({case.status_label}"
@@ -357,7 +359,7 @@ def _open_follow_up(case: Case, by: User, note: str) -> Case:
             platform=case.platform,
             title=f"Follow-up: {case.title}"[:TITLE_MAX],
             description=body,
-            channel=Channel.PHONE if by.is_staff else Channel.PORTAL,
+            channel=channel or (Channel.PHONE if by.is_staff else Channel.PORTAL),
             follow_up_of=case,
         )
         follow_up.related.add(case)

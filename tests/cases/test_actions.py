@@ -40,7 +40,12 @@ def test_customer_case_opens_p4_needing_triage_with_the_platform_team():
     assert (case.priority, case.needs_triage, case.status, case.team) == ("P4", True, "new", team)
     assert case.number == f"CS-{case.pk:06d}"
     created = case.events.get()
-    assert (created.kind, created.actor, created.body, created.public) == ("created", user, "No dial tone", True)
+    assert (created.kind, created.actor, created.body, created.public) == (
+        "created",
+        user,
+        "No dial tone",
+        True,
+    )
 
 
 def test_customer_cannot_choose_priority_or_assignee(staff):
@@ -51,8 +56,13 @@ def test_customer_cannot_choose_priority_or_assignee(staff):
 
 def test_non_mpoc_is_refused_with_the_mpocs_named():
     org = OrganisationFactory(name="Globex")
-    ContactFactory(organisation=org, name="Pat Primary", email="pat@globex.example.com",
-                   is_primary_mpoc=True, is_secondary_mpoc=False)
+    ContactFactory(
+        organisation=org,
+        name="Pat Primary",
+        email="pat@globex.example.com",
+        is_primary_mpoc=True,
+        is_secondary_mpoc=False,
+    )
     ContactFactory(organisation=org, name="Sid Second", email="sid@globex.example.com")
     user = customer(org, mpoc=False)
     with pytest.raises(Forbidden) as exc:
@@ -108,8 +118,14 @@ def test_attachments_are_checked_before_anything_is_written(settings):
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("a/b/c.txt", "c.txt"), ("C:\\x\\y.doc", "y.doc"), ("\x00evil\n.pdf", "evil.pdf"), ("...", "attachment"),
-     ("résumé.pdf", "résumé.pdf"), ("a;rm -rf.txt", "a_rm -rf.txt")],
+    [
+        ("a/b/c.txt", "c.txt"),
+        ("C:\\x\\y.doc", "y.doc"),
+        ("\x00evil\n.pdf", "evil.pdf"),
+        ("...", "attachment"),
+        ("résumé.pdf", "résumé.pdf"),
+        ("a;rm -rf.txt", "a_rm -rf.txt"),
+    ],
 )
 def test_clean_name(raw, clean):
     assert clean_name(raw) == clean

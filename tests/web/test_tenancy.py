@@ -41,7 +41,7 @@ def world():
     staff = StaffFactory()
     mine = customer()
     theirs = customer()
-    their_case = make_case(by=theirs, uploads=[Upload("log.txt", b"secret log")])
+    their_case = make_case(by=theirs, title="Secret outage at HQ", uploads=[Upload("log.txt", b"secret log")])
     actions.add_comment(their_case, by=staff, body="reply", uploads=[Upload("trace.txt", b"trace")])
     make_case(by=mine)
     raw = ApiToken.new_raw()
@@ -104,7 +104,9 @@ def test_every_route_refuses_another_organisations_objects(world):
             if response.status_code == 405:
                 continue
             assert response.status_code not in (400, 422), f"teach API_BODIES a valid body for {route}"
-            assert response.status_code in (403, 404), f"{method.upper()} {url} ({ns}) -> {response.status_code}"
+            assert response.status_code in (403, 404), (
+                f"{method.upper()} {url} ({ns}) -> {response.status_code}"
+            )
             assert world["case"].title.encode() not in response.content
             checked += 1
     assert checked >= 15

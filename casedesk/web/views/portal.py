@@ -98,7 +98,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                 return redirect(reverse("portal:case", kwargs={"number": case.number}))
         else:
             error = form_errors(form)
-    status = 400 if error and request.method == "POST" else (403 if error else 200)
+    status = 403 if not contact.is_mpoc else (400 if error else 200)
     return render(
         request, "portal/case_new.html", {"form": form, "error": error, "contact": contact}, status=status
     )
