@@ -1,0 +1,85 @@
+"""The foundation's story in a real browser: open, triage, answer, read the answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from casedesk.cases.models import Case
+from tests.factories import (
+    ContactFactory,
+    OrganisationFactory,
+    PlatformFactory,
+    StaffFactory,
+    TeamFactory,
+    customer,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "pass-word-123"
+
+
+def login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_mpoc_opens_technician_triages_and_replies_mpoc_reads(live_server, browser, shot):
+    team = TeamFactory(name="Cloud")
+    platform = PlatformFactory(name="Hosted Voice", team=team)
+    org = OrganisationFactory(name="Acme Dental", platforms=[platform])
+    ContactFactory(organisation=org, name="Pat Primary", is_primary_mpoc=True, is_secondary_mpoc=False)
+    mpoc = customer(org)
+    plain = customer(org, mpoc=False)
+    tech = StaffFactory(first_name="Theo", last_name="Tran")
+    team.members.add(tech)
+    base = live_server.url
+
+    customer_page = browser.new_context().new_page()
+    login(customer_page, base, mpoc.email)
+    customer_page.click("text=Open a case")
+    customer_page.select_option("select[name=platform]", label="Hosted Voice")
+    customer_page.fill("input[name=title]", "Reception phone has no dial tone")
+    customer_page.fill("textarea[name=description]", "Since 9am the reception handset is silent.")
+    customer_page.click("button:has-text('Open the case')")
+    confirmation = customer_page.locator(".msg.success").inner_text()
+    number = re.search(r"CS-\d{6}", confirmation).group(0)
+    assert "priority P4" in confirmation
+    assert customer_page.get_by_test_id("priority").inner_text() == "P4"
+    shot(customer_page, "01-portal-case-opened")
+
+    staff_page = browser.new_context().new_page()
+    login(staff_page, base, tech.email)
+    staff_page.click("text=Needs triage")
+    staff_page.click(f"text={number}")
+    staff_page.select_option("#disposition select[name=priority]", "P2")
+    staff_page.select_option("#disposition select[name=assignee]", str(tech.pk))
+    staff_page.click("button:has-text('Save disposition')")
+    assert staff_page.get_by_test_id("priority").inner_text() == "P2"
+    staff_page.fill("#reply textarea[name=body]", "An engineer is checking the handset registration now.")
+    staff_page.click("#reply button:has-text('Add')")
+    assert staff_page.get_by_test_id("status").inner_text() == "In-Progress"
+    shot(staff_page, "02-console-case-triaged")
+    staff_page.click("text=Queues")
+    assert number not in staff_page.locator("table.cases").inner_text()
+
+    customer_page.reload()
+    timeline = customer_page.locator(".timeline").inner_text()
+    assert "An engineer is checking the handset registration now." in timeline
+    assert customer_page.get_by_test_id("priority").inner_text() == "P2"
+    shot(customer_page, "03-portal-sees-reply")
+
+    case = Case.objects.get()
+    assert (case.number, case.priority, case.assignee, case.needs_triage) == (number, "P2", tech, False)
+
+    plain_page = browser.new_context().new_page()
+    login(plain_page, base, plain.email)
+    plain_page.goto(f"{base}/portal/cases/new/")
+    refusal = plain_page.locator("#error").inner_text()
+    assert "Only the main points of contact of Acme Dental may open support cases" in refusal
+    assert "Pat Primary" in refusal and mpoc.email in refusal
+    assert plain_page.locator("input[name=title]").count() == 0
+    shot(plain_page, "04-portal-non-mpoc-refused")
