@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from casedesk.accounts.permissions import is_staff
 
-LOGIN_ATTEMPTS = 10  # per address and per client in a window
+FAILURES_PER_ADDRESS = 10  # failed logins for one e-mail address in a window
+FAILURES_PER_CLIENT = 50  # from one client address: offices share one behind NAT
 LOGIN_WINDOW = 15 * 60
 
 
@@ -31,9 +32,13 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
         username = (self.data.get("username") or "").strip().lower()[:254]
         return [f"login-fail:ip:{client}", f"login-fail:user:{username}"]
 
+    @staticmethod
+    def _limit(key: str) -> int:
+        return FAILURES_PER_CLIENT if key.startswith("login-fail:ip:") else FAILURES_PER_ADDRESS
+
     def clean(self) -> dict[str, Any]:
         keys = self._keys()
-        if any(cache.get(key, 0) >= LOGIN_ATTEMPTS for key in keys):
+        if any(cache.get(key, 0) >= self._limit(key) for key in keys):
             raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
         try:
             return super().clean()
