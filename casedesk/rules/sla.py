@@ -1,0 +1,609 @@
+"""SLA clocks of a case, recomputed from its history (Client Support Plan §3, §4).
+
+Pure Python: no Django. Nothing about a deadline is stored: the case's events (opened,
+public staff replies, customer replies, status, priority, vendor and ETR changes) are
+replayed against the policies and calendars in force, so a priority change, a vendor
+attached or a corrected calendar changes every deadline consistently.
+
+The clocks:
+- first response: runs from opening until the first public staff reply;
+- update: after the first response, runs from each public staff update to the next;
+- ETR: while staff have given an estimated time of resolution, it replaces the update
+  clock, and the ETR itself is watched.
+
+A clock is a budget of business time on its target's calendar. Pauses (On Hold until its
+time, Shipping, waiting for the customer) and closed periods do not use the budget, so a
+deadline moves later by the business time the case spent paused.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+
+from casedesk.rules.calendar import STANDARD, TWENTY_FOUR_SEVEN, BusinessCalendar
+from casedesk.rules.lifecycle import CLOSED_STATUSES, Status
+
+
+class Priority(enum.StrEnum):
+    """The plan's priorities; the values are those the case records hold."""
+
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+    P1G = "P1G"
+
+
+class Clock(enum.StrEnum):
+    FIRST_RESPONSE = "first_response"
+    UPDATE = "update"
+    ETR = "etr"
+
+
+class PauseReason(enum.StrEnum):
+    """Why clocks are paused; when several apply, the first listed here is reported."""
+
+    ON_HOLD = "on_hold"
+    SHIPPING = "shipping"
+    AWAITING_CUSTOMER = "awaiting_customer"
+
+
+# -- targets and policies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """How long a clock may run: `duration` plus `business_days` on the named calendar.
+
+    The calendar is named rather than held so that policies stay plain data, and the
+    calendars (hours, holidays) can be corrected without touching them.
+    """
+
+    calendar: str
+    duration: timedelta = timedelta(0)
+    business_days: float = 0
+
+    def __post_init__(self) -> None:
+        if self.duration < timedelta(0) or self.business_days < 0:
+            raise ValueError("A target cannot be negative.")
+
+    def length(self, calendar: BusinessCalendar) -> timedelta:
+        """Business time allowed; 'N business days' is N of the calendar's business days."""
+        return self.duration + calendar.business_day * self.business_days
+
+    def due(self, start: datetime, calendars: Mapping[str, BusinessCalendar]) -> datetime:
+        """The deadline for a clock that starts at `start` and never pauses."""
+        calendar = _calendar(calendars, self.calendar)
+        return calendar.add(start, self.length(calendar))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The targets of one priority: the first public response, then each update."""
+
+    initial_response: Target
+    update_frequency: Target
+
+
+def _minutes(n: int) -> Target:
+    return Target(TWENTY_FOUR_SEVEN, timedelta(minutes=n))
+
+
+DEFAULT_POLICIES: Mapping[Priority, Policy] = MappingProxyType(
+    {
+        Priority.P1: Policy(_minutes(15), _minutes(60)),
+        Priority.P2: Policy(_minutes(30), _minutes(120)),
+        Priority.P3: Policy(Target(STANDARD, timedelta(hours=4)), Target(STANDARD, business_days=1)),
+        Priority.P4: Policy(Target(STANDARD, business_days=1), Target(STANDARD, business_days=2)),
+        # "Immediate, continuous" has no measurable target of its own; a master case must
+        # at least meet what each of the P1 cases linked to it is promised.
+        Priority.P1G: Policy(_minutes(15), _minutes(60)),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Targets per priority, and per vendor those that apply while the vendor is attached.
+
+    A vendor's table may list only some priorities; the others keep the default targets.
+    """
+
+    default: Mapping[Priority, Policy] = field(default_factory=lambda: DEFAULT_POLICIES)
+    vendors: Mapping[str, Mapping[Priority, Policy]] = field(default_factory=dict)
+
+    def policy(self, priority: Priority, vendor: str | None = None) -> Policy:
+        if vendor:
+            override = self.vendors.get(vendor, {}).get(priority)
+            if override is not None:
+                return override
+        try:
+            return self.default[priority]
+        except KeyError:
+            raise ValueError(f"No SLA policy for priority {priority}.") from None
+
+
+def _utc(instant: datetime) -> datetime:
+    if instant.utcoffset() is None:
+        raise ValueError(f"SLA clocks need aware datetimes, not {instant!r}.")
+    return instant.astimezone(UTC)
+
+
+def _calendar(calendars: Mapping[str, BusinessCalendar], key: str) -> BusinessCalendar:
+    try:
+        return calendars[key]
+    except KeyError:
+        raise ValueError(f"An SLA target names calendar {key!r}, which is not configured.") from None
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+class EventKind(enum.StrEnum):
+    OPENED = "opened"
+    PUBLIC_STAFF_REPLY = "public_staff_reply"
+    CUSTOMER_REPLY = "customer_reply"
+    STATUS_CHANGE = "status_change"
+    PRIORITY_CHANGE = "priority_change"
+    VENDOR_CHANGE = "vendor_change"
+    ETR_SET = "etr_set"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a case, as far as the clocks care.
+
+    Build events with the class methods; each kind uses only its own fields:
+    `opened` (priority, vendor, status), `staff_reply` (asks_customer), `customer_reply`,
+    `status_change` (status, hold_until), `priority_change` (priority), `vendor_change`
+    (vendor, None when detached), `etr_set` (etr, None when withdrawn).
+    """
+
+    at: datetime
+    kind: EventKind
+    status: Status | None = None
+    hold_until: datetime | None = None
+    priority: Priority | None = None
+    vendor: str | None = None
+    etr: datetime | None = None
+    asks_customer: bool = False
+
+    def __post_init__(self) -> None:
+        # Held in UTC: aware datetimes sharing one zone compare and subtract by wall
+        # clock, which is wrong across the hour a DST change repeats or skips.
+        for name in ("at", "hold_until", "etr"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _utc(value))
+        if self.kind in (EventKind.OPENED, EventKind.PRIORITY_CHANGE) and self.priority is None:
+            raise ValueError(f"A {self.kind} event needs the priority.")
+        if self.kind == EventKind.STATUS_CHANGE and self.status is None:
+            raise ValueError("A status_change event needs the new status.")
+
+    @classmethod
+    def opened(
+        cls, at: datetime, priority: Priority, *, vendor: str | None = None, status: Status = Status.NEW
+    ) -> Event:
+        return cls(at, EventKind.OPENED, priority=priority, vendor=vendor, status=status)
+
+    @classmethod
+    def staff_reply(cls, at: datetime, *, asks_customer: bool = False) -> Event:
+        """A public reply by staff; `asks_customer` when it waits on the customer's answer."""
+        return cls(at, EventKind.PUBLIC_STAFF_REPLY, asks_customer=asks_customer)
+
+    @classmethod
+    def customer_reply(cls, at: datetime) -> Event:
+        return cls(at, EventKind.CUSTOMER_REPLY)
+
+    @classmethod
+    def status_change(cls, at: datetime, to: Status, *, hold_until: datetime | None = None) -> Event:
+        return cls(at, EventKind.STATUS_CHANGE, status=to, hold_until=hold_until)
+
+    @classmethod
+    def priority_change(cls, at: datetime, to: Priority) -> Event:
+        return cls(at, EventKind.PRIORITY_CHANGE, priority=to)
+
+    @classmethod
+    def vendor_change(cls, at: datetime, to: str | None) -> Event:
+        return cls(at, EventKind.VENDOR_CHANGE, vendor=to or None)
+
+    @classmethod
+    def etr_set(cls, at: datetime, etr: datetime | None) -> Event:
+        return cls(at, EventKind.ETR_SET, etr=etr)
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A deadline that passed before its clock was met.
+
+    `until` is when the clock was met or stopped (closure, a new ETR), or `now` while the
+    case is still late (`ongoing`). `late` is real elapsed time from `due` to `until`:
+    what a customer experiences, and what a report of missed targets adds up.
+    """
+
+    clock: Clock
+    due: datetime
+    until: datetime
+    late: timedelta
+    ongoing: bool
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Where a case's clocks stand at `now`.
+
+    A due is None when its clock is not running: met, not started, replaced by an ETR,
+    stopped by closure, or paused with no known end. A clock paused On Hold resumes at
+    the hold's time, so its due is known and shown. `next_due` is the earliest due shown,
+    overdue ones included, for ordering and indexing work.
+    """
+
+    priority: Priority
+    vendor: str | None
+    status: Status
+    first_response_due: datetime | None
+    first_response_met_at: datetime | None
+    next_update_due: datetime | None
+    etr: datetime | None
+    paused: bool
+    pause_reason: PauseReason | None
+    paused_until: datetime | None
+    stopped: bool
+    breaches: tuple[Breach, ...]
+    next_due: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return any(b.ongoing for b in self.breaches)
+
+
+# -- replay ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Halt:
+    """A stretch when no clock uses its budget; `reason` None is a closed case."""
+
+    start: datetime
+    reason: PauseReason | None
+    until: datetime | None = None  # known end (On Hold time)
+    ended: datetime | None = None  # the event that ended it
+
+    def end(self) -> datetime | None:
+        ends = [t for t in (self.until, self.ended) if t is not None]
+        return max(self.start, min(ends)) if ends else None
+
+    def active_at(self, now: datetime) -> bool:
+        end = self.end()
+        return self.start <= now and (end is None or now < end)
+
+
+@dataclass
+class _Run:
+    """One stretch of a first-response or update clock, from its start to its end."""
+
+    clock: Clock
+    start: datetime
+    end: datetime | None = None
+    met: bool = False
+    # Priority and vendor in force when the run ended; a running clock uses the current
+    # ones, so a priority change re-targets it from its start (elapsed time is kept).
+    priority: Priority | None = None
+    vendor: str | None = None
+
+
+@dataclass
+class _Watch:
+    """An ETR given at `set_at`, watched until resolution or until replaced."""
+
+    set_at: datetime
+    etr: datetime
+    end: datetime | None = None
+
+
+@dataclass
+class _Replay:
+    priority: Priority
+    vendor: str | None
+    status: Status
+    halts: list[_Halt] = field(default_factory=list)
+    runs: list[_Run] = field(default_factory=list)
+    watches: list[_Watch] = field(default_factory=list)
+    first_response: _Run | None = None
+    update: _Run | None = None
+    watch: _Watch | None = None
+    status_halt: _Halt | None = None
+    asked_halt: _Halt | None = None
+    closed_since: datetime | None = None
+
+    @property
+    def responded(self) -> bool:
+        return self.first_response is not None and self.first_response.met
+
+    def end_run(self, run: _Run | None, at: datetime, *, met: bool) -> None:
+        if run is not None and run.end is None:
+            run.end, run.met, run.priority, run.vendor = at, met, self.priority, self.vendor
+
+    def start_update(self, at: datetime) -> None:
+        self.end_run(self.update, at, met=True)
+        self.update = _Run(Clock.UPDATE, at)
+        self.runs.append(self.update)
+
+    def end_watch(self, at: datetime) -> None:
+        if self.watch is not None:
+            self.watch.end = at
+            self.watch = None
+
+    def halt(self, at: datetime, reason: PauseReason | None, until: datetime | None = None) -> _Halt:
+        halt = _Halt(at, reason, until)
+        self.halts.append(halt)
+        return halt
+
+    def apply(self, event: Event) -> None:
+        at = event.at
+        match event.kind:
+            case EventKind.OPENED:
+                raise ValueError("A case is opened once; its history has a second opening.")
+            case EventKind.PUBLIC_STAFF_REPLY:
+                self._staff_reply(at, event.asks_customer)
+            case EventKind.CUSTOMER_REPLY:
+                if self.asked_halt is not None:
+                    self.asked_halt.ended, self.asked_halt = at, None
+            case EventKind.STATUS_CHANGE:
+                assert event.status is not None
+                self._status(at, event.status, event.hold_until)
+            case EventKind.PRIORITY_CHANGE:
+                assert event.priority is not None
+                self.priority = event.priority
+            case EventKind.VENDOR_CHANGE:
+                self.vendor = event.vendor
+            case EventKind.ETR_SET:
+                self._etr(at, event.etr)
+
+    def _staff_reply(self, at: datetime, asks_customer: bool) -> None:
+        if self.first_response is not None and not self.first_response.met:
+            self.end_run(self.first_response, at, met=True)
+        if self.asked_halt is not None:
+            self.asked_halt.ended, self.asked_halt = at, None
+        if self.closed_since is not None:
+            return
+        if self.watch is None:
+            self.start_update(at)
+        if asks_customer:
+            self.asked_halt = self.halt(at, PauseReason.AWAITING_CUSTOMER)
+
+    def _status(self, at: datetime, status: Status, hold_until: datetime | None) -> None:
+        was_closed = self.status in CLOSED_STATUSES
+        self.status = status
+        if self.status_halt is not None:
+            self.status_halt.ended, self.status_halt = at, None
+        if status in CLOSED_STATUSES:
+            # Closure stops every clock; an unmet first response resumes if the case is
+            # reopened, since the customer is still owed it.
+            self.closed_since = self.closed_since or at
+            self.status_halt = self.halt(at, None)
+            self.end_run(self.update, at, met=False)
+            self.update = None
+            self.end_watch(at)
+            return
+        self.closed_since = None
+        if status == Status.RESOLVED:
+            resolved_with_etr = self.watch is not None
+            self.end_watch(at)
+            if resolved_with_etr and self.responded:
+                self.start_update(at)
+            self.status_halt = self.halt(at, PauseReason.AWAITING_CUSTOMER)
+        elif status == Status.ON_HOLD:
+            self.status_halt = self.halt(at, PauseReason.ON_HOLD, hold_until)
+        elif status == Status.SHIPPING:
+            self.status_halt = self.halt(at, PauseReason.SHIPPING)
+        if was_closed and self.responded and self.watch is None:
+            # A reopened case is owed updates again, counted from the reopening.
+            self.start_update(at)
+
+    def _etr(self, at: datetime, etr: datetime | None) -> None:
+        if self.closed_since is not None:
+            return
+        self.end_watch(at)
+        if etr is not None:
+            # The ETR is given to the customer: it answers the update that was due, and
+            # replaces the scheduled updates that would follow.
+            self.end_run(self.update, at, met=True)
+            self.update = None
+            self.watch = _Watch(at, etr)
+            self.watches.append(self.watch)
+        elif self.responded and self.update is None:
+            # Scheduled updates resume from the moment the estimate is withdrawn.
+            self.start_update(at)
+
+
+def _merged(halts: list[_Halt]) -> list[tuple[datetime, datetime | None]]:
+    """Union of halts; an end of None runs on past `now`."""
+    spans = sorted(((h.start, h.end()) for h in halts), key=lambda s: s[0])
+    merged: list[tuple[datetime, datetime | None]] = []
+    for start, end in spans:
+        if end is not None and end <= start:
+            continue
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None or start <= last_end:
+                new_end = None if last_end is None or end is None else max(last_end, end)
+                merged[-1] = (last_start, new_end)
+                continue
+        merged.append((start, end))
+    return merged
+
+
+def _running(
+    start: datetime, stop: datetime, halts: list[tuple[datetime, datetime | None]]
+) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, stop) outside every halt."""
+    segments: list[tuple[datetime, datetime]] = []
+    cursor: datetime | None = start
+    for halt_start, halt_end in halts:
+        if cursor is None or cursor >= stop or halt_start >= stop:
+            break
+        if halt_end is not None and halt_end <= cursor:
+            continue
+        if halt_start > cursor:
+            segments.append((cursor, halt_start))
+        cursor = None if halt_end is None else max(cursor, halt_end)
+    if cursor is not None and cursor < stop:
+        segments.append((cursor, stop))
+    return segments
+
+
+def _halt_at(halts: list[tuple[datetime, datetime | None]], now: datetime) -> tuple[bool, datetime | None]:
+    """Whether clocks are halted at `now`, and when they resume if that is known."""
+    for start, end in halts:
+        if start <= now and (end is None or now < end):
+            return True, end
+    return False, None
+
+
+def _due(
+    run: _Run,
+    target: Target,
+    calendars: Mapping[str, BusinessCalendar],
+    halts: list[tuple[datetime, datetime | None]],
+    now: datetime,
+) -> datetime | None:
+    """When the run's budget is (or will be) used up; None if paused with no known end."""
+    calendar = _calendar(calendars, target.calendar)
+    remaining = target.length(calendar)
+    stop = run.end if run.end is not None else now
+    segments = _running(run.start, stop, halts)
+    running_now = run.end is None and bool(segments) and segments[-1][1] == now
+    for i, (a, b) in enumerate(segments):
+        if running_now and i == len(segments) - 1:
+            return calendar.add(a, remaining)
+        used = calendar.measure(a, b)
+        if used > timedelta(0) and used >= remaining:
+            return calendar.add(a, remaining)
+        remaining -= used
+    if run.end is not None:
+        return None
+    halted, resume = _halt_at(halts, now)
+    if halted and resume is not None:
+        return calendar.add(resume, remaining)
+    if not halted:
+        # The run starts at `now` exactly: nothing used yet.
+        return calendar.add(max(run.start, now), remaining)
+    return None
+
+
+def deadlines(
+    history: Iterable[Event],
+    policies: Policies,
+    calendars: Mapping[str, BusinessCalendar],
+    now: datetime,
+) -> Deadlines:
+    """Replay `history` up to `now` and report the case's clocks (see the module docstring).
+
+    Events after `now` are ignored, so the same history answers "where did it stand then".
+    Events at the same instant apply in the order given. Instants come back in UTC.
+    """
+    now = _utc(now)
+    events = sorted((e for e in history if e.at <= now), key=lambda e: e.at)
+    if not events or events[0].kind != EventKind.OPENED:
+        raise ValueError("A case's history starts with its opening.")
+    opening = events[0]
+    assert opening.priority is not None
+    replay = _Replay(
+        priority=opening.priority,
+        vendor=opening.vendor or None,
+        status=opening.status or Status.NEW,
+    )
+    replay.first_response = _Run(Clock.FIRST_RESPONSE, opening.at)
+    replay.runs.append(replay.first_response)
+    if replay.status in CLOSED_STATUSES:
+        replay.closed_since = opening.at
+        replay.status_halt = replay.halt(opening.at, None)
+    for event in events[1:]:
+        replay.apply(event)
+
+    halts = _merged(replay.halts)
+    stopped = replay.closed_since is not None
+    breaches: list[Breach] = []
+    current_due: dict[Clock, datetime | None] = {}
+    for run in replay.runs:
+        if run.end is None:
+            policy = policies.policy(replay.priority, replay.vendor)
+        else:
+            assert run.priority is not None
+            policy = policies.policy(run.priority, run.vendor)
+        first = run.clock == Clock.FIRST_RESPONSE
+        target = policy.initial_response if first else policy.update_frequency
+        due = _due(run, target, calendars, halts, now)
+        live = run.end is None and not stopped
+        if live:
+            current_due[run.clock] = due
+        if due is None:
+            continue
+        if run.end is not None:
+            until = run.end
+        elif stopped:
+            assert replay.closed_since is not None
+            until = replay.closed_since
+        else:
+            until = now
+        if until > due:
+            breaches.append(Breach(run.clock, due, until, until - due, ongoing=live))
+
+    for watch in replay.watches:
+        until = watch.end if watch.end is not None else now
+        if until > watch.etr:
+            breaches.append(Breach(Clock.ETR, watch.etr, until, until - watch.etr, ongoing=watch.end is None))
+
+    halted, resume = _halt_at(halts, now)
+    paused = halted and not stopped
+    reason: PauseReason | None = None
+    if paused:
+        active = {h.reason for h in replay.halts if h.active_at(now)}
+        reason = next((r for r in PauseReason if r in active), None)
+
+    first_response_due = current_due.get(Clock.FIRST_RESPONSE)
+    next_update_due = current_due.get(Clock.UPDATE)
+    etr = replay.watch.etr if replay.watch is not None and not stopped else None
+    shown = [d for d in (first_response_due, next_update_due, etr) if d is not None]
+    first_response = replay.first_response
+    return Deadlines(
+        priority=replay.priority,
+        vendor=replay.vendor,
+        status=replay.status,
+        first_response_due=first_response_due,
+        first_response_met_at=first_response.end if first_response and first_response.met else None,
+        next_update_due=next_update_due,
+        etr=etr,
+        paused=paused,
+        pause_reason=reason,
+        paused_until=resume if paused else None,
+        stopped=stopped,
+        breaches=tuple(sorted(breaches, key=lambda b: b.due)),
+        next_due=min(shown) if shown else None,
+    )
+
+
+def deadline_preview(
+    priority: Priority,
+    opened_at: datetime,
+    policies: Policies,
+    calendars: Mapping[str, BusinessCalendar],
+    vendor: str | None = None,
+) -> tuple[datetime, datetime]:
+    """(initial response due, first update due) for a case opened now, never paused.
+
+    The first update is counted from the initial-response deadline: the latest moment a
+    compliant first response can come, so this is the latest the customer should hear
+    the second time. An earlier response brings the real update deadline forward.
+    """
+    policy = policies.policy(priority, vendor)
+    initial_due = policy.initial_response.due(opened_at, calendars)
+    return initial_due, policy.update_frequency.due(initial_due, calendars)
