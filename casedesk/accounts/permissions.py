@@ -9,6 +9,11 @@ from casedesk.rules.lifecycle import Actor
 
 
 def actor_for(user: Any) -> Actor:
+    """A User, or a Contact acting without a login (a customer's e-mail, say)."""
+    if _is_contact(user):
+        if not user.active or not user.organisation.active:
+            raise Forbidden(f"{user.name} is no longer an active contact.")
+        return Actor.CUSTOMER
     if user is None or not user.is_authenticated or not user.is_active:
         raise Forbidden("Log in first.")
     if user.is_staff:
@@ -19,7 +24,9 @@ def actor_for(user: Any) -> Actor:
 
 
 def customer_contact(user: Any) -> Any:
-    """The active Contact behind a customer's account, or None."""
+    """The active Contact behind a customer's account (or the Contact itself), or None."""
+    if _is_contact(user):
+        return user if user.active and user.organisation.active else None
     if user is None or not user.is_authenticated or user.is_staff:
         return None
     # Cached on the user object: pages and API routes ask several times per request.
@@ -37,3 +44,16 @@ def customer_contact(user: Any) -> Any:
 
 def is_staff(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def user_of(who: Any) -> Any:
+    """The User to record as the actor: None for a Contact acting without a login."""
+    if _is_contact(who):
+        return who.user
+    return who
+
+
+def _is_contact(obj: Any) -> bool:
+    from casedesk.accounts.models import Contact
+
+    return isinstance(obj, Contact)

@@ -69,6 +69,7 @@ def event(item: CaseEvent, staff: bool = True) -> s.EventOut:
         public=item.public,
         actor=person(item.actor),
         actor_kind=item.actor_kind,
+        author=item.author_name,
         body=item.body,
         changes=item.changes,
         attachments=[attachment(a) for a in item.attachments.all() if staff or a.public],

@@ -119,6 +119,7 @@ class EventOut(Schema):
     public: bool
     actor: PersonRef | None
     actor_kind: str
+    author: str  # who wrote it: staff, a customer (also by e-mail, without a login), or System
     body: str
     changes: dict[str, Any]
     attachments: list[AttachmentOut]

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from casedesk.accounts.models import Contact, Platform, Team, User
-from casedesk.accounts.permissions import actor_for, customer_contact
+from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases.attachments import Upload, check_upload
 from casedesk.cases.models import Attachment, Case, CaseEvent, Channel, Priority
 from casedesk.core import clock
@@ -33,9 +33,12 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+Who = User | Contact  # a Contact acts without a login, e.g. by e-mail
+
+
 def _record(
     case: Case,
-    by: User | None,
+    by: Who | None,
     actor: Actor,
     kind: str,
     *,
@@ -47,7 +50,8 @@ def _record(
     return CaseEvent.objects.create(
         case=case,
         at=at or clock.now(),
-        actor=by,
+        actor=user_of(by),
+        contact=customer_contact(by) if actor == Actor.CUSTOMER else None,
         actor_kind=actor.value,
         kind=kind,
         public=public,
@@ -66,7 +70,7 @@ def _text(value: str, what: str, *, required: bool, limit: int) -> str:
 
 
 def _store_attachments(
-    case: Case, event: CaseEvent | None, by: User | None, uploads: Sequence[Upload], public: bool
+    case: Case, event: CaseEvent | None, by: Who | None, uploads: Sequence[Upload], public: bool
 ) -> list[Attachment]:
     checked = [(upload, *check_upload(upload)) for upload in uploads]  # refuse before writing
     stored = []
@@ -79,7 +83,7 @@ def _store_attachments(
             size=upload.size,
             sha256=upload.sha256,
             public=public,
-            uploaded_by=by,
+            uploaded_by=user_of(by),
             created_at=clock.now(),
         )
         attachment.file.save(name, ContentFile(upload.content), save=False)
@@ -123,7 +127,7 @@ def mpoc_refusal(contact: Contact) -> str:
 
 def open_case(
     *,
-    by: User,
+    by: Who,
     title: str,
     description: str = "",
     channel: str,
@@ -179,7 +183,7 @@ def open_case(
             team=team or (platform.team if platform else None),
             assignee=assignee,
             needs_triage=priority is None,
-            created_by=by,
+            created_by=user_of(by),
             opened_at=now,
             updated_at=now,
             follow_up_of=follow_up_of,
@@ -193,7 +197,7 @@ def open_case(
 
 
 def add_comment(
-    case: Case, *, by: User, body: str, public: bool = True, uploads: Sequence[Upload] = ()
+    case: Case, *, by: Who, body: str, public: bool = True, uploads: Sequence[Upload] = ()
 ) -> CaseEvent:
     """A public comment (customers, staff) or an internal note (staff only)."""
     actor = actor_for(by)
@@ -227,7 +231,7 @@ def add_comment(
     return event
 
 
-def _require_own(case: Case, by: User) -> None:
+def _require_own(case: Case, by: Who) -> None:
     contact = customer_contact(by)
     if contact is None or contact.organisation_id != case.organisation_id:
         raise NotFound("No such case.")
@@ -240,7 +244,7 @@ def transition(
     case: Case,
     *,
     to: str,
-    by: User | None,
+    by: Who | None,
     note: str = "",
     hold_until: datetime | None = None,
     tracking_number: str = "",
@@ -313,7 +317,7 @@ def transition(
 
 
 def request_reopen(
-    case: Case, *, by: User, note: str = "", channel: str | None = None
+    case: Case, *, by: Who, note: str = "", channel: str | None = None
 ) -> tuple[ReopenOutcome, Case]:
     """A customer's request to reopen (portal, phone, chat or a reply to a case email).
 
@@ -345,7 +349,7 @@ def request_reopen(
         return outcome, _open_follow_up(case, by, note, channel)
 
 
-def _open_follow_up(case: Case, by: User, note: str, channel: str | None) -> Case:
+def _open_follow_up(case: Case, by: Who, note: str, channel: str | None) -> Case:
     contact = customer_contact(by) or case.contact
     body = (
         f"Follow-up of {case.number} ({case.status_label}"
@@ -359,7 +363,7 @@ def _open_follow_up(case: Case, by: User, note: str, channel: str | None) -> Cas
             platform=case.platform,
             title=f"Follow-up: {case.title}"[:TITLE_MAX],
             description=body,
-            channel=channel or (Channel.PHONE if by.is_staff else Channel.PORTAL),
+            channel=channel or (Channel.PHONE if actor_for(by) == Actor.STAFF else Channel.PORTAL),
             follow_up_of=case,
         )
         follow_up.related.add(case)
@@ -377,12 +381,12 @@ def _open_follow_up(case: Case, by: User, note: str, channel: str | None) -> Cas
 # --- staff work ----------------------------------------------------------------------
 
 
-def _require_staff(by: User) -> None:
+def _require_staff(by: Who) -> None:
     if actor_for(by) != Actor.STAFF:
         raise Forbidden("Only support staff may do this.")
 
 
-def disposition(case: Case, *, by: User, priority: str, team: Team | None, assignee: User | None) -> Case:
+def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assignee: User | None) -> Case:
     """Staff review: set priority, team and assignee; the case leaves the triage queue."""
     _require_staff(by)
     if priority not in STAFF_PRIORITIES:
@@ -404,7 +408,7 @@ def disposition(case: Case, *, by: User, priority: str, team: Team | None, assig
     return case
 
 
-def update_details(case: Case, *, by: User, **values: Any) -> Case:
+def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     """Staff set vendor and its ticket reference, ETR, shipping carrier and tracking."""
     _require_staff(by)
     allowed = {"vendor", "vendor_ticket", "etr", "shipping_carrier", "tracking_number", "title"}
@@ -430,7 +434,7 @@ def update_details(case: Case, *, by: User, **values: Any) -> Case:
     return case
 
 
-def link_related(case: Case, other: Case, *, by: User, unlink: bool = False) -> Case:
+def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> Case:
     _require_staff(by)
     if other.pk == case.pk:
         raise Refused("A case cannot be related to itself.")
@@ -454,7 +458,7 @@ def link_related(case: Case, other: Case, *, by: User, unlink: bool = False) -> 
     return case
 
 
-def bulk_attach_to(case: Case, *, by: User, uploads: Iterable[Upload]) -> list[Attachment]:
+def bulk_attach_to(case: Case, *, by: Who, uploads: Iterable[Upload]) -> list[Attachment]:
     """Attach files without a comment (the portal's and console's "attach" button)."""
     uploads = list(uploads)
     if not uploads:

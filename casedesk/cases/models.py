@@ -151,6 +151,10 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The customer contact who wrote it, also when they acted without a login (e-mail).
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_kind = models.CharField(max_length=10)  # rules.lifecycle.Actor
     kind = models.CharField(max_length=12, choices=Kind.choices)
     public = models.BooleanField(default=True)
@@ -163,6 +167,14 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.case_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_name(self) -> str:
+        if self.actor is not None:
+            return self.actor.display_name
+        if self.contact is not None:
+            return self.contact.name
+        return "System"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -43,7 +43,7 @@ def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
 
 def timeline(case: Case, user: Any) -> list[CaseEvent]:
     """The case's events in order; customers see only public ones."""
-    events = case.events.select_related("actor").prefetch_related(
+    events = case.events.select_related("actor", "contact").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
     if not is_staff(user):

@@ -266,3 +266,25 @@ def test_stale_object_does_not_overwrite_a_newer_change(staff):
     actions.transition(stale, to="in_progress", by=staff)
     case.refresh_from_db()
     assert (case.vendor, case.status) == ("CarrierCo", "in_progress")
+
+
+def test_a_contact_acts_without_a_login(staff):
+    """E-mail and phone intake act for a Contact who may have no portal account."""
+    org = OrganisationFactory()
+    mpoc = ContactFactory(organisation=org, name="Mail Only", user=None)
+    case = actions.open_case(by=mpoc, title="Sent by e-mail", channel=Channel.EMAIL, priority="P1")
+    assert (case.contact, case.priority, case.needs_triage, case.created_by) == (mpoc, "P4", True, None)
+    event = actions.add_comment(case, by=mpoc, body="More by e-mail")
+    assert (event.actor, event.contact, event.author_name, event.actor_kind) == (
+        None,
+        mpoc,
+        "Mail Only",
+        "customer",
+    )
+    with pytest.raises(NotFound):
+        actions.add_comment(make_case(), by=mpoc, body="not my case")
+    plain = ContactFactory(organisation=org, is_secondary_mpoc=False)
+    with pytest.raises(Forbidden, match="Mail Only"):
+        actions.open_case(by=plain, title="x", channel=Channel.EMAIL)
+    with pytest.raises(Forbidden):
+        actions.disposition(case, by=mpoc, priority="P1", team=None, assignee=None)
