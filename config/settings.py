@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "casedesk.core",
     "casedesk.accounts",
     "casedesk.cases",
+    "casedesk.mail",
     "casedesk.api",
     "casedesk.web",
 ]
@@ -133,11 +134,34 @@ CASEDESK_PAGE_SIZE = 25
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "sweeps": {
+        "task": "casedesk.run_sweeps",
+        "schedule": float(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15")),
+    },
+}
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+# With no mail server configured (the embedded set-up) notifications are written as files
+# under var/sent-mail, so nothing is lost and the demo shows what would have been sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "sent-mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@example.com")
+CASEDESK_MAIL_DOMAIN = os.environ.get("CASEDESK_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2])
+CASEDESK_BASE_URL = os.environ.get("CASEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CASEDESK_SWEEP_INTERVAL = int(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15"))
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,13 @@
 """Serve the whole product from one process: pages, API and static files over ASGI."""
 
+import threading
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from casedesk.core.management.commands.run_sweeps import loop
 
 
 class Command(BaseCommand):
@@ -13,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument("--no-sweeps", action="store_true", help="Do not run the sweeps in this process.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_sweeps"]:
+            # Embedded: the periodic sweeps (deadlines, outbox) run beside the web server.
+            threading.Thread(
+                target=loop, args=(settings.CASEDESK_SWEEP_INTERVAL,), name="sweeps", daemon=True
+            ).start()
         uvicorn.run(
             "config.asgi:application",
             host=options["host"],

@@ -1,0 +1,175 @@
+"""Write notifications with the change that caused them; deliver them after commit.
+
+Delivery claims due rows under a lease (`SELECT ... FOR UPDATE SKIP LOCKED` on
+PostgreSQL), sends each over one reused SMTP connection, and marks it sent in its own
+transaction right after the server accepted it. A worker killed mid-batch leaves the rest
+pending; once the lease runs out another worker sends them. The one window for a repeat is
+between the server's acceptance and that mark; the repeat carries the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from casedesk.core import clock
+from casedesk.mail.models import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes between tries, at most an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@{settings.CASEDESK_MAIL_DOMAIN}>"
+
+
+def enqueue(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    case: Any = None,
+    headers: Mapping[str, str] | None = None,
+    dedupe_key: str | None = None,
+    automatic: bool = True,
+    message_id: str | None = None,
+) -> OutboundMessage | None:
+    """Add one message to the outbox in the caller's transaction; None if already queued
+    under `dedupe_key` or the address is empty."""
+    if not to:
+        return None
+    now = clock.now()
+    all_headers = dict(headers or {})
+    if automatic:
+        all_headers.setdefault("Auto-Submitted", "auto-generated")
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                created_at=now,
+                kind=kind,
+                case=case,
+                to=to,
+                subject=subject[:255],
+                text=text,
+                html=html,
+                message_id=message_id or new_message_id(),
+                headers=all_headers,
+                dedupe_key=dedupe_key,
+                next_attempt_at=now,
+            )
+    except IntegrityError:
+        if dedupe_key and OutboundMessage.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    transaction.on_commit(kick)
+    return message
+
+
+def enqueue_template(
+    *, kind: str, to: str, template: str, context: dict[str, Any], **kwargs: Any
+) -> OutboundMessage | None:
+    """Render `mail/<template>.subject.txt`, `.txt` and `.html` and enqueue the result."""
+    context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
+    subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
+    text = render_to_string(f"mail/{template}.txt", context)
+    html = render_to_string(f"mail/{template}.html", context)
+    return enqueue(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
+
+
+def kick() -> None:
+    """After commit: with a broker, wake a worker now; embedded, the sweep loop delivers."""
+    if settings.CELERY_BROKER_URL:
+        from casedesk.mail.tasks import deliver_outbox
+
+        deliver_outbox.delay()
+
+
+def _claim(now: datetime, limit: int) -> list[OutboundMessage]:
+    with transaction.atomic():
+        rows = list(
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(state=OutboundMessage.State.PENDING, next_attempt_at__lte=now)
+            .exclude(locked_until__gt=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        OutboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=now + LEASE)
+    return rows
+
+
+def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Message-ID": message.message_id, **message.headers},
+        connection=connection,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send what is due; returns counts. Safe to run in several processes at once."""
+    now = now or clock.now()
+    rows = _claim(now, limit)
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if not rows:
+        return counts
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:
+        for row in rows:
+            counts[_failed(row, now, exc)] += 1
+        return counts
+    try:
+        for row in rows:
+            try:
+                _email(row, connection).send()
+            except Exception as exc:
+                counts[_failed(row, now, exc)] += 1
+                continue
+            OutboundMessage.objects.filter(pk=row.pk).update(
+                state=OutboundMessage.State.SENT,
+                sent_at=clock.now(),
+                attempts=row.attempts + 1,
+                locked_until=None,
+                last_error="",
+            )
+            counts["sent"] += 1
+    finally:
+        connection.close()
+    return counts
+
+
+def _failed(row: OutboundMessage, now: datetime, exc: Exception) -> str:
+    attempts = row.attempts + 1
+    gave_up = attempts >= MAX_ATTEMPTS
+    log.warning("delivery of %s to %s failed (try %d): %s", row.kind, row.to, attempts, exc)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        attempts=attempts,
+        state=OutboundMessage.State.FAILED if gave_up else OutboundMessage.State.PENDING,
+        next_attempt_at=now + backoff(attempts),
+        locked_until=None,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+    return "failed" if gave_up else "retry"
