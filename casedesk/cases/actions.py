@@ -20,6 +20,7 @@ from casedesk.cases.attachments import Upload, check_upload
 from casedesk.cases.models import Attachment, Case, CaseEvent, Channel, Priority
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.mail import notify
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status, TransitionRefused
 
@@ -47,7 +48,7 @@ def _record(
     public: bool = True,
     at: datetime | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         at=at or clock.now(),
         actor=user_of(by),
@@ -58,6 +59,8 @@ def _record(
         body=body,
         changes=changes or {},
     )
+    notify.case_event(event)
+    return event
 
 
 def _text(value: str, what: str, *, required: bool, limit: int) -> str:
