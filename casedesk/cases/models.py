@@ -95,6 +95,17 @@ class Case(models.Model):
     # The earliest deadline the case must meet next (SLA clocks, hold wake-up); queues sort
     # on it and sweeps find what is due through its index.
     next_due_at = models.DateTimeField(null=True, blank=True)
+    # SLA clocks as last computed from the timeline (casedesk.sla.clocks.refresh).
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    next_update_due = models.DateTimeField(null=True, blank=True)
+    sla_paused = models.BooleanField(default=False)
+    # When the case closes for no response if the customer stays silent.
+    auto_close_at = models.DateTimeField(null=True, blank=True)
+    # When the next SLA warning or breach notice is due, and the last one already sent.
+    next_alert_at = models.DateTimeField(null=True, blank=True)
+    alerted_through = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -109,6 +120,10 @@ class Case(models.Model):
             ),
             models.Index(fields=["assignee", "next_due_at", "id"], condition=OPEN_Q, name="case_mine_due"),
             models.Index(fields=["team", "next_due_at", "id"], condition=OPEN_Q, name="case_team_due"),
+            # The sweeps' work lists: each is one range scan over what is due.
+            models.Index(fields=["on_hold_until", "id"], condition=Q(status="on_hold"), name="case_hold_wake"),
+            models.Index(fields=["auto_close_at", "id"], condition=OPEN_Q, name="case_auto_close"),
+            models.Index(fields=["next_alert_at", "id"], condition=OPEN_Q, name="case_sla_alert"),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +173,9 @@ class CaseEvent(models.Model):
     actor_kind = models.CharField(max_length=10)  # rules.lifecycle.Actor
     kind = models.CharField(max_length=12, choices=Kind.choices)
     public = models.BooleanField(default=True)
+    # A public staff reply that waits on the customer (pauses the clocks; starts the
+    # no-response count).
+    asks_customer = models.BooleanField(default=False)
     body = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]}
 
