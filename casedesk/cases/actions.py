@@ -468,3 +468,26 @@ def bulk_attach_to(case: Case, *, by: Who, uploads: Iterable[Upload]) -> list[At
         raise Refused("Choose a file to attach.")
     event = add_comment(case, by=by, body="", uploads=uploads)
     return list(event.attachments.all())
+
+
+# --- routing -------------------------------------------------------------------------
+
+
+def route(case: Case, *, team: Team | None = None, assignee: User | None = None, note: str = "") -> Case:
+    """The system routes a case to a team and a technician (e-mail intake's round robin);
+    unlike `disposition`, the case stays in the triage queue until staff review it."""
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise Refused("Cases are assigned to active support staff only.")
+    values: dict[str, Any] = {}
+    if team is not None:
+        values["team"] = team
+    if assignee is not None:
+        values["assignee"] = assignee
+    with transaction.atomic():
+        case = _lock(case)
+        changes = _apply(case, values)
+        if changes:
+            case.updated_at = clock.now()
+            case.save()
+            _record(case, None, Actor.SYSTEM, CaseEvent.Kind.CHANGE, body=note, changes=changes, public=False)
+    return case
