@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "casedesk.accounts",
     "casedesk.cases",
     "casedesk.mail",
+    "casedesk.sla",
     "casedesk.api",
     "casedesk.web",
 ]
@@ -162,6 +163,25 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@example.com")
 CASEDESK_MAIL_DOMAIN = os.environ.get("CASEDESK_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2])
 CASEDESK_BASE_URL = os.environ.get("CASEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CASEDESK_SWEEP_INTERVAL = int(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15"))
+
+# E-mail intake: the addresses mail to support arrives at (plus-addressing such as
+# support+CS-000123@ is understood), limits, the loop cap, and the IMAP mailbox to poll.
+CASEDESK_SUPPORT_ADDRESSES = [
+    a.lower() for a in env_list("CASEDESK_SUPPORT_ADDRESSES", DEFAULT_FROM_EMAIL or "support@example.com")
+]
+CASEDESK_MAIL_MAX_BYTES = int(os.environ.get("CASEDESK_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
+CASEDESK_AUTO_ANSWERS_PER_DAY = int(os.environ.get("CASEDESK_AUTO_ANSWERS_PER_DAY", "5"))
+CASEDESK_INBOUND_MAX_ATTEMPTS = int(os.environ.get("CASEDESK_INBOUND_MAX_ATTEMPTS", "5"))
+CASEDESK_IMAP_HOST = os.environ.get("CASEDESK_IMAP_HOST", "")
+CASEDESK_IMAP_PORT = int(os.environ.get("CASEDESK_IMAP_PORT", "993"))
+CASEDESK_IMAP_SSL = env_bool("CASEDESK_IMAP_SSL", True)
+CASEDESK_IMAP_USER = os.environ.get("CASEDESK_IMAP_USER", "")
+CASEDESK_IMAP_PASSWORD = os.environ.get("CASEDESK_IMAP_PASSWORD", "")
+CASEDESK_IMAP_FOLDER = os.environ.get("CASEDESK_IMAP_FOLDER", "INBOX")
+# Where processed messages are moved; empty: they are flagged \Seen and $Casedesk instead.
+CASEDESK_IMAP_DONE_FOLDER = os.environ.get("CASEDESK_IMAP_DONE_FOLDER", "")
+CASEDESK_MAIL_LISTEN_HOST = os.environ.get("CASEDESK_MAIL_LISTEN_HOST", "127.0.0.1")
+CASEDESK_MAIL_LISTEN_PORT = int(os.environ.get("CASEDESK_MAIL_LISTEN_PORT", "8025"))
 
 LOGGING = {
     "version": 1,

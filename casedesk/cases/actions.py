@@ -23,6 +23,7 @@ from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.mail import notify
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status, TransitionRefused
+from casedesk.sla import clocks
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -47,6 +48,7 @@ def _record(
     changes: dict[str, list[Any]] | None = None,
     public: bool = True,
     at: datetime | None = None,
+    asks_customer: bool = False,
 ) -> CaseEvent:
     event = CaseEvent.objects.create(
         case=case,
@@ -58,7 +60,10 @@ def _record(
         public=public,
         body=body,
         changes=changes or {},
+        asks_customer=asks_customer,
     )
+    # Every event may move a clock: the stored deadlines follow in the same transaction.
+    clocks.refresh(case, event.at)
     notify.case_event(event)
     return event
 
@@ -191,7 +196,15 @@ def open_case(
             updated_at=now,
             follow_up_of=follow_up_of,
         )
-        event = _record(case, by, actor, CaseEvent.Kind.CREATED, body=description, at=now)
+        event = _record(
+            case,
+            by,
+            actor,
+            CaseEvent.Kind.CREATED,
+            body=description,
+            at=now,
+            changes={"priority": [None, case.priority]},
+        )
         _store_attachments(case, event, by, uploads, public=True)
     return case
 
@@ -200,7 +213,13 @@ def open_case(
 
 
 def add_comment(
-    case: Case, *, by: Who, body: str, public: bool = True, uploads: Sequence[Upload] = ()
+    case: Case,
+    *,
+    by: Who,
+    body: str,
+    public: bool = True,
+    uploads: Sequence[Upload] = (),
+    asks_customer: bool = False,
 ) -> CaseEvent:
     """A public comment (customers, staff) or an internal note (staff only)."""
     actor = actor_for(by)
@@ -215,7 +234,15 @@ def add_comment(
         if actor == Actor.CUSTOMER and not case.is_open:
             raise Refused(f"{case.number} is {case.status_label}. Ask to reopen it instead.")
         kind = CaseEvent.Kind.COMMENT if public else CaseEvent.Kind.NOTE
-        event = _record(case, by, actor, kind, body=body, public=public)
+        event = _record(
+            case,
+            by,
+            actor,
+            kind,
+            body=body,
+            public=public,
+            asks_customer=asks_customer and public and actor == Actor.STAFF,
+        )
         _store_attachments(case, event, by, uploads, public=public)
         fields = ["updated_at"]
         if actor == Actor.STAFF and public and case.status == Status.NEW.value:

@@ -121,7 +121,9 @@ class Case(models.Model):
             models.Index(fields=["assignee", "next_due_at", "id"], condition=OPEN_Q, name="case_mine_due"),
             models.Index(fields=["team", "next_due_at", "id"], condition=OPEN_Q, name="case_team_due"),
             # The sweeps' work lists: each is one range scan over what is due.
-            models.Index(fields=["on_hold_until", "id"], condition=Q(status="on_hold"), name="case_hold_wake"),
+            models.Index(
+                fields=["on_hold_until", "id"], condition=Q(status="on_hold"), name="case_hold_wake"
+            ),
             models.Index(fields=["auto_close_at", "id"], condition=OPEN_Q, name="case_auto_close"),
             models.Index(fields=["next_alert_at", "id"], condition=OPEN_Q, name="case_sla_alert"),
         ]
@@ -160,6 +162,7 @@ class CaseEvent(models.Model):
         CHANGE = "change", "Change"
         LINK = "link", "Link"
         ATTACHMENT = "attachment", "Attachment"
+        ESCALATION = "escalation", "Escalation"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()

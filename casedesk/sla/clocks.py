@@ -1,0 +1,166 @@
+"""A case's SLA clocks: its timeline turned into the pure rules' history, replayed, and
+the results stored on the case (indexed) so queues sort and sweeps find what is due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from casedesk.cases.models import Case, CaseEvent
+from casedesk.core import clock
+from casedesk.rules import calendar as cal
+from casedesk.rules import sla as rules
+from casedesk.rules.lifecycle import CLOSED_STATUSES, LABELS, Actor, Status
+from casedesk.sla import config
+from casedesk.sla.models import Breach
+
+STATUS_BY_LABEL = {label: status for status, label in LABELS.items()}
+NO_RESPONSE_BUSINESS_DAYS = 2
+WARN_AT = 0.8  # of a target's business time: the assignee is warned
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def history(case: Case, events: Iterable[CaseEvent]) -> list[rules.Event]:
+    """The plan's view of a timeline: only what moves a clock."""
+    out: list[rules.Event] = []
+    for event in events:
+        changes = event.changes or {}
+        if event.kind == CaseEvent.Kind.CREATED:
+            priority = (changes.get("priority") or [None, case.priority])[1]
+            out.append(rules.Event.opened(event.at, rules.Priority(priority)))
+            continue
+        if event.kind == CaseEvent.Kind.COMMENT and event.public:
+            if event.actor_kind == Actor.STAFF:
+                out.append(rules.Event.staff_reply(event.at, asks_customer=event.asks_customer))
+            elif event.actor_kind == Actor.CUSTOMER:
+                out.append(rules.Event.customer_reply(event.at))
+        if "status" in changes:
+            status = STATUS_BY_LABEL.get(changes["status"][1])
+            if status is not None:
+                hold = (
+                    _when((changes.get("on_hold_until") or [None, None])[1])
+                    if status == Status.ON_HOLD
+                    else None
+                )
+                out.append(rules.Event.status_change(event.at, status, hold_until=hold))
+                if event.actor_kind == Actor.CUSTOMER and status not in CLOSED_STATUSES:
+                    out.append(rules.Event.customer_reply(event.at))
+        if "priority" in changes and event.kind != CaseEvent.Kind.CREATED:
+            out.append(rules.Event.priority_change(event.at, rules.Priority(changes["priority"][1])))
+        if "vendor" in changes:
+            out.append(rules.Event.vendor_change(event.at, changes["vendor"][1] or None))
+        if "etr" in changes:
+            out.append(rules.Event.etr_set(event.at, _when(changes["etr"][1])))
+    return out
+
+
+@dataclass(frozen=True)
+class Alert:
+    clock: rules.Clock
+    stage: str  # "warn" | "breach"
+    at: datetime
+    due: datetime
+
+
+def _alerts(case: Case, d: rules.Deadlines, events: list[rules.Event], cfg: config.Config) -> list[Alert]:
+    """The warning (at 80% of the target) and the breach notice of the clock running now."""
+    if d.stopped or d.paused:
+        return []
+    policy = cfg.policies.policy(d.priority, d.vendor)
+    if d.first_response_due is not None:
+        clock_kind, due, target = rules.Clock.FIRST_RESPONSE, d.first_response_due, policy.initial_response
+        start = events[0].at
+    elif d.next_update_due is not None:
+        clock_kind, due, target = rules.Clock.UPDATE, d.next_update_due, policy.update_frequency
+        replies = [e.at for e in events if e.kind == rules.EventKind.PUBLIC_STAFF_REPLY]
+        start = replies[-1] if replies else events[0].at
+    elif d.etr is not None:
+        return [Alert(rules.Clock.ETR, "breach", d.etr, d.etr)]
+    else:
+        return []
+    calendar = cfg.calendar(target.calendar)
+    warn_at = calendar.add(start, target.length(calendar) * WARN_AT)
+    return [Alert(clock_kind, "warn", min(warn_at, due), due), Alert(clock_kind, "breach", due, due)]
+
+
+def _waiting_since(events: list[rules.Event]) -> datetime | None:
+    """Since when the case has waited on the customer, if it does now."""
+    since = None
+    for event in events:
+        if event.kind == rules.EventKind.PUBLIC_STAFF_REPLY:
+            since = event.at if event.asks_customer else None
+        elif event.kind == rules.EventKind.CUSTOMER_REPLY:
+            since = None
+        elif event.kind == rules.EventKind.STATUS_CHANGE:
+            if event.status == Status.RESOLVED:
+                since = event.at
+            elif event.status != Status.IN_PROGRESS:
+                # On Hold, Shipping, closure, reopening: no longer waiting on the customer.
+                since = None
+    return since
+
+
+def compute(case: Case, now: datetime | None = None) -> tuple[rules.Deadlines, dict[str, Any], list[Alert]]:
+    now = now or clock.now()
+    cfg = config.current()
+    events = history(case, case.events.order_by("at", "id"))
+    d = rules.deadlines(events, cfg.policies, cfg.calendars, now)
+    alerts = _alerts(case, d, events, cfg)
+    pending = [a for a in alerts if case.alerted_through is None or a.at > case.alerted_through]
+    waiting = _waiting_since(events) if not d.stopped else None
+    auto_close = (
+        cfg.calendar(cal.STANDARD).add_business_days(waiting, NO_RESPONSE_BUSINESS_DAYS) if waiting else None
+    )
+    hold_wake = case.on_hold_until if case.status == Status.ON_HOLD.value else None
+    candidates = [t for t in (d.next_due, hold_wake) if t is not None]
+    values = {
+        "first_response_due": d.first_response_due,
+        "first_responded_at": d.first_response_met_at,
+        "next_update_due": d.next_update_due,
+        "sla_paused": d.paused,
+        "next_due_at": min(candidates) if candidates else None,
+        "auto_close_at": auto_close,
+        "next_alert_at": pending[0].at if pending else None,
+    }
+    return d, values, pending
+
+
+def refresh(case: Case, now: datetime | None = None) -> rules.Deadlines:
+    """Recompute and store the case's clocks and record its breaches (in the caller's
+    transaction; actions call it after every timeline event)."""
+    d, values, _ = compute(case, now)
+    changed = {k: v for k, v in values.items() if getattr(case, k) != v}
+    if changed:
+        Case.objects.filter(pk=case.pk).update(**changed)
+        for key, value in changed.items():
+            setattr(case, key, value)
+    for breach in d.breaches:
+        Breach.objects.update_or_create(
+            case=case,
+            clock=breach.clock.value,
+            due=breach.due,
+            defaults={
+                "until": breach.until,
+                "late": breach.late,
+                "ongoing": breach.ongoing,
+                "priority": d.priority.value,
+                "team_id": case.team_id,
+            },
+        )
+    return d
+
+
+def due_alert(case: Case, now: datetime) -> Alert | None:
+    """The alert whose time has come, if any (for the SLA sweep)."""
+    _, _, pending = compute(case, now)
+    due = [a for a in pending if a.at <= now]
+    return due[-1] if due else None

@@ -1,0 +1,112 @@
+"""Notices the clocks and escalations send: rows in the outbox, with dedupe keys so that a
+sweep run twice sends each once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from casedesk.cases.models import Case
+from casedesk.mail import outbox
+from casedesk.sla import config
+from casedesk.sla.clocks import Alert
+from casedesk.sla.models import EscalationLevel
+
+ON_CALL = "on-call"
+
+
+def _local(instant: datetime | None) -> str:
+    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+
+
+def _link(case: Case, side: str = "console") -> str:
+    return f"{settings.CASEDESK_BASE_URL}/{side}/cases/{case.number}/"
+
+
+def hold_woken(case: Case) -> None:
+    if case.assignee is None:
+        return
+    outbox.enqueue(
+        kind="hold_woken",
+        to=case.assignee.email,
+        case=case,
+        subject=f"[{case.number}] Back from hold: {case.title}",
+        text=f"{case.number} was on hold until {_local(case.on_hold_until)} and is In-Progress again.\n\n"
+        f"{_link(case)}\n",
+        dedupe_key=f"hold-woken:{case.pk}:{case.updated_at.isoformat()}",
+    )
+
+
+def closing_for_no_response(case: Case) -> None:
+    """The one notice the customer gets when a case closes for no response."""
+    outbox.enqueue(
+        kind="no_response",
+        to=case.contact.email,
+        case=case,
+        subject=f"[{case.number}] Closing your case: {case.title}",
+        text=(
+            f"Hello {case.contact.name},\n\nWe have not heard back from you on case {case.number} "
+            f"({case.title}) for two business days, so we are closing it as Closed No Response.\n\n"
+            "If you still need help, reply to this message or open a case in the portal: a new "
+            f"case will be opened and related to {case.number}.\n\n{_link(case, 'portal')}\n"
+        ),
+        dedupe_key=f"no-response:{case.pk}:{case.auto_close_at.isoformat() if case.auto_close_at else ''}",
+    )
+
+
+def sla_alert(case: Case, alert: Alert, now: datetime) -> int:
+    what = alert.clock.value.replace("_", " ")
+    key = f"sla:{case.pk}:{alert.clock.value}:{alert.stage}:{alert.due.isoformat()}"
+    recipients: list[tuple[str, str]] = []
+    if alert.stage == "warn":
+        if case.assignee is not None:
+            recipients.append(("assignee", case.assignee.email))
+        subject = f"[{case.number}] {case.priority} {what} due {_local(alert.due)}"
+        text = f"The {what} target of {case.number} ({case.priority}) is due at {_local(alert.due)}."
+    else:
+        if case.team is not None and case.team.manager is not None:
+            recipients.append(("manager", case.team.manager.email))
+        elif case.assignee is not None:
+            recipients.append(("assignee", case.assignee.email))
+        if case.priority in {"P1", "P2", "P1G"}:
+            recipients += [("on-call", email) for email in on_call_now(now)]
+        subject = f"[{case.number}] SLA breach: {case.priority} {what} was due {_local(alert.due)}"
+        text = f"The {what} target of {case.number} ({case.priority}) passed at {_local(alert.due)}."
+    sent = 0
+    for role, email in dict.fromkeys(recipients):
+        if outbox.enqueue(
+            kind=f"sla_{alert.stage}",
+            to=email,
+            case=case,
+            subject=subject,
+            text=f"{text}\n\n{case.title}\n{case.organisation.name}\n{_link(case)}\n",
+            dedupe_key=f"{key}:{role}:{email}",
+        ):
+            sent += 1
+    return sent
+
+
+def on_call_now(now: datetime) -> list[str]:
+    """The on-call manager's address while their hours are on (weeknights, weekends)."""
+    calendar = config.current().calendars.get(ON_CALL)
+    if calendar is None or not calendar.is_open(now):
+        return []
+    return list(EscalationLevel.objects.filter(on_call_calendar__key=ON_CALL).values_list("email", flat=True))
+
+
+def escalated(case: Case, levels: list[EscalationLevel], reason: str, by_name: str) -> None:
+    for level in levels:
+        outbox.enqueue(
+            kind="escalation",
+            to=level.email,
+            case=case,
+            subject=f"[{case.number}] Escalated to you ({level.role}): {case.title}",
+            text=(
+                f"{by_name} escalated case {case.number} of {case.organisation.name} "
+                f"({case.priority}, {case.status_label}) to {level.role}.\n\nReason: {reason or '-'}\n\n"
+                f"{_link(case)}\n"
+            ),
+            automatic=False,
+        )
