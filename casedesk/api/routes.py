@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from casedesk.api import accounts, cases, errors
+from casedesk.api import accounts, cases, errors, sla
 from casedesk.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -20,3 +20,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", cases.router)
 api.add_router("", accounts.router)
+api.add_router("", sla.router)

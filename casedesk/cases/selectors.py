@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -10,6 +11,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
+from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.rules.lifecycle import CLOSED_STATUSES
 
@@ -109,8 +111,10 @@ QUEUES = {
     "triage": "Needs triage",
     "mine": "Mine",
     "team": "My team",
+    "soon": "Breaching soon",
     "open": "All open",
 }
+SOON = timedelta(hours=1)
 
 
 def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]:
@@ -122,6 +126,9 @@ def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]
         qs = qs.filter(assignee=user)
     elif name == "team":
         qs = qs.filter(team__in=user.teams.all())
+    elif name == "soon":
+        # Overdue or due within the hour: the case_open_due index range.
+        qs = qs.filter(next_due_at__lte=clock.now() + SOON)
     elif name != "open":
         raise NotFound(f"No queue {name!r}.")
     if f is not None:

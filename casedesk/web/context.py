@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.core import clock
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +13,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.CASEDESK_SITE_NAME,
         "is_staff_user": is_staff(user),
         "portal_contact": customer_contact(user),
+        "now": clock.now(),
     }

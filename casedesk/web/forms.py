@@ -50,6 +50,7 @@ class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     attachments = MultipleFileField(label="Attachments")
     internal = forms.BooleanField(required=False, label="Internal note (staff only)")
+    asks_customer = forms.BooleanField(required=False, label="Waiting on the customer")
 
 
 class ReopenForm(forms.Form):

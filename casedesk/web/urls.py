@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from casedesk.web.views import auth, console, files, portal
+from casedesk.web.views import auth, console, files, portal, sla
 
 portal_patterns = (
     [
@@ -12,6 +12,8 @@ portal_patterns = (
         path("cases/<str:number>/reopen/", portal.case_reopen, name="reopen"),
         path("cases/<str:number>/confirm/", portal.case_confirm, name="confirm"),
         path("profile/", portal.profile, name="profile"),
+        path("cases/<str:number>/escalate/", sla.escalate, name="escalate"),
+        path("escalation/", sla.escalation_paths, name="escalation"),
     ],
     "portal",
 )
@@ -29,6 +31,8 @@ console_patterns = (
         path("cases/<str:number>/details/", console.case_details, name="details"),
         path("cases/<str:number>/link/", console.case_link, name="link"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+        path("cases/<str:number>/escalate/", sla.escalate, name="escalate"),
+        path("reports/sla/", sla.sla_report, name="sla_report"),
     ],
     "console",
 )

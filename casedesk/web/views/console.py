@@ -123,6 +123,7 @@ def case_comment(request: AuthedRequest, number: str) -> HttpResponse:
             body=data["body"],
             public=not data["internal"],
             uploads=uploads_from(data["attachments"]),
+            asks_customer=data["asks_customer"],
         )
 
     return _staff_post(request, number, CommentForm, act, "Added to the timeline.")

@@ -1,0 +1,125 @@
+"""Escalation (portal and console), the published escalation paths, and the SLA report."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from casedesk.accounts.permissions import is_staff
+from casedesk.cases import selectors
+from casedesk.core.errors import Refused
+from casedesk.sla import escalation
+from casedesk.sla import selectors as sla_selectors
+from casedesk.web.views.common import AuthedRequest, error_page, staff_required
+
+
+@login_required
+@require_POST
+def escalate(request: AuthedRequest, number: str) -> HttpResponse:
+    """The Escalate button, on the portal's and the console's case page alike."""
+    case = selectors.get_case(request.user, number)
+    side = "console" if is_staff(request.user) else "portal"
+    try:
+        case, reached = escalation.escalate(case, by=request.user, reason=request.POST.get("reason", ""))
+    except Refused as exc:
+        return error_page(request, exc)
+    roles = ", ".join(dict.fromkeys(level.role for level in reached))
+    messages.success(request, f"{case.number} is escalated to level {case.escalation_level}: {roles}.")
+    return redirect(reverse(f"{side}:case", kwargs={"number": case.number}))
+
+
+@login_required
+def escalation_paths(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/escalation_paths.html", {"paths": sla_selectors.escalation_paths()})
+
+
+def _date(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@staff_required
+def sla_report(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    end = _date(request.GET.get("end"), today)
+    start = _date(request.GET.get("start"), end - timedelta(days=29))
+    if start > end:
+        start, end = end, start
+    rows = sla_selectors.sla_report(start, end)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="sla-{start}-{end}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "priority",
+                "team",
+                "first_responses",
+                "first_responses_late",
+                "first_response_within_target_pct",
+                "updates",
+                "updates_late",
+                "updates_within_target_pct",
+            ]
+        )
+        for r in rows:
+            writer.writerow(
+                [
+                    r.priority,
+                    _csv_safe(r.team),
+                    r.responses,
+                    r.responses_late,
+                    r.response_pct,
+                    r.updates,
+                    r.updates_late,
+                    r.update_pct,
+                ]
+            )
+        return response
+    return render(
+        request,
+        "console/sla_report.html",
+        {"rows": rows, "start": start, "end": end, "chart": _chart(rows)},
+    )
+
+
+def _csv_safe(value: str) -> str:
+    # A team name opened in a spreadsheet must not run as a formula.
+    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+
+
+def _chart(rows: list[sla_selectors.ReportRow]) -> dict[str, object]:
+    """Bars per row (first responses and updates within target), laid out for an SVG."""
+    bar_h, gap, label_w, width = 14, 10, 190, 420
+    bars = []
+    for index, row in enumerate(rows):
+        y = index * (2 * bar_h + gap)
+        bars.append(
+            {
+                "label": f"{row.priority} · {row.team}",
+                "y": y,
+                "y2": y + bar_h,
+                "text_y": y + bar_h,
+                "response": row.response_pct,
+                "update": row.update_pct,
+                "response_w": round(width * (row.response_pct or 0) / 100, 1),
+                "update_w": round(width * (row.update_pct or 0) / 100, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "height": max(1, len(rows)) * (2 * bar_h + gap) + 20,
+        "label_w": label_w,
+        "width": width,
+        "bar_h": bar_h,
+    }
