@@ -112,6 +112,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["organisation", "-id"], name="case_org_recent"),
             models.Index(fields=["organisation", "status", "-id"], name="case_org_status"),
+            models.Index(fields=["organisation", "-id"], condition=OPEN_Q, name="case_org_open_recent"),
             models.Index(fields=["next_due_at", "id"], condition=OPEN_Q, name="case_open_due"),
             models.Index(
                 fields=["next_due_at", "id"],

@@ -39,23 +39,6 @@ def hold_woken(case: Case) -> None:
     )
 
 
-def closing_for_no_response(case: Case) -> None:
-    """The one notice the customer gets when a case closes for no response."""
-    outbox.enqueue(
-        kind="no_response",
-        to=case.contact.email,
-        case=case,
-        subject=f"[{case.number}] Closing your case: {case.title}",
-        text=(
-            f"Hello {case.contact.name},\n\nWe have not heard back from you on case {case.number} "
-            f"({case.title}) for two business days, so we are closing it as Closed No Response.\n\n"
-            "If you still need help, reply to this message or open a case in the portal: a new "
-            f"case will be opened and related to {case.number}.\n\n{_link(case, 'portal')}\n"
-        ),
-        dedupe_key=f"no-response:{case.pk}:{case.auto_close_at.isoformat() if case.auto_close_at else ''}",
-    )
-
-
 def sla_alert(case: Case, alert: Alert, now: datetime) -> int:
     what = alert.clock.value.replace("_", " ")
     key = f"sla:{case.pk}:{alert.clock.value}:{alert.stage}:{alert.due.isoformat()}"

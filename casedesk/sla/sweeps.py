@@ -60,8 +60,8 @@ def close_no_response(now: datetime) -> int:
             if values["auto_close_at"] is None or values["auto_close_at"] > now:
                 clocks.refresh(locked, now)
                 continue
-            notices.closing_for_no_response(locked)
             try:
+                # The customer's notice goes out with the status event (mail.notify).
                 actions.transition(
                     locked,
                     to=Status.CLOSED_NO_RESPONSE.value,

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts.models import Contact
@@ -28,13 +27,27 @@ from casedesk.web.forms import (
     uploads_from,
 )
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
-from casedesk.web.views.listing import filters_from, page_number
+from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 
 
 @staff_required
 def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
     filters = filters_from(request)
-    qs = selectors.queue(request.user, name, filters)
+    qs = (
+        selectors.queue(request.user, name, filters)
+        .select_related(None)
+        .select_related("organisation", "team", "assignee")
+        .only(
+            *LIST_COLUMNS,
+            "next_due_at",
+            "needs_triage",
+            "organisation__name",
+            "team__name",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__email",
+        )
+    )
     rows, has_next = selectors.page(qs, page_number(request), settings.CASEDESK_PAGE_SIZE)
     return render(
         request,
@@ -47,7 +60,7 @@ def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
             "page": page_number(request),
             "filters": filters,
             "priorities": Priority.choices,
-            "now": timezone.now(),
+            "case_url": case_url_prefix("console"),
         },
     )
 

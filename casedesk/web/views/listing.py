@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from casedesk.cases.selectors import CaseFilters
 
@@ -34,3 +35,13 @@ def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFi
         assignee=_int(get.get("assignee")),
         team=_int(get.get("team")),
     )
+
+
+# What a list row shows of a case: lists load these columns only.
+LIST_COLUMNS = ("id", "title", "priority", "status", "opened_at")
+
+
+def case_url_prefix(side: str) -> str:
+    """`/portal/cases/` or `/console/cases/`: rows append the number, instead of reversing a
+    URL per row."""
+    return reverse(f"{side}:case", kwargs={"number": "0"})[:-2]

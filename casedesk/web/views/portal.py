@@ -16,16 +16,20 @@ from casedesk.core.errors import Refused
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
-from casedesk.web.views.listing import filters_from, page_number
+from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 
 
 @customer_required
 def case_list(request: AuthedRequest) -> HttpResponse:
     contact = customer_contact(request.user)
     filters = filters_from(request, default_state="all")
-    rows, has_next = selectors.page(
-        selectors.portal_cases(request.user, filters), page_number(request), settings.CASEDESK_PAGE_SIZE
+    qs = (
+        selectors.portal_cases(request.user, filters)
+        .select_related(None)
+        .select_related("platform", "contact")
+        .only(*LIST_COLUMNS, "platform__name", "contact__name")
     )
+    rows, has_next = selectors.page(qs, page_number(request), settings.CASEDESK_PAGE_SIZE)
     return render(
         request,
         "portal/case_list.html",
@@ -38,6 +42,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "statuses": STATUS_CHOICES,
             "priorities": Priority.choices,
             "platforms": contact.organisation.platforms.all(),
+            "case_url": case_url_prefix("portal"),
         },
     )
 
