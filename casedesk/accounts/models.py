@@ -182,3 +182,33 @@ class EscalationContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+
+class Shift(models.Model):
+    """A period a staff member is on duty; automatic assignment picks among those on shift."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["ends_at", "starts_at"], name="shift_current")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
+
+
+class TeamRotation(models.Model):
+    """Where a team's round robin stands: the member most recently given a case."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="rotation")
+    last_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.last_user}"

@@ -1,13 +1,191 @@
 """Who hears about a case event, and what they are sent.
 
 `cases.actions` calls `case_event` for every timeline event, inside the transaction that
-wrote it, so a notification exists exactly when its cause was committed.
+wrote it, so a notification exists exactly when its cause was committed. Customers hear
+about the opening of a case (with its number), public staff replies, status changes they
+should see, closure and the no-response closure; never about internal notes. Every message
+carries a Message-ID recorded against its case, and In-Reply-To/References from the case's
+earlier messages, so that replies thread.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from casedesk.core import clock
+from casedesk.rules.lifecycle import LABELS, Status
+
+STATUS_BY_LABEL = {label: status for status, label in LABELS.items()}
+MAX_REFERENCES = 10
+
+
+def support_address(case: Any = None) -> str:
+    """The address replies go to; with a case, its plus address (support+CS-000123@...)."""
+    base = (settings.CASEDESK_SUPPORT_ADDRESSES or [settings.DEFAULT_FROM_EMAIL])[0]
+    if case is None:
+        return base
+    local, _, domain = base.partition("@")
+    return f"{local}+{case.number}@{domain}"
+
+
+def thread_headers(case: Any, extra_parent: str = "") -> dict[str, str]:
+    """In-Reply-To the newest message on the case (or the message being answered), and
+    References from the first and the latest ones."""
+    from casedesk.mail.models import MessageLink
+
+    if case is None:
+        return {"In-Reply-To": extra_parent, "References": extra_parent} if extra_parent else {}
+    ids = list(
+        MessageLink.objects.filter(case=case)
+        .order_by("-id")
+        .values_list("message_id", flat=True)[:MAX_REFERENCES]
+    )[::-1]
+    if ids:
+        first = (
+            MessageLink.objects.filter(case=case).order_by("id").values_list("message_id", flat=True).first()
+        )
+        if first and first not in ids:
+            ids.insert(0, first)
+    if extra_parent and extra_parent not in ids:
+        ids.append(extra_parent)
+    if not ids:
+        return {}
+    return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
+
+
+def _within_cap(address: str) -> bool:
+    """Count one automatic answer to `address` today; False once the daily cap is reached."""
+    from casedesk.mail.models import AutoAnswerCount
+
+    day: date = clock.now().date()
+    limit = settings.CASEDESK_AUTO_ANSWERS_PER_DAY
+    if AutoAnswerCount.objects.filter(address=address, day=day, count__lt=limit).update(count=F("count") + 1):
+        return True
+    if AutoAnswerCount.objects.filter(address=address, day=day).exists():
+        return False
+    try:
+        with transaction.atomic():
+            AutoAnswerCount.objects.create(address=address, day=day, count=1)
+    except IntegrityError:
+        return _within_cap(address)
+    return True
+
+
+def send(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    case: Any = None,
+    automatic: bool = True,
+    dedupe_key: str | None = None,
+    parent: str = "",
+) -> Any:
+    """Queue one templated message (in the caller's transaction) and record its Message-ID
+    against the case."""
+    from casedesk.mail import intake, outbox
+    from casedesk.mail.models import MessageLink
+
+    to = (to or "").strip()
+    if not to:
+        return None
+    inbound = intake.current.get()
+    if inbound is not None and automatic and inbound.sender == to.lower() and not _within_cap(to.lower()):
+        return None  # a loop: this address has had its share of automatic answers today
+    headers = thread_headers(case, parent or (inbound.message_id if inbound else ""))
+    headers["Reply-To"] = support_address(case)
+    message = outbox.enqueue_template(
+        kind=kind,
+        to=to,
+        template=template,
+        context=context,
+        case=case,
+        headers=headers,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+    )
+    if message is not None and case is not None:
+        MessageLink.objects.create(
+            message_id=message.message_id,
+            case=case,
+            direction=MessageLink.Direction.OUT,
+            address=to.lower()[:254],
+            created_at=clock.now(),
+        )
+    return message
+
+
+def _status_after(event: Any) -> Status | None:
+    pair = (event.changes or {}).get("status")
+    if not pair or len(pair) != 2:
+        return None
+    return STATUS_BY_LABEL.get(pair[1])
 
 
 def case_event(event: Any) -> None:
     """Queue the notifications `event` calls for (in the caller's transaction)."""
+    if not event.public:
+        return  # internal notes and staff-only changes never reach customers
+    case = event.case
+    contact = case.contact
+    if contact is None or not contact.active:
+        return
+    kind = event.kind
+    automatic = True
+    if kind == "created":
+        template = "case_opened"
+    elif kind == "comment":
+        if event.actor_kind != "staff" or not (event.body or "").strip():
+            return
+        template, automatic = "staff_reply", False
+    elif kind == "status":
+        after = _status_after(event)
+        if after is None:
+            return
+        before = STATUS_BY_LABEL.get((event.changes or {})["status"][0])
+        if before == Status.NEW and after == Status.IN_PROGRESS and not event.body:
+            return  # the first staff reply, which is its own notice
+        template = {
+            Status.CLOSED: "case_closed",
+            Status.CLOSED_NO_RESPONSE: "no_response",
+        }.get(after, "status_changed")
+    else:
+        return
+    send(
+        kind=template,
+        to=contact.email,
+        template=template,
+        context={
+            "case": case,
+            "number": case.number,
+            "event": event,
+            "contact": contact,
+            "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
+            "status": case.status_label,
+        },
+        case=case,
+        automatic=automatic,
+        dedupe_key=f"event-{event.pk}-{contact.email.lower()}"[:200],
+    )
+
+
+def refusal(contact: Any, parsed: Any, text: str) -> None:
+    """The polite answer to a contact who may not open cases by e-mail, naming the MPOCs."""
+    send(
+        kind="mpoc_refusal",
+        to=contact.email,
+        template="mpoc_refusal",
+        context={
+            "contact": contact,
+            "text": text,
+            "subject": parsed.subject,
+            "mpocs": list(contact.organisation.mpocs()),
+        },
+        parent=parsed.message_id,
+    )

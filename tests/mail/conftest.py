@@ -10,3 +10,32 @@ def smtp(settings):
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = sink.port
         yield sink
+
+
+@pytest.fixture
+def desk(db):
+    """An organisation on one platform whose team has two technicians on shift."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casedesk.accounts.models import Shift
+    from tests.factories import (
+        ContactFactory,
+        OrganisationFactory,
+        PlatformFactory,
+        StaffFactory,
+        TeamFactory,
+    )
+
+    team = TeamFactory()
+    techs = [StaffFactory(), StaffFactory()]
+    team.members.set(techs)
+    now = timezone.now()
+    for tech in techs:
+        Shift.objects.create(user=tech, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=8))
+    platform = PlatformFactory(team=team)
+    org = OrganisationFactory(platforms=[platform])
+    mpoc = ContactFactory(organisation=org, email="Dana.MPOC@Acme.example.com", is_primary_mpoc=True)
+    other = ContactFactory(organisation=org, email="lee@acme.example.com", is_secondary_mpoc=False)
+    return {"team": team, "techs": techs, "platform": platform, "org": org, "mpoc": mpoc, "other": other}

@@ -1,0 +1,433 @@
+"""The one intake action for e-mail, whichever way it came in (command, SMTP/LMTP, IMAP).
+
+1. `store`: the raw bytes are written first, in their own transaction; a second delivery
+   of the same message (same Message-ID and content) is recognised by its fingerprint.
+2. `process`: in one transaction, the message is read, matched to a case and a contact,
+   and handed to `cases.actions`; the row is marked done in that same transaction. If
+   anything fails the row stays pending and `sweep_inbound` retries it with backoff; after
+   the last attempt it is quarantined with the reason. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+
+from casedesk.accounts.models import Contact
+from casedesk.cases import actions
+from casedesk.cases.attachments import Upload, check_upload
+from casedesk.cases.models import Case, CaseEvent, Channel, pk_from_number
+from casedesk.core import clock
+from casedesk.core.errors import Forbidden, Refused
+from casedesk.mail import parse, routing
+from casedesk.mail.models import AddressFailure, InboundMessage, MessageLink, OutboundMessage
+from casedesk.rules.lifecycle import ReopenOutcome
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = (
+    "created",
+    "appended",
+    "reopened",
+    "follow_up_created",
+    "auto_reply",
+    "bounce",
+    "duplicate",
+    "refused",
+    "quarantined",
+    "pending",  # processing failed; the stored message is retried by the sweep
+)
+LEASE = timedelta(minutes=5)
+BODY_LIMIT = actions.BODY_MAX - 2000
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str
+    case: str | None = None
+    reason: str | None = None
+    inbound_id: int | None = None
+    event_id: int | None = None  # the timeline entry the message became, if any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "case": self.case, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class InboundContext:
+    """The message being processed, for the notifications its actions cause."""
+
+    message_id: str
+    sender: str
+    subject: str
+
+
+current: contextvars.ContextVar[InboundContext | None] = contextvars.ContextVar("inbound", default=None)
+
+
+@contextmanager
+def _processing(ctx: InboundContext) -> Iterator[None]:
+    token = current.set(ctx)
+    try:
+        yield
+    finally:
+        current.reset(token)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+# --- entry points --------------------------------------------------------------------
+
+
+def ingest(
+    raw: bytes, *, source: str = "cli", envelope_from: str = "", envelope_to: Sequence[str] = ()
+) -> Result:
+    """Store, then process, one message. Safe to call again with the same bytes."""
+    row, created = store(raw, source=source, envelope_from=envelope_from, envelope_to=envelope_to)
+    if not created and row.state != InboundMessage.State.PENDING:
+        number = row.case.number if row.case_id and row.case else None
+        return Result("duplicate", number, f"already received (message {row.pk}: {row.outcome})", row.pk)
+    return process(row)
+
+
+def store(
+    raw: bytes, *, source: str, envelope_from: str = "", envelope_to: Sequence[str] = ()
+) -> tuple[InboundMessage, bool]:
+    message_id, digest = parse.fingerprint(raw)
+    key = hashlib.sha256(f"{message_id}\n{digest}".encode()).hexdigest()
+    existing = InboundMessage.objects.filter(fingerprint=key).select_related("case").first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                received_at=clock.now(),
+                source=source,
+                envelope_from=envelope_from[:254],
+                envelope_to="\n".join(envelope_to)[:5000],
+                raw=raw,
+                size=len(raw),
+                message_id=message_id[:255],
+                fingerprint=key,
+                next_attempt_at=clock.now(),
+            )
+    except IntegrityError:
+        return InboundMessage.objects.select_related("case").get(fingerprint=key), False
+    return row, True
+
+
+def process(row: InboundMessage) -> Result:
+    """Process a stored message once; the outcome is committed with its effects."""
+    now = clock.now()
+    claimed = (
+        InboundMessage.objects.filter(pk=row.pk, state=InboundMessage.State.PENDING)
+        .exclude(locked_until__gt=now)
+        .update(locked_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return Result("duplicate", None, f"message {row.pk} is being processed elsewhere", row.pk)
+    row.attempts += 1
+    try:
+        parsed = parse.parse(bytes(row.raw))
+    except parse.Unparseable as exc:
+        return _settle(row, None, Result("quarantined", None, f"The message cannot be read: {exc}"))
+    except Exception as exc:  # the parser's own failure is a reason to look, not to retry
+        log.exception("parsing inbound message %s failed", row.pk)
+        return _settle(row, None, Result("quarantined", None, f"The message cannot be read: {exc!r}"))
+    try:
+        with (
+            _processing(InboundContext(parsed.message_id, parsed.sender, parsed.subject)),
+            transaction.atomic(),
+        ):
+            try:
+                with transaction.atomic():
+                    result = _decide(row, parsed)
+            except Refused as exc:
+                result = Result("quarantined", None, f"Refused by the case rules: {exc}")
+            return _settle(row, parsed, result)
+    except Exception as exc:
+        log.exception("processing inbound message %s failed (attempt %d)", row.pk, row.attempts)
+        return _failed(row, exc)
+
+
+def _settle(row: InboundMessage, parsed: parse.ParsedMessage | None, result: Result) -> Result:
+    state = InboundMessage.State.QUARANTINED if result.outcome == "quarantined" else InboundMessage.State.DONE
+    case_pk = pk_from_number(result.case) if result.case else None
+    fields: dict[str, Any] = {
+        "state": state,
+        "outcome": result.outcome,
+        "reason": result.reason or "",
+        "case_id": case_pk,
+        "processed_at": clock.now(),
+        "locked_until": None,
+        "next_attempt_at": None,
+        "last_error": "",
+    }
+    if parsed is not None:
+        fields.update(
+            sender=parsed.sender[:254],
+            subject=parsed.subject[:500],
+            message_id=(parsed.message_id or row.message_id)[:255],
+        )
+    if result.event_id:
+        fields["event_id"] = result.event_id
+    InboundMessage.objects.filter(pk=row.pk).update(**fields)
+    return Result(result.outcome, result.case, result.reason, row.pk)
+
+
+def _failed(row: InboundMessage, exc: Exception) -> Result:
+    now = clock.now()
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if row.attempts >= settings.CASEDESK_INBOUND_MAX_ATTEMPTS:
+        reason = f"Processing failed {row.attempts} times; last error: {error}"
+        InboundMessage.objects.filter(pk=row.pk).update(
+            state=InboundMessage.State.QUARANTINED,
+            outcome="quarantined",
+            reason=reason,
+            last_error=error,
+            locked_until=None,
+        )
+        return Result("quarantined", None, reason, row.pk)
+    InboundMessage.objects.filter(pk=row.pk).update(
+        last_error=error, locked_until=None, next_attempt_at=now + backoff(row.attempts)
+    )
+    return Result("pending", None, f"Processing failed and will be retried: {error}", row.pk)
+
+
+def retry_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """Process stored messages still pending (a crash or an error part-way)."""
+    now = now or clock.now()
+    counts: dict[str, int] = {}
+    rows = list(
+        InboundMessage.objects.filter(state=InboundMessage.State.PENDING, next_attempt_at__lte=now)
+        .exclude(locked_until__gt=now)
+        .order_by("next_attempt_at", "id")[:limit]
+    )
+    for row in rows:
+        outcome = process(row).outcome
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+# --- deciding ------------------------------------------------------------------------
+
+
+def _tag_re() -> re.Pattern[str]:
+    prefix = re.escape(settings.CASEDESK_CASE_PREFIX)
+    return re.compile(rf"\[\s*{prefix}-0*(\d{{1,12}})\s*\]", re.IGNORECASE)
+
+
+def _plus_re() -> re.Pattern[str]:
+    prefix = re.escape(settings.CASEDESK_CASE_PREFIX)
+    return re.compile(rf"^([^+@]+)\+{prefix}-0*(\d{{1,12}})@(.+)$", re.IGNORECASE)
+
+
+def find_thread(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) -> tuple[Case | None, str]:
+    """The case a message answers: by In-Reply-To and References, then by the case tag in
+    the subject, then by a plus address (support+CS-000123@...)."""
+    ids = parsed.thread_ids
+    if ids:
+        links = {
+            link.message_id: link.case_id
+            for link in MessageLink.objects.filter(message_id__in=ids).only("message_id", "case_id")
+        }
+        for mid in ids:
+            if mid in links:
+                return Case.objects.select_related("organisation", "contact").get(pk=links[mid]), "message-id"
+    match = _tag_re().search(parsed.subject)
+    if match:
+        case = Case.objects.select_related("organisation", "contact").filter(pk=int(match.group(1))).first()
+        if case is not None:
+            return case, "subject tag"
+    support = set(settings.CASEDESK_SUPPORT_ADDRESSES)
+    plus = _plus_re()
+    for address in (*[a.lower() for a in envelope_to], *parsed.recipients):
+        m = plus.match(address)
+        if m and f"{m.group(1)}@{m.group(3)}" in support:
+            case = Case.objects.select_related("organisation", "contact").filter(pk=int(m.group(2))).first()
+            if case is not None:
+                return case, "plus address"
+    return None, ""
+
+
+def find_contact(address: str, case: Case | None = None) -> Contact | None:
+    """The active contact with this address (case-insensitive); for a reply, the one in
+    the case's organisation; otherwise an MPOC first."""
+    if not address:
+        return None
+    contacts = list(
+        Contact.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=address.lower(), active=True, organisation__active=True)
+        .select_related("organisation", "user")[:20]
+    )
+    if not contacts:
+        return None
+    if case is not None:
+        for contact in contacts:
+            if contact.organisation_id == case.organisation_id:
+                return contact
+    contacts.sort(key=lambda c: (not c.is_mpoc, c.pk))
+    return contacts[0]
+
+
+def is_participant(case: Case, address: str, contact: Contact | None) -> bool:
+    if contact is not None and contact.organisation_id == case.organisation_id:
+        return True
+    return MessageLink.objects.filter(case=case, address=address).exists()
+
+
+def _decide(row: InboundMessage, parsed: parse.ParsedMessage) -> Result:
+    if parsed.bounce is not None:
+        return _bounce(row, parsed, parsed.bounce)
+    envelope_to = [a for a in row.envelope_to.split("\n") if a]
+    case, how = find_thread(parsed, envelope_to)
+    contact = find_contact(parsed.sender, case)
+    participant = case is not None and bool(parsed.sender) and is_participant(case, parsed.sender, contact)
+    if parsed.automatic:
+        return Result("auto_reply", case.number if case and participant else None, parsed.automatic)
+    if not parsed.sender:
+        return Result("quarantined", None, "The message has no sender address.")
+    if case is not None:
+        if not participant:
+            return Result(
+                "quarantined",
+                None,
+                f"{parsed.sender} wrote to {case.number} (found by {how}) but is not a participant of it.",
+            )
+        return _reply(row, parsed, case, contact)
+    if contact is None:
+        return Result("quarantined", None, f"Unknown sender {parsed.sender}.")
+    if not contact.is_mpoc:
+        _refusal(contact, parsed)
+        return Result("refused", None, f"{contact.email} is not a main point of contact.")
+    return _new_case(row, parsed, contact)
+
+
+def _uploads(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
+    uploads: list[Upload] = []
+    notes = list(parsed.notes)
+    for item in parsed.attachments:
+        upload = Upload(item.name, item.content, item.content_type)
+        try:
+            check_upload(upload)
+        except Refused as exc:
+            notes.append(f"Attachment not kept: {exc}")
+            continue
+        uploads.append(upload)
+    note = ("\n\n" + "\n".join(f"[{n}]" for n in notes)) if notes else ""
+    return uploads, note
+
+
+def _link(case: Case, parsed: parse.ParsedMessage) -> None:
+    if parsed.message_id:
+        MessageLink.objects.create(
+            message_id=parsed.message_id[:255],
+            case=case,
+            direction=MessageLink.Direction.IN,
+            address=parsed.sender[:254],
+            created_at=clock.now(),
+        )
+
+
+def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact) -> Result:
+    uploads, note = _uploads(parsed)
+    body = (parsed.new_text[:BODY_LIMIT] + note).strip()
+    platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}")
+    case = actions.open_case(
+        by=contact,
+        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+        description=body,
+        channel=Channel.EMAIL,
+        platform=platform,
+        uploads=uploads,
+    )
+    case = routing.route_new_case(case)
+    _link(case, parsed)
+    created = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CREATED).values_list("pk", flat=True)
+    return Result("created", case.number, None, event_id=created.first())
+
+
+def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> Result:
+    uploads, note = _uploads(parsed)
+    text = parsed.new_text[:BODY_LIMIT]
+    by: Contact = (
+        contact if contact is not None and contact.organisation_id == case.organisation_id else case.contact
+    )
+    if by is not contact:
+        name = parsed.sender_name or parsed.sender
+        text = f"(E-mail from {name} <{parsed.sender}>, on the thread)\n\n{text}"
+    body = (text + note).strip()
+    if case.is_open:
+        event = actions.add_comment(case, by=by, body=body or "(empty message)", uploads=uploads)
+        _link(case, parsed)
+        return Result("appended", case.number, None, event_id=event.pk)
+    try:
+        outcome, target = actions.request_reopen(case, by=by, note=body, channel=Channel.EMAIL)
+    except Forbidden as exc:
+        _refusal(by, parsed, reason=str(exc))
+        return Result("refused", case.number, str(exc))
+    if uploads:
+        actions.add_comment(target, by=by, body="", uploads=uploads)
+    _link(target, parsed)
+    last_event = CaseEvent.objects.filter(case=target).order_by("-id").values_list("pk", flat=True).first()
+    if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME, ReopenOutcome.ALREADY_OPEN):
+        return Result(
+            "reopened", target.number, f"{case.number} was {case.status_label}.", event_id=last_event
+        )
+    routing.route_new_case(target)
+    return Result(
+        "follow_up_created", target.number, f"{case.number} was {case.status_label}.", event_id=last_event
+    )
+
+
+def _refusal(contact: Contact, parsed: parse.ParsedMessage, reason: str = "") -> None:
+    from casedesk.mail import notify
+
+    notify.refusal(contact, parsed, reason or actions.mpoc_refusal(contact))
+
+
+def _bounce(row: InboundMessage, parsed: parse.ParsedMessage, bounce: parse.Bounce) -> Result:
+    outbound = None
+    if bounce.original_ids:
+        outbound = (
+            OutboundMessage.objects.filter(message_id__in=bounce.original_ids).select_related("case").first()
+        )
+    recipients = list(bounce.recipients) or ([outbound.to] if outbound else [])
+    now = clock.now()
+    for address in recipients:
+        AddressFailure.objects.create(
+            address=address.lower()[:254],
+            permanent=bounce.permanent,
+            action=bounce.action[:20],
+            status=bounce.status,
+            diagnostic=bounce.diagnostic,
+            outbound=outbound,
+            bounce=row,
+            at=now,
+        )
+    case = outbound.case if outbound is not None else None
+    what = "failed" if bounce.permanent else bounce.action
+    reason = f"Delivery {what} for {', '.join(recipients) or 'an unnamed recipient'}"
+    if bounce.status:
+        reason += f" ({bounce.status})"
+    return Result("bounce", case.number if case else None, reason + ".")
+
+
+def failing(address: str) -> bool:
+    """Whether the latest delivery report for the address is a permanent failure."""
+    last = AddressFailure.objects.filter(address=address.lower()).order_by("-at").first()
+    return bool(last and last.permanent)
