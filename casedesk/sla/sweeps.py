@@ -84,7 +84,9 @@ def sla_alerts(now: datetime) -> int:
     for case in _due("next_alert_at", now):
         with transaction.atomic():
             locked = (
-                Case.objects.select_for_update().select_related("assignee", "team__manager").get(pk=case.pk)
+                Case.objects.select_for_update(of=("self",))
+                .select_related("assignee", "team__manager", "organisation")
+                .get(pk=case.pk)
             )
             alert = clocks.due_alert(locked, now)
             if alert is not None:

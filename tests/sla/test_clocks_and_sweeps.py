@@ -178,3 +178,38 @@ def test_sweep_queries_do_not_grow_with_the_open_cases():
         for _ in range(40):
             make_case(by=user)
     assert count() == few == 3  # one indexed range query each; nothing is due yet
+
+
+def test_vendor_targets_apply_while_the_vendor_is_attached():
+    from casedesk.sla.models import Calendar, Policy
+
+    always = Calendar.objects.get(key="24x7")
+    Policy.objects.create(
+        priority="P2",
+        vendor="CarrierCo",
+        response_minutes=240,
+        response_calendar=always,
+        update_minutes=480,
+        update_calendar=always,
+    )
+    staff = StaffFactory()
+    with time_machine.travel(mt(2026, 11, 24, 9, 0), tick=False):
+        case = make_case()
+        case = actions.disposition(case, by=staff, priority="P2", team=None, assignee=staff)
+        assert case.first_response_due == mt(2026, 11, 24, 9, 30)
+        case = actions.update_details(case, by=staff, vendor="CarrierCo", vendor_ticket="CC-1")
+    assert case.first_response_due == mt(2026, 11, 24, 13, 0)
+    with time_machine.travel(mt(2026, 11, 24, 9, 5), tick=False):
+        case = actions.update_details(case, by=staff, vendor="")
+    assert case.first_response_due == mt(2026, 11, 24, 9, 30)
+
+
+def test_an_etr_replaces_the_update_clock():
+    staff = StaffFactory()
+    with time_machine.travel(mt(2026, 11, 24, 9, 0), tick=False):
+        case = make_case()
+        case = actions.disposition(case, by=staff, priority="P1", team=None, assignee=staff)
+        actions.add_comment(case, by=staff, body="Engineer dispatched")
+        case = actions.update_details(case, by=staff, etr=mt(2026, 11, 24, 18, 0))
+    case.refresh_from_db()
+    assert case.next_update_due is None and case.next_due_at == mt(2026, 11, 24, 18, 0)
