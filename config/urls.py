@@ -6,5 +6,6 @@ from casedesk.api.routes import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("status/", include("casedesk.status.urls")),
     path("", include("casedesk.web.urls")),
 ]

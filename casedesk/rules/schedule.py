@@ -1,0 +1,123 @@
+"""Maintenance recurrences: wall-clock windows in a local zone, expanded with RFC 5545 rules.
+
+Pure Python (dateutil's rrule and zoneinfo); no Django. A window is a start time and an end
+time on the local wall clock; when the end is not after the start, the window ends on the
+next day (22:00-04:00). Each occurrence is expanded on the wall clock and only then given
+its UTC offset, so "Friday 00:00" stays 00:00 local on both sides of a daylight-saving
+change, and durations follow the wall clock too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+
+DENVER = ZoneInfo("America/Denver")
+
+# The rules the plan ships (SPEC section 8).
+MONTHLY_THIRD_FRIDAY = "FREQ=MONTHLY;BYDAY=+3FR"
+WEEKLY_FRIDAY = "FREQ=WEEKLY;BYDAY=FR"
+EVERY_THIRD_TUESDAY = "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU"
+
+
+class ScheduleError(ValueError):
+    """A rule or window that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    rule: str  # RRULE value without the "RRULE:" prefix; empty for a one-off window
+    first_day: date  # DTSTART's date; the rule counts from here (INTERVAL=3 weeks, say)
+    start: time
+    end: time
+    zone: ZoneInfo = DENVER
+    until: date | None = None  # last day an occurrence may start, inclusive
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+    def local_start(self, day: date) -> datetime:
+        return localize(datetime.combine(day, self.start), self.zone)
+
+    def local_end(self, day: date) -> datetime:
+        end_day = day + timedelta(days=1) if self.crosses_midnight else day
+        return localize(datetime.combine(end_day, self.end), self.zone)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    day: date  # the local date the occurrence starts on; it names the occurrence
+    start: datetime  # aware, in the recurrence's zone
+    end: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+
+
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """Wall-clock time in `zone`. A time skipped by a spring-forward change moves forward by
+    the gap (02:30 -> 03:30); a repeated autumn time is its first (daylight) instance."""
+    aware = naive.replace(tzinfo=zone, fold=0)
+    return aware.astimezone(UTC).astimezone(zone)
+
+
+def validate_rule(rule: str) -> str:
+    rule = (rule or "").strip().removeprefix("RRULE:")
+    if not rule:
+        return ""
+    if any(part.upper().startswith(("DTSTART", "COUNT=0")) for part in rule.split(";")):
+        raise ScheduleError("Give the first day separately, not inside the rule.")
+    try:
+        rrulestr(rule, dtstart=datetime(2000, 1, 1))  # noqa: DTZ001 - wall clock on purpose
+    except (ValueError, TypeError) as exc:
+        raise ScheduleError(f"Not a recurrence rule: {exc}") from None
+    if "FREQ=SECONDLY" in rule.upper() or "FREQ=MINUTELY" in rule.upper():
+        raise ScheduleError("Maintenance recurs at most hourly.")
+    return rule
+
+
+def days(rec: Recurrence, since: date, until: date) -> list[date]:
+    """The local days in [since, until] on which an occurrence starts."""
+    last = min(until, rec.until) if rec.until else until
+    if not rec.rule:
+        return [rec.first_day] if since <= rec.first_day <= last else []
+    rule = rrulestr(rec.rule, dtstart=datetime.combine(rec.first_day, time()))
+    begin = datetime.combine(max(since, rec.first_day), time())
+    end = datetime.combine(last, time())
+    return [moment.date() for moment in rule.between(begin, end, inc=True)]
+
+
+def occurrences(rec: Recurrence, window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """Every occurrence that overlaps [window_start, window_end) (aware datetimes), in order."""
+    local_since = window_start.astimezone(rec.zone).date() - timedelta(days=1)
+    local_until = window_end.astimezone(rec.zone).date()
+    found = []
+    for day in days(rec, local_since, local_until):
+        occ = Occurrence(day=day, start=rec.local_start(day), end=rec.local_end(day))
+        if occ.end > window_start and occ.start < window_end:
+            found.append(occ)
+    return found
+
+
+def next_occurrence(rec: Recurrence, after: datetime, horizon_days: int = 800) -> Occurrence | None:
+    """The first occurrence that has not ended by `after`."""
+    found = occurrences(rec, after, after + timedelta(days=horizon_days))
+    return found[0] if found else None
+
+
+def phase(start: datetime, end: datetime, now: datetime) -> str:
+    """scheduled, in_progress or completed, for an occurrence at `now`."""
+    if now < start:
+        return "scheduled"
+    if now < end:
+        return "in_progress"
+    return "completed"
+
+
+def reminder_at(start: datetime, lead: timedelta | None) -> datetime | None:
+    return None if lead is None else start - lead
