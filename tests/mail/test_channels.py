@@ -1,0 +1,109 @@
+"""The ways in: a real SMTP/LMTP conversation with the listener, and the IMAP poller
+against a private dovecot."""
+
+from __future__ import annotations
+
+import imaplib
+import shutil
+import smtplib
+
+import pytest
+
+from casedesk.cases.models import Case
+from casedesk.mail import imap, intake
+from casedesk.mail.listener import IntakeController
+from casedesk.mail.models import InboundMessage
+from tests.mail.dovecot import Dovecot
+from tests.mail.mailgen import make_mail
+from tests.mail.smtp_sink import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def listener():
+    controller = IntakeController(host="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_smtp_conversation_with_the_listener(desk, listener):
+    with smtplib.SMTP("127.0.0.1", listener.port, timeout=30) as client:
+        client.ehlo("client.example.net")
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            client.sendmail("x@example.net", ["someone-else@example.com"], b"Subject: x\r\n\r\nx")
+        code, reply = client.mail(desk["mpoc"].email)[0], None
+        assert code == 250
+        assert client.rcpt("Support@Example.com")[0] == 250
+        code, reply = client.data(make_mail(desk["mpoc"].email, subject="Via SMTP"))
+    assert code == 250 and b"created CS-" in reply
+    case = Case.objects.get()
+    assert case.title == "Via SMTP"
+    row = InboundMessage.objects.get()
+    assert row.source == "smtp" and row.envelope_to == "Support@Example.com"
+
+
+def test_lmtp_answers_per_recipient(desk):
+    controller = IntakeController(host="127.0.0.1", port=free_port(), lmtp=True)
+    controller.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", controller.port) as client:
+            client.sendmail(desk["mpoc"].email, ["support@example.com"], make_mail(desk["mpoc"].email))
+    finally:
+        controller.stop()
+    assert InboundMessage.objects.get().source == "lmtp" and Case.objects.count() == 1
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    if not shutil.which("dovecot"):
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+    with Dovecot() as server:
+        yield server
+
+
+def _seed(server: Dovecot, messages: list[bytes]) -> None:
+    with imaplib.IMAP4("127.0.0.1", server.port) as client:
+        client.login(server.user, server.password)
+        client.select("INBOX")
+        client.store("1:*", "+FLAGS.SILENT", r"(\Deleted)") if client.search(None, "ALL")[1][0] else None
+        client.expunge()
+        for raw in messages:
+            client.append("INBOX", "", imaplib.Time2Internaldate(0), raw)
+
+
+def _box(server: Dovecot, **kw) -> imap.Mailbox:
+    return imap.Mailbox(
+        host="127.0.0.1", port=server.port, user=server.user, password=server.password, ssl=False, **kw
+    )
+
+
+def test_imap_poller_flags_after_commit(desk, dovecot):
+    _seed(dovecot, [make_mail(desk["mpoc"].email, subject=f"IMAP {i}") for i in range(3)])
+    results = imap.poll_once(_box(dovecot))
+    assert [r.outcome for r in results] == ["created"] * 3
+    assert imap.poll_once(_box(dovecot)) == []  # flagged: not taken twice
+    assert Case.objects.count() == 3 and set(InboundMessage.objects.values_list("source", flat=True)) == {
+        "imap"
+    }
+
+
+def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypatch):
+    _seed(dovecot, [make_mail(desk["mpoc"].email, subject="will fail once")])
+    real = intake._decide
+    monkeypatch.setattr(intake, "_decide", lambda row, parsed: 1 / 0)
+    box = _box(dovecot, done_folder="Processed")
+    assert [r.outcome for r in imap.poll_once(box)] == ["pending"]
+    assert not Case.objects.exists()
+    monkeypatch.setattr(intake, "_decide", real)
+    # The next poll finds it still in the inbox and intake resumes the stored copy.
+    InboundMessage.objects.update(next_attempt_at=None)
+    assert [r.outcome for r in imap.poll_once(box)] == ["created"]
+    with imaplib.IMAP4("127.0.0.1", dovecot.port) as client:
+        client.login(dovecot.user, dovecot.password)
+        client.select("INBOX")
+        assert client.search(None, "UNDELETED")[1][0] == b""
+        client.select("Processed")
+        assert len(client.search(None, "ALL")[1][0].split()) == 1
+    assert InboundMessage.objects.count() == 1
