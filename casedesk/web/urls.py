@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from casedesk.web.views import auth, console, files, portal, sla
+from casedesk.web.views import auth, console, files, masters, portal, sla
 
 portal_patterns = (
     [
@@ -31,6 +31,14 @@ console_patterns = (
         path("cases/<str:number>/details/", console.case_details, name="details"),
         path("cases/<str:number>/link/", console.case_link, name="link"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+        path("masters/", masters.master_list, name="masters"),
+        path("masters/new/", masters.master_new, name="master_new"),
+        path("masters/<str:number>/", masters.master_detail, name="master"),
+        path("masters/<str:number>/update/", masters.master_update, name="master_update"),
+        path("masters/<str:number>/link/", masters.master_link, name="master_link"),
+        path("masters/<str:number>/unlink/", masters.master_unlink, name="master_unlink"),
+        path("masters/<str:number>/resolve/", masters.master_resolve, name="master_resolve"),
+        path("cases/<str:number>/promote/", masters.promote, name="promote"),
         path("cases/<str:number>/escalate/", sla.escalate, name="escalate"),
         path("reports/sla/", sla.sla_report, name="sla_report"),
     ],

@@ -1,0 +1,134 @@
+"""Console pages for master cases (P1G): list and suggestions, create or promote, the
+incident console with its update countdown, children, updates and resolution."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from casedesk.accounts.models import Organisation, Platform
+from casedesk.cases import selectors as case_selectors
+from casedesk.core import clock
+from casedesk.core.errors import Refused
+from casedesk.status import actions, selectors
+from casedesk.status.models import Impact, IncidentState
+from casedesk.web.views.common import AuthedRequest, staff_required
+
+
+def _ids(request: AuthedRequest, name: str) -> list[int]:
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+@staff_required
+def master_list(request: AuthedRequest) -> HttpResponse:
+    now = clock.now()
+    return render(
+        request,
+        "console/masters.html",
+        {
+            "incidents": selectors.masters(),
+            "suggestions": selectors.master_suggestions(now),
+            "platforms": Platform.objects.filter(active=True),
+            "organisations": Organisation.objects.filter(active=True).only("id", "name"),
+            "impacts": Impact.choices,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def master_new(request: AuthedRequest) -> HttpResponse:
+    case = actions.create_master(
+        by=request.user,
+        title=request.POST.get("title", ""),
+        body=request.POST.get("body", ""),
+        platforms=Platform.objects.filter(pk__in=_ids(request, "platforms")),
+        organisations=Organisation.objects.filter(pk__in=_ids(request, "organisations")),
+        impact=request.POST.get("impact", Impact.MAJOR),
+    )
+    for number in request.POST.get("children", "").split():
+        actions.link_child(case, case_selectors.get_case(request.user, number), by=request.user)
+    return redirect("console:master", number=case.number)
+
+
+@staff_required
+@require_POST
+def promote(request: AuthedRequest, number: str) -> HttpResponse:
+    case = case_selectors.get_case(request.user, number)
+    actions.promote(case, by=request.user, body=request.POST.get("body", "") or case.title)
+    return redirect("console:master", number=case.number)
+
+
+@staff_required
+def master_detail(request: AuthedRequest, number: str) -> HttpResponse:
+    case, incident = selectors.get_master(request.user, number)
+    now = clock.now()
+    due = incident.next_update_due
+    return render(
+        request,
+        "console/master.html",
+        {
+            "case": case,
+            "incident": selectors.get_incident(incident.pk),
+            "children": selectors.children(case),
+            "states": IncidentState.choices,
+            "impacts": Impact.choices,
+            "seconds_left": int((due - now).total_seconds()) if due else None,
+            "platforms": Platform.objects.filter(active=True),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def master_update(request: AuthedRequest, number: str) -> HttpResponse:
+    case, incident = selectors.get_master(request.user, number)
+    impacts = {}
+    for row in incident.impacts.all():
+        value = request.POST.get(f"impact_{row.platform_id}")
+        if value:
+            impacts[row.platform_id] = value
+    added = request.POST.get("add_platform", "")
+    if added.isdigit():
+        impacts[int(added)] = request.POST.get("add_impact", Impact.DEGRADED)
+    actions.post_update(
+        case,
+        by=request.user,
+        body=request.POST.get("body", ""),
+        state=request.POST.get("state"),
+        impacts=impacts,
+    )
+    messages.success(request, "Update posted and sent.")
+    return redirect("console:master", number=case.number)
+
+
+@staff_required
+@require_POST
+def master_link(request: AuthedRequest, number: str) -> HttpResponse:
+    case, _ = selectors.get_master(request.user, number)
+    numbers = request.POST.get("children", "").replace(",", " ").split()
+    if not numbers:
+        raise Refused("Give the numbers of the cases to link.")
+    for child in numbers:
+        actions.link_child(case, case_selectors.get_case(request.user, child), by=request.user)
+    return redirect("console:master", number=case.number)
+
+
+@staff_required
+@require_POST
+def master_unlink(request: AuthedRequest, number: str) -> HttpResponse:
+    case, _ = selectors.get_master(request.user, number)
+    child = case_selectors.get_case(request.user, request.POST.get("child", ""))
+    actions.unlink_child(case, child, by=request.user)
+    return redirect("console:master", number=case.number)
+
+
+@staff_required
+@require_POST
+def master_resolve(request: AuthedRequest, number: str) -> HttpResponse:
+    case, _ = selectors.get_master(request.user, number)
+    actions.resolve_master(case, by=request.user, note=request.POST.get("note", ""))
+    messages.success(request, "Resolved; every child case is now Resolved Follow-up Required.")
+    return redirect("console:master", number=case.number)
