@@ -64,7 +64,7 @@ class Dovecot:
 
     def __enter__(self) -> Dovecot:
         d = self.dir
-        os.chmod(d, 0o755)
+        os.chmod(d, 0o755)  # noqa: S103 - dovecot's mail user must reach the mail folder
         for sub in ("run", "state", "mail"):
             (d / sub).mkdir()
         shutil.chown(d / "mail", "mail", "mail")
