@@ -23,6 +23,7 @@ demo: migrate
 
 ## Install, migrate, load demo data, serve on http://$(HOST):$(PORT)
 run: demo
+	$(PY) manage.py collectstatic --noinput -v0
 	@echo "casedesk on http://$(HOST):$(PORT)/  (portal and console; admin at /admin/)"
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 

@@ -31,4 +31,5 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             log_level="info",
+            lifespan="off",
         )
