@@ -431,3 +431,61 @@ def failing(address: str) -> bool:
     """Whether the latest delivery report for the address is a permanent failure."""
     last = AddressFailure.objects.filter(address=address.lower()).order_by("-at").first()
     return bool(last and last.permanent)
+
+
+# --- quarantine review (console) -----------------------------------------------------
+
+
+def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
+    """Staff accept a quarantined message: it opens a case for `contact` (an MPOC), or is
+    added to the case `number` of the contact's organisation as the contact's comment."""
+    from casedesk.cases import selectors
+
+    with transaction.atomic():
+        row = InboundMessage.objects.select_for_update().get(pk=pk)
+        if row.state != InboundMessage.State.QUARANTINED:
+            raise Refused("This message is no longer in quarantine.")
+        try:
+            parsed = parse.parse(bytes(row.raw))
+        except parse.Unparseable as exc:
+            raise Refused(f"The message cannot be read ({exc}); download it instead.") from None
+        uploads, note = _uploads(parsed)
+        body = (parsed.new_text[:BODY_LIMIT] + note).strip()
+        if number:
+            case = selectors.get_case(by, number)
+            if contact.organisation_id != case.organisation_id:
+                raise Refused(f"{contact.name} is not a contact of {case.organisation.name}.")
+            event = actions.add_comment(case, by=contact, body=body or "(empty message)", uploads=uploads)
+            outcome = "appended"
+        else:
+            case = actions.open_case(
+                by=by,
+                contact=contact,
+                title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+                description=body,
+                channel=Channel.EMAIL,
+                uploads=uploads,
+            )
+            case = routing.route_new_case(case)
+            event = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CREATED).get()
+            outcome = "created"
+        _link(case, parsed)
+        InboundMessage.objects.filter(pk=pk).update(
+            state=InboundMessage.State.ACCEPTED,
+            case=case,
+            event=event,
+            reviewed_by=by,
+            reviewed_at=clock.now(),
+        )
+    return Result(outcome, case.number, f"Accepted from quarantine by {by}.", pk, event.pk)
+
+
+def reject(pk: int, *, by: Any) -> None:
+    """Staff reject a quarantined message; it stays stored, marked rejected, and is not answered."""
+    with transaction.atomic():
+        row = InboundMessage.objects.select_for_update().get(pk=pk)
+        if row.state != InboundMessage.State.QUARANTINED:
+            raise Refused("This message is no longer in quarantine.")
+        InboundMessage.objects.filter(pk=pk).update(
+            state=InboundMessage.State.REJECTED, reviewed_by=by, reviewed_at=clock.now()
+        )

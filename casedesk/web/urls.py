@@ -2,6 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from casedesk.web.views import auth, console, files, masters, portal, sla
+from casedesk.web.views import mail as mail_views
 
 portal_patterns = (
     [
@@ -31,6 +32,11 @@ console_patterns = (
         path("cases/<str:number>/details/", console.case_details, name="details"),
         path("cases/<str:number>/link/", console.case_link, name="link"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+        path("mail/", mail_views.quarantine, name="mail_quarantine"),
+        path("mail/<int:message_id>/", mail_views.message, name="mail_message"),
+        path("mail/<int:message_id>/raw/", mail_views.raw, name="mail_raw"),
+        path("mail/<int:message_id>/accept/", mail_views.accept, name="mail_accept"),
+        path("mail/<int:message_id>/reject/", mail_views.reject, name="mail_reject"),
         path("masters/", masters.master_list, name="masters"),
         path("masters/new/", masters.master_new, name="master_new"),
         path("masters/<str:number>/", masters.master_detail, name="master"),

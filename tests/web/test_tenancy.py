@@ -17,7 +17,9 @@ from django.utils import timezone
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.cases.attachments import Upload
+from casedesk.mail import intake
 from tests.factories import ContactFactory, StaffFactory, customer, make_case
+from tests.mail.mailgen import make_mail
 
 pytestmark = pytest.mark.django_db
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -66,6 +68,10 @@ def world():
         "contact_id": ContactFactory(organisation=their_case.organisation).pk,
         "name": "triage",
         "case": their_case,
+        # A quarantined e-mail (staff-only pages): customers must get 403/404.
+        "message_id": intake.ingest(
+            make_mail("stranger@elsewhere.example.org", subject=their_case.title)
+        ).inbound_id,
     }
 
 

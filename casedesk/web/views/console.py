@@ -91,6 +91,9 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         "related": case_related,
         "follow_ups": list(case.follow_ups.all().only("id", "title", "status")),
         "duplicates": list(case.duplicates.all().only("id", "title", "status")),
+        "inbound_by_event": dict(
+            case.inbound.filter(event__isnull=False).values_list("event_id", "pk")  # e-mail originals
+        ),
         **extra,
     }
     return render(request, "console/case_detail.html", context, status=status)

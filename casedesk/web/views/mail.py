@@ -1,0 +1,131 @@
+"""Console pages for e-mail: the quarantine queue, and any received message with its
+headers and the raw original to download. Staff only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from casedesk.core.errors import NotFound, Refused
+from casedesk.mail import intake, parse
+from casedesk.mail.models import InboundMessage
+from casedesk.web.views.common import AuthedRequest, staff_required
+from casedesk.web.views.listing import page_number
+
+LIST_FIELDS = ("id", "received_at", "sender", "subject", "reason", "state", "source", "size")
+
+
+def _message(message_id: int) -> InboundMessage:
+    row = InboundMessage.objects.select_related("case", "reviewed_by").filter(pk=message_id).first()
+    if row is None:
+        raise NotFound("No such message.")
+    return row
+
+
+@staff_required
+def quarantine(request: AuthedRequest) -> HttpResponse:
+    state = request.GET.get("state", "quarantined")
+    if state not in InboundMessage.State.values:
+        state = "quarantined"
+    number, size = page_number(request), settings.CASEDESK_PAGE_SIZE
+    rows = list(
+        InboundMessage.objects.filter(state=state)
+        .only(*LIST_FIELDS)
+        .order_by("-id")[(number - 1) * size : number * size + 1]
+    )
+    return render(
+        request,
+        "console/mail_list.html",
+        {
+            "rows": rows[:size],
+            "has_next": len(rows) > size,
+            "page": number,
+            "state": state,
+            "states": InboundMessage.State.choices,
+        },
+    )
+
+
+@staff_required
+def message(request: AuthedRequest, message_id: int) -> HttpResponse:
+    row = _message(message_id)
+    parsed, problem = None, ""
+    try:
+        parsed = parse.parse(bytes(row.raw))
+    except parse.Unparseable as exc:
+        problem = str(exc)
+    return render(
+        request,
+        "console/mail_message.html",
+        {
+            "row": row,
+            "parsed": parsed,
+            "problem": problem,
+            "sender_contacts": _contacts_for(parsed.sender if parsed else row.sender),
+        },
+    )
+
+
+def _contacts_for(address: str) -> list:
+    from casedesk.accounts.models import Contact
+
+    domain = address.rpartition("@")[2]
+    if not domain:
+        return []
+    return list(
+        Contact.objects.filter(email__iendswith=f"@{domain}", active=True, organisation__active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")[:50]
+    )
+
+
+@staff_required
+def raw(request: AuthedRequest, message_id: int) -> HttpResponse:
+    row = _message(message_id)
+    response = HttpResponse(bytes(row.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="message-{row.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
+    from casedesk.accounts.models import Contact
+
+    row = _message(message_id)
+    contact = (
+        Contact.objects.select_related("organisation").filter(pk=request.POST.get("contact") or 0).first()
+    )
+    if contact is None:
+        messages.error(request, "Choose the contact the message is from.")
+        return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
+    try:
+        result = intake.accept(
+            row.pk, by=request.user, contact=contact, number=request.POST.get("case", "").strip()
+        )
+    except Refused as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
+    verb = "opened" if result.outcome == "created" else "added to"
+    messages.success(request, f"Message accepted: {verb} {result.case}.")
+    return redirect(reverse("console:case", kwargs={"number": result.case}))
+
+
+@staff_required
+@require_POST
+def reject(request: AuthedRequest, message_id: int) -> HttpResponse:
+    row = _message(message_id)
+    try:
+        intake.reject(row.pk, by=request.user)
+    except Refused as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
+    messages.success(request, f"Message from {row.sender or 'an unknown sender'} rejected.")
+    return redirect(reverse("console:mail_quarantine"))
