@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +72,7 @@ class InboundContext:
     message_id: str
     sender: str
     subject: str
+    events: list[int] = field(default_factory=list)  # timeline entries written meanwhile
 
 
 current: contextvars.ContextVar[InboundContext | None] = contextvars.ContextVar("inbound", default=None)
@@ -101,21 +102,21 @@ def ingest(
     if not created and row.state != InboundMessage.State.PENDING:
         number = row.case.number if row.case_id and row.case else None
         return Result("duplicate", number, f"already received (message {row.pk}: {row.outcome})", row.pk)
-    return process(row)
+    return process(row, claimed=created)
 
 
 def store(
     raw: bytes, *, source: str, envelope_from: str = "", envelope_to: Sequence[str] = ()
 ) -> tuple[InboundMessage, bool]:
+    """Write the raw message (committed before any processing). A new row comes back
+    already claimed for processing by the caller; a known one is returned as it is."""
     message_id, digest = parse.fingerprint(raw)
     key = hashlib.sha256(f"{message_id}\n{digest}".encode()).hexdigest()
-    existing = InboundMessage.objects.filter(fingerprint=key).select_related("case").first()
-    if existing is not None:
-        return existing, False
+    now = clock.now()
     try:
         with transaction.atomic():
             row = InboundMessage.objects.create(
-                received_at=clock.now(),
+                received_at=now,
                 source=source,
                 envelope_from=envelope_from[:254],
                 envelope_to="\n".join(envelope_to)[:5000],
@@ -123,24 +124,28 @@ def store(
                 size=len(raw),
                 message_id=message_id[:255],
                 fingerprint=key,
-                next_attempt_at=clock.now(),
+                next_attempt_at=now,
+                attempts=1,
+                locked_until=now + LEASE,
             )
     except IntegrityError:
         return InboundMessage.objects.select_related("case").get(fingerprint=key), False
     return row, True
 
 
-def process(row: InboundMessage) -> Result:
-    """Process a stored message once; the outcome is committed with its effects."""
-    now = clock.now()
-    claimed = (
-        InboundMessage.objects.filter(pk=row.pk, state=InboundMessage.State.PENDING)
-        .exclude(locked_until__gt=now)
-        .update(locked_until=now + LEASE, attempts=F("attempts") + 1)
-    )
+def process(row: InboundMessage, *, claimed: bool = False) -> Result:
+    """Process a stored message once; the outcome is committed with its effects.
+    `claimed`: the caller has just stored the row, leased to it."""
     if not claimed:
-        return Result("duplicate", None, f"message {row.pk} is being processed elsewhere", row.pk)
-    row.attempts += 1
+        now = clock.now()
+        taken = (
+            InboundMessage.objects.filter(pk=row.pk, state=InboundMessage.State.PENDING)
+            .exclude(locked_until__gt=now)
+            .update(locked_until=now + LEASE, attempts=F("attempts") + 1)
+        )
+        if not taken:
+            return Result("duplicate", None, f"message {row.pk} is being processed elsewhere", row.pk)
+        row.attempts += 1
     try:
         parsed = parse.parse(bytes(row.raw))
     except parse.Unparseable as exc:
@@ -357,8 +362,8 @@ def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact
     )
     case = routing.route_new_case(case)
     _link(case, parsed)
-    created = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CREATED).values_list("pk", flat=True)
-    return Result("created", case.number, None, event_id=created.first())
+    ctx = current.get()
+    return Result("created", case.number, None, event_id=ctx.events[0] if ctx and ctx.events else None)
 
 
 def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> Result:

@@ -130,6 +130,11 @@ def _status_after(event: Any) -> Status | None:
 
 def case_event(event: Any) -> None:
     """Queue the notifications `event` calls for (in the caller's transaction)."""
+    from casedesk.mail import intake
+
+    inbound = intake.current.get()
+    if inbound is not None:
+        inbound.events.append(event.pk)
     if not event.public:
         return  # internal notes and staff-only changes never reach customers
     case = event.case

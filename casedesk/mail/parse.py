@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,24 @@ TRACE_FIELDS = frozenset(
 )
 
 ID_RE = re.compile(r"<([^<>\s]{1,250})>")
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_header(name: str, value: str) -> Any:
+    return email.policy.default.header_fetch_parse(name, value)
+
+
+class _Policy(email.policy.EmailPolicy):
+    """policy.default, remembering parsed header values: the MIME API asks for the same
+    Content-Type many times per part, and header objects are immutable."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if len(value) > 2000 or "\r" in value or "\n" in value:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+POLICY = _Policy()
 
 
 class Unparseable(Exception):
@@ -141,6 +160,15 @@ def header_text(msg: Message, name: str) -> str:
         return str(value)
     except Exception:
         return _raw_header(msg, name)
+
+
+def raw_header(msg: Message, name: str) -> str:
+    """A header's value as received (no RFC 2047 decoding): for ids, dates and flags."""
+    lname = name.lower()
+    for key, value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
+        if key.lower() == lname:
+            return " ".join(str(value).split())
+    return ""
 
 
 def _raw_header(msg: Message, name: str) -> str:
@@ -410,16 +438,16 @@ POSTMASTERS = frozenset({"postmaster", "mail.delivery.system", "mdaemon"})
 
 def automatic_reason(msg: Message, subject: str) -> str:
     """Why the message was written by a program (RFC 3834 and common practice), or ""."""
-    auto = header_text(msg, "Auto-Submitted").strip().lower()
+    auto = raw_header(msg, "Auto-Submitted").strip().lower()
     if auto and not auto.startswith("no"):
         return f"Auto-Submitted: {auto}"
-    precedence = header_text(msg, "Precedence").strip().lower()
+    precedence = raw_header(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {precedence}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply"):
         if msg.get(name) is not None:
             return f"{name} header"
-    suppress = header_text(msg, "X-Auto-Response-Suppress").strip()
+    suppress = raw_header(msg, "X-Auto-Response-Suppress").strip()
     if suppress:
         return f"X-Auto-Response-Suppress: {suppress}"
     if AUTO_SUBJECT_RE.search(subject or ""):
@@ -567,7 +595,7 @@ def parse(raw: bytes) -> ParsedMessage:
     if not raw.strip():
         raise Unparseable("empty message")
     try:
-        msg: Any = email.message_from_bytes(raw, policy=email.policy.default)
+        msg: Any = email.message_from_bytes(raw, policy=POLICY)
     except Exception as exc:
         raise Unparseable(f"the MIME parser failed: {type(exc).__name__}: {exc}") from exc
     if not msg.keys():
@@ -587,7 +615,7 @@ def parse(raw: bytes) -> ParsedMessage:
                 recipients.append(address)
     subject = " ".join(header_text(msg, "Subject").split())[:500]
     try:
-        date = parsedate_to_datetime(header_text(msg, "Date"))
+        date = parsedate_to_datetime(raw_header(msg, "Date"))
     except Exception:
         date = None
 
@@ -623,9 +651,9 @@ def parse(raw: bytes) -> ParsedMessage:
     for key, value in msg.raw_items():
         headers.append((key, str(value)))
     return ParsedMessage(
-        message_id=(message_ids(header_text(msg, "Message-ID")) or ("",))[0],
-        in_reply_to=message_ids(header_text(msg, "In-Reply-To")),
-        references=message_ids(header_text(msg, "References")),
+        message_id=(message_ids(raw_header(msg, "Message-ID")) or ("",))[0],
+        in_reply_to=message_ids(raw_header(msg, "In-Reply-To")),
+        references=message_ids(raw_header(msg, "References")),
         sender=sender,
         sender_name=" ".join(sender_name.split())[:200],
         recipients=tuple(recipients),

@@ -1,0 +1,48 @@
+"""casedesk side of bench_mail.py: run in its own process against a fresh SQLite file.
+
+Usage: mail_casedesk.py MESSAGES_DIR  (with DATABASE_URL and CASEDESK_VAR_DIR set)
+Prints one JSON object: seconds spent ingesting, messages, outcomes.
+"""
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+call_command("migrate", verbosity=0)
+
+from casedesk.accounts.models import Contact, Organisation, Platform, Team  # noqa: E402
+from casedesk.mail import intake  # noqa: E402
+
+team = Team.objects.create(name="Bench team", slug="bench")
+platform = Platform.objects.create(code="bench-voice", name="Bench voice", team=team)
+for n in range(50):
+    org = Organisation.objects.create(name=f"Bench org {n}", account_number=f"B-{n:04d}")
+    org.platforms.add(platform)
+    Contact.objects.create(
+        organisation=org, name=f"Contact {n}", email=f"c{n}@bench.example.com", is_primary_mpoc=True
+    )
+
+folder = Path(sys.argv[1])
+batches = [sorted((folder / name).glob("*.eml")) for name in ("new", "replies")]
+outcomes: Counter[str] = Counter()
+elapsed = 0.0
+for batch in batches:
+    raws = [p.read_bytes() for p in batch]
+    started = time.perf_counter()
+    for raw in raws:
+        outcomes[intake.ingest(raw, source="cli").outcome] += 1
+    elapsed += time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "messages": sum(outcomes.values()), "outcomes": dict(outcomes)}))
