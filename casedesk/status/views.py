@@ -9,7 +9,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,7 +41,6 @@ def serve(path: str):
             response = HttpResponse(page.body, content_type=page.content_type)
         response["ETag"] = page.etag
         response["Cache-Control"] = _cache_control()
-        patch_vary_headers(response, ["Accept-Encoding"])
         return response
 
     return view
