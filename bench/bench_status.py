@@ -89,8 +89,8 @@ def load_test() -> dict[str, float]:
     )
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(static)])
     gunicorn = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", "127.0.0.1:8088", "--log-level", "warning",
-         "bench.status_wsgi:application"],
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", "127.0.0.1:8088",
+         "--log-level", "warning", "bench.status_wsgi:application"],
         cwd=ROOT, env=os.environ,
     )  # fmt: skip
     try:
