@@ -277,7 +277,7 @@ def find_contact(address: str, case: Case | None = None) -> Contact | None:
     contacts = list(
         Contact.objects.alias(email_lower=Lower("email"))
         .filter(email_lower=address.lower(), active=True, organisation__active=True)
-        .select_related("organisation", "user")[:20]
+        .select_related("organisation")[:20]
     )
     if not contacts:
         return None

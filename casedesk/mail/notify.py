@@ -14,8 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 
 from casedesk.core import clock
 from casedesk.rules.lifecycle import LABELS, Status
@@ -59,21 +58,20 @@ def thread_headers(case: Any, extra_parent: str = "") -> dict[str, str]:
 
 
 def _within_cap(address: str) -> bool:
-    """Count one automatic answer to `address` today; False once the daily cap is reached."""
+    """Count one automatic answer to `address` today; False once the daily cap is reached.
+    One statement: insert the day's counter or add one to it while under the cap."""
     from casedesk.mail.models import AutoAnswerCount
 
+    table = connection.ops.quote_name(AutoAnswerCount._meta.db_table)
     day: date = clock.now().date()
-    limit = settings.CASEDESK_AUTO_ANSWERS_PER_DAY
-    if AutoAnswerCount.objects.filter(address=address, day=day, count__lt=limit).update(count=F("count") + 1):
-        return True
-    if AutoAnswerCount.objects.filter(address=address, day=day).exists():
-        return False
-    try:
-        with transaction.atomic():
-            AutoAnswerCount.objects.create(address=address, day=day, count=1)
-    except IntegrityError:
-        return _within_cap(address)
-    return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (address, day, count) VALUES (%s, %s, 1) "  # noqa: S608 - fixed names
+            f"ON CONFLICT (address, day) DO UPDATE SET count = {table}.count + 1 "
+            f"WHERE {table}.count < %s RETURNING count",
+            [address, day, settings.CASEDESK_AUTO_ANSWERS_PER_DAY],
+        )
+        return cursor.fetchone() is not None
 
 
 def send(
@@ -86,6 +84,7 @@ def send(
     automatic: bool = True,
     dedupe_key: str | None = None,
     parent: str = "",
+    fresh: bool = False,
 ) -> Any:
     """Queue one templated message (in the caller's transaction) and record its Message-ID
     against the case."""
@@ -98,7 +97,11 @@ def send(
     inbound = intake.current.get()
     if inbound is not None and automatic and inbound.sender == to.lower() and not _within_cap(to.lower()):
         return None  # a loop: this address has had its share of automatic answers today
-    headers = thread_headers(case, parent or (inbound.message_id if inbound else ""))
+    parent = parent or (inbound.message_id if inbound else "")
+    if case is not None and fresh:
+        headers = {"In-Reply-To": parent, "References": parent} if parent else {}  # nothing earlier
+    else:
+        headers = thread_headers(case, parent)
     headers["Reply-To"] = support_address(case)
     message = outbox.enqueue_template(
         kind=kind,
@@ -177,6 +180,7 @@ def case_event(event: Any) -> None:
         case=case,
         automatic=automatic,
         dedupe_key=f"event-{event.pk}-{contact.email.lower()}"[:200],
+        fresh=kind == "created",  # a new case has no earlier messages to refer to
     )
 
 
