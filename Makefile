@@ -41,3 +41,4 @@ unit: install
 
 bench: install
 	$(PY) bench/bench_lists.py
+	$(PY) bench/bench_mail.py
