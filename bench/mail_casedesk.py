@@ -42,7 +42,7 @@ elapsed = 0.0
 for batch in batches:
     raws = [p.read_bytes() for p in batch]
     started = time.perf_counter()
-    for raw in raws:
-        outcomes[intake.ingest(raw, source="cli").outcome] += 1
+    for result in intake.ingest_many(raws, source="cli"):  # as `ingest_email FILE...` does
+        outcomes[result.outcome] += 1
     elapsed += time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "messages": sum(outcomes.values()), "outcomes": dict(outcomes)}))

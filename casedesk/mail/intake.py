@@ -105,6 +105,26 @@ def ingest(
     return process(row, claimed=created)
 
 
+def ingest_many(raws: Sequence[bytes], *, source: str = "cli", batch: int = 100) -> list[Result]:
+    """Ingest several messages (a mailbox, or `ingest_email` with many files). Per batch the
+    raw bytes are stored and committed first; then each message is processed in its own
+    savepoint and the batch's outcomes commit together. A crash before that commit leaves
+    the batch stored and pending, and `retry_inbound` processes it again."""
+    results: list[Result] = []
+    for start in range(0, len(raws), batch):
+        with transaction.atomic():
+            stored = [store(raw, source=source) for raw in raws[start : start + batch]]
+        with transaction.atomic():
+            for row, created in stored:
+                if not created and row.state != InboundMessage.State.PENDING:
+                    number = row.case.number if row.case_id and row.case else None
+                    reason = f"already received (message {row.pk}: {row.outcome})"
+                    results.append(Result("duplicate", number, reason, row.pk))
+                else:
+                    results.append(process(row, claimed=created))
+    return results
+
+
 def store(
     raw: bytes, *, source: str, envelope_from: str = "", envelope_to: Sequence[str] = ()
 ) -> tuple[InboundMessage, bool]:
@@ -133,11 +153,11 @@ def store(
     return row, True
 
 
-def process(row: InboundMessage, *, claimed: bool = False) -> Result:
+def process(row: InboundMessage, *, claimed: bool = False, now: datetime | None = None) -> Result:
     """Process a stored message once; the outcome is committed with its effects.
     `claimed`: the caller has just stored the row, leased to it."""
     if not claimed:
-        now = clock.now()
+        now = now or clock.now()
         taken = (
             InboundMessage.objects.filter(pk=row.pk, state=InboundMessage.State.PENDING)
             .exclude(locked_until__gt=now)
@@ -223,7 +243,7 @@ def retry_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
         .order_by("next_attempt_at", "id")[:limit]
     )
     for row in rows:
-        outcome = process(row).outcome
+        outcome = process(row, now=now).outcome
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 

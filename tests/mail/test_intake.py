@@ -245,3 +245,40 @@ def test_command_reads_standard_input(desk, monkeypatch):
     out = StringIO()
     call_command("ingest_email", "-", stdout=out)
     assert json.loads(out.getvalue())["outcome"] == "created"
+
+
+def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, monkeypatch):
+    raws = [make_mail(desk["mpoc"].email, subject=f"Batch {i}") for i in range(4)]
+    real = intake._decide
+
+    def flaky(row, parsed):
+        if parsed.subject == "Batch 2":
+            raise RuntimeError("one bad message")
+        return real(row, parsed)
+
+    monkeypatch.setattr(intake, "_decide", flaky)
+    results = intake.ingest_many([*raws, raws[0]], batch=3)
+    assert [r.outcome for r in results] == ["created", "created", "pending", "created", "duplicate"]
+    assert Case.objects.count() == 3
+    assert InboundMessage.objects.get(subject="").state == "pending"  # still stored, retried later
+
+
+def test_a_crash_before_the_batch_commits_leaves_it_stored_and_pending(desk, monkeypatch):
+    raws = [make_mail(desk["mpoc"].email, subject=f"Crash {i}") for i in range(3)]
+    real = intake._settle
+    calls = []
+
+    def crash_on_third(row, parsed, result):
+        calls.append(row.pk)
+        if len(calls) == 3:
+            raise SystemExit("killed")  # not an Exception: nothing catches it
+        return real(row, parsed, result)
+
+    monkeypatch.setattr(intake, "_settle", crash_on_third)
+    with pytest.raises(SystemExit):
+        intake.ingest_many(raws)
+    monkeypatch.setattr(intake, "_settle", real)
+    assert not Case.objects.exists()
+    assert list(InboundMessage.objects.values_list("state", flat=True)) == ["pending"] * 3
+    later = timezone.now() + intake.LEASE + timedelta(minutes=2)
+    assert intake.retry_due(later) == {"created": 3}

@@ -23,15 +23,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        failed = False
-        for path in options["paths"] or ["-"]:
-            raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-            result = intake.ingest(
-                raw, source="cli", envelope_from=options["sender"], envelope_to=options["recipient"]
-            )
-            failed = failed or result.outcome == "pending"
+        paths = options["paths"] or ["-"]
+        if options["sender"] or options["recipient"] or "-" in paths:
+            results = [
+                intake.ingest(
+                    sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(),
+                    source="cli",
+                    envelope_from=options["sender"],
+                    envelope_to=options["recipient"],
+                )
+                for path in paths
+            ]
+        else:
+            results = intake.ingest_many([Path(path).read_bytes() for path in paths], source="cli")
+        for result in results:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
-        if failed:
+        if any(result.outcome == "pending" for result in results):
             # The messages are stored and will be retried by the sweep; a pipe-delivering
             # mail server need not deliver them again, so this is not a temporary failure.
             self.stderr.write("some messages failed to process; they are stored and will be retried")
