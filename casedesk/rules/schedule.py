@@ -121,3 +121,57 @@ def phase(start: datetime, end: datetime, now: datetime) -> str:
 
 def reminder_at(start: datetime, lead: timedelta | None) -> datetime | None:
     return None if lead is None else start - lead
+
+
+# The plan's rule and wall-clock window for each kind of maintenance (SPEC section 8).
+PLAN_RULES: dict[str, tuple[str, time, time]] = {
+    "monthly": (MONTHLY_THIRD_FRIDAY, time(22), time(4)),
+    "certificate": (WEEKLY_FRIDAY, time(0), time(0, 30)),
+    "platform_update": (EVERY_THIRD_TUESDAY, time(21), time(23)),
+    "one_off": ("", time(22), time(4)),
+    "unscheduled": ("", time(5), time(23)),
+}
+
+_WEEKDAYS = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last", -2: "second-to-last"}
+_UNITS = {"YEARLY": "year", "MONTHLY": "month", "WEEKLY": "week", "DAILY": "day", "HOURLY": "hour"}
+
+
+def in_words(rule: str) -> str:
+    """A rule as a person would say it: "the third Friday of every month"."""
+    rule = (rule or "").strip().removeprefix("RRULE:")
+    if not rule:
+        return "once"
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    freq = parts.get("FREQ", "")
+    unit = _UNITS.get(freq, freq.lower())
+    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdigit() else 1
+    every = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    days = []
+    for token in filter(None, parts.get("BYDAY", "").split(",")):
+        number, code = token[:-2], token[-2:]
+        name = _WEEKDAYS.get(code, code)
+        if number.lstrip("+-").isdigit():
+            nth = int(number)
+            days.append(f"the {_ORDINALS.get(nth, f'{nth}.')} {name}")
+        else:
+            days.append(name)
+    if days and freq in ("MONTHLY", "YEARLY") and days[0].startswith("the "):
+        words = f"{', '.join(days)} of {every}"
+    elif days:
+        words = f"{every} on {', '.join(days)}"
+    elif parts.get("BYMONTHDAY"):
+        words = f"{every} on day {parts['BYMONTHDAY']}"
+    else:
+        words = every
+    if parts.get("COUNT", "").isdigit():
+        words += f", {parts['COUNT']} times"
+    return words

@@ -866,3 +866,33 @@ def add_webhook(
         confirmed_at=now,
         **_topic(platform, incident),
     )
+
+
+def add_platform_webhooks(*, by: User, url: str, platforms: Iterable[Platform]) -> list[Subscription]:
+    """One webhook for maintenance and incidents on each of `platforms`, sharing one secret
+    (each row's `secret`)."""
+    _require_staff(by)
+    platform_list = list(platforms)
+    if not platform_list:
+        raise Refused("Choose a platform, or all platforms.")
+    check_webhook_target(url)
+    now = clock.now()
+    secret = secrets.token_hex(32)
+    with transaction.atomic():
+        return [
+            Subscription.objects.create(
+                channel=Subscription.Channel.WEBHOOK,
+                url=url,
+                secret=secret,
+                platform=platform,
+                created_at=now,
+                confirmed_at=now,
+            )
+            for platform in platform_list
+        ]
+
+
+def remove_webhook(subscription: Subscription, *, by: User) -> None:
+    """Stop posting to a webhook; deliveries still queued for it go with it."""
+    _require_staff(by)
+    Subscription.objects.filter(pk=subscription.pk, channel=Subscription.Channel.WEBHOOK).delete()

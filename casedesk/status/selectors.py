@@ -25,6 +25,7 @@ from casedesk.status.models import (
     MasterChild,
     OccurrenceState,
     PlatformImpact,
+    Subscription,
     worst,
 )
 
@@ -172,6 +173,56 @@ def windows_for(platform: Platform | None = None) -> list[MaintenanceWindow]:
     if platform is not None:
         qs = qs.filter(platforms=platform)
     return list(qs)
+
+
+def console_windows(now: datetime, limit: int = 200) -> list[MaintenanceWindow]:
+    """Windows for the console, live ones first; each with `upcoming`: its occurrences that
+    have not ended yet, in order."""
+    ahead = MaintenanceOccurrence.objects.filter(end__gt=now).order_by("start", "id")
+    return list(
+        MaintenanceWindow.objects.prefetch_related(
+            "platforms", Prefetch("occurrences", queryset=ahead, to_attr="upcoming")
+        ).order_by("cancelled", "-id")[:limit]
+    )
+
+
+def get_window(window_id: int) -> MaintenanceWindow:
+    window = MaintenanceWindow.objects.prefetch_related("platforms").filter(pk=window_id).first()
+    if window is None:
+        raise NotFound("No such maintenance window.")
+    return window
+
+
+def window_occurrences(
+    window: MaintenanceWindow, now: datetime, past_days: int = 90
+) -> list[MaintenanceOccurrence]:
+    return list(window.occurrences.filter(end__gte=now - timedelta(days=past_days)).order_by("start", "id"))
+
+
+def get_occurrence(window_id: int, occurrence_id: int) -> MaintenanceOccurrence:
+    occ = occurrences_qs().filter(pk=occurrence_id, window_id=window_id).first()
+    if occ is None:
+        raise NotFound("No such occurrence of this maintenance window.")
+    return occ
+
+
+def webhooks() -> list[Subscription]:
+    return list(
+        Subscription.objects.filter(channel=Subscription.Channel.WEBHOOK)
+        .select_related("platform", "incident")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__state="pending")),
+            failed=Count("deliveries", filter=Q(deliveries__state="failed")),
+        )
+        .order_by("url", "id")
+    )
+
+
+def get_webhook(subscription_id: int) -> Subscription:
+    sub = Subscription.objects.filter(pk=subscription_id, channel=Subscription.Channel.WEBHOOK).first()
+    if sub is None:
+        raise NotFound("No such webhook.")
+    return sub
 
 
 # --- master cases ----------------------------------------------------------------------

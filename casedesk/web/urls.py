@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from casedesk.web.views import auth, console, files, masters, portal, sla
+from casedesk.web.views import auth, console, files, maintenance, masters, portal, sla
 from casedesk.web.views import mail as mail_views
 
 portal_patterns = (
@@ -47,6 +47,32 @@ console_patterns = (
         path("cases/<str:number>/promote/", masters.promote, name="promote"),
         path("cases/<str:number>/escalate/", sla.escalate, name="escalate"),
         path("reports/sla/", sla.sla_report, name="sla_report"),
+        path("maintenance/", maintenance.maintenance_list, name="maintenance"),
+        path("maintenance/new/", maintenance.window_new, name="maintenance_new"),
+        path("maintenance/<int:window_id>/", maintenance.window_detail, name="maintenance_window"),
+        path("maintenance/<int:window_id>/cancel/", maintenance.window_cancel, name="maintenance_cancel"),
+        path(
+            "maintenance/<int:window_id>/occurrences/<int:occurrence_id>/cancel/",
+            maintenance.occurrence_cancel,
+            name="occurrence_cancel",
+        ),
+        path(
+            "maintenance/<int:window_id>/occurrences/<int:occurrence_id>/reschedule/",
+            maintenance.occurrence_reschedule,
+            name="occurrence_reschedule",
+        ),
+        path(
+            "maintenance/<int:window_id>/occurrences/<int:occurrence_id>/follow-up/",
+            maintenance.occurrence_follow_up,
+            name="occurrence_follow_up",
+        ),
+        path("maintenance/webhooks/", maintenance.webhook_list, name="webhooks"),
+        path("maintenance/webhooks/add/", maintenance.webhook_add, name="webhook_add"),
+        path(
+            "maintenance/webhooks/<int:subscription_id>/remove/",
+            maintenance.webhook_remove,
+            name="webhook_remove",
+        ),
     ],
     "console",
 )

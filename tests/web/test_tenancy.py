@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
@@ -18,7 +19,9 @@ from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.cases.attachments import Upload
 from casedesk.mail import intake
-from tests.factories import ContactFactory, StaffFactory, customer, make_case
+from casedesk.status import actions as status_actions
+from casedesk.status.models import MaintenanceKind
+from tests.factories import ContactFactory, PlatformFactory, StaffFactory, customer, make_case
 from tests.mail.mailgen import make_mail
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +75,31 @@ def world():
         "message_id": intake.ingest(
             make_mail("stranger@elsewhere.example.org", subject=their_case.title)
         ).inbound_id,
+        # Maintenance windows and webhooks are provider-wide, staff-only: customers get 403.
+        **_maintenance(staff),
+    }
+
+
+def _maintenance(staff) -> dict:
+    platform = PlatformFactory()
+    window = status_actions.create_window(
+        by=staff,
+        kind=MaintenanceKind.ONE_OFF,
+        title="Core router swap",
+        platforms=[platform],
+        description="Swap.",
+        justification="Age.",
+        first_day=timezone.localdate() + timedelta(days=3),
+        start_time=time(22),
+        end_time=time(2),
+    )
+    hook = status_actions.add_platform_webhooks(
+        by=staff, url="https://93.184.216.34/hook", platforms=[platform]
+    )
+    return {
+        "window_id": window.pk,
+        "occurrence_id": window.occurrences.get().pk,
+        "subscription_id": hook[0].pk,
     }
 
 
