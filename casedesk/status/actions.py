@@ -650,6 +650,8 @@ def reschedule(
         occ = MaintenanceOccurrence.objects.select_for_update().select_related("window").get(pk=occ.pk)
         if occ.state != OccurrenceState.SCHEDULED:
             raise Refused("Only a scheduled occurrence can be moved.")
+        if occ.start == start and occ.end == end:
+            raise Refused("The occurrence is already at that time; nothing was sent.")
         occ.start, occ.end, occ.moved = start, end, True
         occ.sequence = _bump(occ.window)
         occ.save(update_fields=["start", "end", "moved", "sequence"])
@@ -665,6 +667,8 @@ def add_follow_up(occ: MaintenanceOccurrence, *, by: User | None, text: str) -> 
     text = _text(text, "follow-up")
     with transaction.atomic():
         occ = MaintenanceOccurrence.objects.select_for_update().select_related("window").get(pk=occ.pk)
+        if occ.follow_up == text:
+            raise Refused("This follow-up was sent already.")
         occ.follow_up = text
         occ.sequence = _bump(occ.window)
         occ.save(update_fields=["follow_up", "sequence"])

@@ -160,8 +160,9 @@ def test_cancel_reschedule_follow_up_send_their_notices_once(staff_client, voice
         first.refresh_from_db()
         assert first.moved and first.start == datetime(2025, 3, 28, 22, tzinfo=DENVER)
         assert sent_to("maintenance_rescheduled") == [contact.email]
-        # Refused moves change nothing.
+        # Refused moves (a double submit too) change nothing.
         for values, reason in [
+            ({"start": "2025-03-28T22:00", "end": "2025-03-29T03:00"}, "already at that time"),
             ({"start": "2025-03-28T22:00", "end": "2025-03-28T21:00"}, "end must be after the start"),
             ({"start": "2025-03-01T22:00", "end": "2025-03-02T01:00"}, "in the past"),
             ({"start": "soon"}, "Give the new start and end"),
@@ -179,6 +180,8 @@ def test_cancel_reschedule_follow_up_send_their_notices_once(staff_client, voice
         assert staff_client.post(f"{base}/{first.pk}/follow-up/", {"text": " "}).status_code == 400
         done = staff_client.post(f"{base}/{first.pk}/follow-up/", {"text": "Patched 14 switches."})
         assert done.status_code == 302
+        again = staff_client.post(f"{base}/{first.pk}/follow-up/", {"text": "Patched 14 switches."})
+        assert again.status_code == 400 and "sent already" in again.content.decode()
         assert sent_to("maintenance_follow_up") == [contact.email]
         assert "Patched 14 switches." in OutboundMessage.objects.get(kind="maintenance_follow_up").text
         page = staff_client.get(f"/console/maintenance/{window.pk}/").content.decode()
