@@ -31,6 +31,7 @@ run: demo
 test: lint unit
 
 lint: install
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy casedesk config
