@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q
 from django.http import HttpRequest
 from ninja import Query, Router
 
@@ -13,17 +13,12 @@ from casedesk.api import lookups, render
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
 from casedesk.core.errors import NotFound
+from casedesk.core.paging import page
 
 router = Router(tags=["organisations"])
 
 WHAT = "see organisations and contacts"
 M = TypeVar("M", bound=Model)
-
-
-def _page(qs: QuerySet[M], number: int, size: int) -> tuple[list[M], bool]:
-    """One page and whether another follows, without counting the rows."""
-    rows = list(qs[(number - 1) * size : number * size + 1])
-    return rows[:size], len(rows) > size
 
 
 @router.get("/organisations", response={200: s.OrganisationPage, **s.ERRORS}, summary="List organisations")
@@ -33,7 +28,7 @@ def list_organisations(request: HttpRequest, query: Query[s.PageQuery]) -> s.Org
     term = query.q.strip()
     if term:
         qs = qs.filter(Q(name__icontains=term) | Q(account_number__iexact=term))
-    rows, has_next = _page(qs, query.page, query.page_size)
+    rows, has_next = page(qs, query.page, query.page_size)
     return s.OrganisationPage(
         items=[render.organisation(org) for org in rows], page=query.page, has_next=has_next
     )
@@ -62,7 +57,7 @@ def list_contacts(request: HttpRequest, org_id: int, query: Query[s.PageQuery]) 
     term = query.q.strip()
     if term:
         qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term))
-    rows, has_next = _page(qs, query.page, query.page_size)
+    rows, has_next = page(qs, query.page, query.page_size)
     return s.ContactPage(items=[render.contact(c, org) for c in rows], page=query.page, has_next=has_next)
 
 

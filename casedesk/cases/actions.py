@@ -6,7 +6,7 @@ and appends to the timeline, so a rule holds whichever channel asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -486,15 +486,6 @@ def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> C
                 public=False,
             )
     return case
-
-
-def bulk_attach_to(case: Case, *, by: Who, uploads: Iterable[Upload]) -> list[Attachment]:
-    """Attach files without a comment (the portal's and console's "attach" button)."""
-    uploads = list(uploads)
-    if not uploads:
-        raise Refused("Choose a file to attach.")
-    event = add_comment(case, by=by, body="", uploads=uploads)
-    return list(event.attachments.all())
 
 
 # --- routing -------------------------------------------------------------------------

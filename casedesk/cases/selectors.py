@@ -13,6 +13,7 @@ from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
+from casedesk.core.paging import page
 from casedesk.rules.lifecycle import CLOSED_STATUSES
 
 
@@ -137,20 +138,6 @@ def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]
     return qs.select_related(*LIST_RELATED).order_by(F("next_due_at").asc(nulls_last=True), "id")
 
 
-def page(qs: QuerySet[Case], number: int, size: int) -> tuple[list[Case], bool]:
-    """One page and whether another follows: no COUNT over millions of rows.
-
-    The page's ids come first from an index-only scan, then the rows and their joins for
-    those ids alone, so a deep page costs about what the first one does.
-    """
-    start = (max(1, number) - 1) * size
-    ids = list(qs.values_list("pk", flat=True)[start : start + size + 1])
-    has_next = len(ids) > size
-    ids = ids[:size]
-    rows = {case.pk: case for case in qs.filter(pk__in=ids)} if ids else {}
-    return [rows[pk] for pk in ids if pk in rows], has_next
-
-
 def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
     """Staff look-up of a caller by name, email or phone number (digits compared)."""
     term = term.strip()
@@ -180,3 +167,6 @@ def _digits(field: str) -> Any:
     for ch in ("-", " ", "(", ")", ".", "+"):
         expr = Replace(expr, Value(ch), Value(""))
     return expr
+
+
+__all__ = ["page"]  # the lists page through here
