@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from casedesk.accounts.models import Contact, EscalationContact, Organisation, Platform, Team, User
 from casedesk.cases import actions
@@ -132,7 +133,60 @@ def seed() -> list[tuple[str, str]]:
             )
         if not org.cases.exists():
             _cases(org, contacts, staff, [platforms[c] for c in codes])
+    _maintenance(list(platforms.values()))
     return logins
+
+
+def _maintenance(platforms: list[Platform]) -> None:
+    """The plan's recurring maintenance (SPEC §8), once."""
+    from casedesk.rules.schedule import PLAN_RULES
+    from casedesk.status import actions as status_actions
+    from casedesk.status.models import MaintenanceWindow
+
+    if MaintenanceWindow.objects.exists():
+        return
+    today = timezone.localdate()
+    windows = [
+        (
+            "monthly",
+            "Monthly scheduled maintenance",
+            platforms,
+            "Operating system and platform patches on the voice and collaboration platforms.",
+            "Keeps the platforms patched and supported.",
+            "Brief call interruptions are possible.",
+        ),
+        (
+            "certificate",
+            "Certificate update",
+            platforms[:1],
+            "Weekly certificate rotation on the hosted voice platform.",
+            "Certificates are renewed before they expire.",
+            "No customer impact.",
+        ),
+        (
+            "platform_update",
+            "Portal and platform update",
+            platforms,
+            "Release of the latest portal and platform sprint.",
+            "New features and fixes.",
+            "No service impact.",
+        ),
+    ]
+    for kind, title, affected, description, justification, impact in windows:
+        rule, start, end = PLAN_RULES[kind]
+        status_actions.create_window(
+            by=None,
+            kind=kind,
+            title=title,
+            platforms=affected,
+            description=description,
+            justification=justification,
+            expected_impact=impact,
+            rrule=rule,
+            first_day=today,
+            start_time=start,
+            end_time=end,
+        )
 
 
 def _cases(

@@ -480,7 +480,11 @@ def _due(
     remaining = target.length(calendar)
     stop = run.end if run.end is not None else now
     segments = _running(run.start, stop, halts)
-    running_now = run.end is None and bool(segments) and segments[-1][1] == now
+    # Still using its budget at `now`, unless a halt begins at this very instant (the
+    # clocks are recomputed at the moment a case goes On Hold).
+    running_now = (
+        run.end is None and bool(segments) and segments[-1][1] == now and not _halt_at(halts, now)[0]
+    )
     for i, (a, b) in enumerate(segments):
         if running_now and i == len(segments) - 1:
             return calendar.add(a, remaining)

@@ -121,7 +121,7 @@ def _context(now: datetime) -> dict:
     return {
         "site_name": settings.CASEDESK_SITE_NAME,
         "base_url": settings.CASEDESK_BASE_URL,
-        "static_url": settings.STATIC_URL,
+        "static_url": "/" + settings.STATIC_URL.lstrip("/"),  # the export serves it from /static/ too
         "now": localtime(now),
     }
 

@@ -230,6 +230,14 @@ def test_on_hold_pauses_until_its_time():
     assert result.first_response_due == mt(2027, 1, 13, 16)
 
 
+def test_the_hold_counts_at_the_very_instant_it_starts():
+    """Actions recompute the clocks with `now` equal to the On Hold event's time."""
+    hold_until = mt(2027, 1, 13, 8)
+    history = [Event.opened(MON, P4), Event.status_change(at(1), Status.ON_HOLD, hold_until=hold_until)]
+    result = run(*history, now=at(1))
+    assert result.paused and result.first_response_due == mt(2027, 1, 13, 16)
+
+
 def test_taking_a_case_off_hold_early_resumes_the_clock_then():
     history = [
         Event.opened(MON, P4),

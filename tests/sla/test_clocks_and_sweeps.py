@@ -102,7 +102,9 @@ def test_on_hold_wakes_at_its_time_and_tells_the_assignee_once():
     with time_machine.travel(mt(2026, 11, 24, 9, 0), tick=False):
         case = make_case()
         actions.disposition(case, by=staff, priority="P3", team=None, assignee=staff)
-        actions.transition(case, to="on_hold", by=staff, hold_until=mt(2026, 11, 24, 15, 0))
+        held = actions.transition(case, to="on_hold", by=staff, hold_until=mt(2026, 11, 24, 15, 0))
+    # P3: 4 business hours, none used before the hold; 15:00-17:00, then 08:00-10:00.
+    assert held.first_response_due == mt(2026, 11, 25, 10, 0) and held.sla_paused
     with time_machine.travel(mt(2026, 11, 24, 14, 59), tick=False):
         assert sweeps.wake_on_hold(mt(2026, 11, 24, 14, 59)) == 0
     with time_machine.travel(mt(2026, 11, 24, 15, 0), tick=False):

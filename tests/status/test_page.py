@@ -45,6 +45,9 @@ def test_status_page_shows_incident_maintenance_and_escapes(incident_world):
     assert page.index("Carrier fault identified.") < page.index("We are investigating")  # newest first
     assert "Monthly scheduled maintenance" in page and "2025-03-21 22:00 MDT" in page
     assert page.count('class="impact-operational"') >= 89  # 90-day bars
+    # Same-origin stylesheets that the server (and the static export) actually serves.
+    assert 'href="/static/casedesk/status.css"' in page and 'href="//' not in page
+    assert Client().get("/static/casedesk/status.css").status_code == 200
     summary = Client().get("/status/summary.json").json()
     assert summary["status"]["indicator"] == "partial"
     assert summary["incidents"][0]["state"] == "identified"
