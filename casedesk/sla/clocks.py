@@ -138,6 +138,11 @@ def refresh(case: Case, now: datetime | None = None) -> rules.Deadlines:
     """Recompute and store the case's clocks and record its breaches (in the caller's
     transaction; actions call it after every timeline event)."""
     d, values, _ = compute(case, now)
+    store(case, d, values)
+    return d
+
+
+def store(case: Case, d: rules.Deadlines, values: dict[str, Any]) -> None:
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
     if changed:
         Case.objects.filter(pk=case.pk).update(**changed)
@@ -156,11 +161,17 @@ def refresh(case: Case, now: datetime | None = None) -> rules.Deadlines:
                 "team_id": case.team_id,
             },
         )
-    return d
 
 
-def due_alert(case: Case, now: datetime) -> Alert | None:
-    """The alert whose time has come, if any (for the SLA sweep)."""
-    _, _, pending = compute(case, now)
+def alert_now(case: Case, now: datetime) -> Alert | None:
+    """For the SLA sweep, in one replay: the alert whose time has come (the latest, if
+    several passed while no sweep ran), with the clocks stored and the next alert set."""
+    d, values, pending = compute(case, now)
     due = [a for a in pending if a.at <= now]
-    return due[-1] if due else None
+    alert = due[-1] if due else None
+    if alert is not None:
+        values["alerted_through"] = alert.at
+        later = [a for a in pending if a.at > alert.at]
+        values["next_alert_at"] = later[0].at if later else None
+    store(case, d, values)
+    return alert

@@ -88,10 +88,7 @@ def sla_alerts(now: datetime) -> int:
                 .select_related("assignee", "team__manager", "organisation")
                 .get(pk=case.pk)
             )
-            alert = clocks.due_alert(locked, now)
+            alert = clocks.alert_now(locked, now)
             if alert is not None:
                 sent += notices.sla_alert(locked, alert, now)
-                Case.objects.filter(pk=locked.pk).update(alerted_through=alert.at)
-                locked.alerted_through = alert.at
-            clocks.refresh(locked, now)
     return sent
