@@ -40,6 +40,10 @@ lint: install
 unit: install
 	$(VENV)/bin/pytest
 
+## Benchmarks (not part of the suite): figures for the README
 bench: install
+	$(PY) bench/bench_calendar.py
 	$(PY) bench/bench_lists.py
+	$(PY) bench/bench_sweeps.py
 	$(PY) bench/bench_mail.py
+	$(PY) bench/bench_status.py
