@@ -12,6 +12,16 @@ from casedesk.rules.schedule import DENVER
 from casedesk.status.models import Incident, IncidentUpdate, MaintenanceOccurrence
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom with plain-text summaries. Update bodies and notices are text, not markup: sent
+    as `type="html"` (the Django default) a reader would render any tags they contain."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 def base_url() -> str:
     return f"{settings.CASEDESK_BASE_URL}/status/"
 
@@ -34,7 +44,7 @@ def feed(
     occurrences: Iterable[MaintenanceOccurrence] = (),
     now: datetime,
 ) -> bytes:
-    atom = Atom1Feed(
+    atom = PlainTextAtomFeed(
         title=title,
         link=link,
         description=title,

@@ -155,3 +155,20 @@ def test_export_writes_the_page_and_feeds_as_files(incident_world, tmp_path):
         assert (root / name).stat().st_size > 0, name
     assert (root / "index.html").read_bytes() == Client().get("/status/").content
     assert (tmp_path / "static" / "casedesk" / "status.css").exists()
+
+
+def test_atom_summaries_are_plain_text_so_readers_render_no_markup(incident_world):
+    # A master case promoted from a customer's case may carry the customer's own words.
+    with time_machine.travel(NOW.replace(minute=50), tick=False):
+        actions.post_update(
+            incident_world["master"],
+            by=incident_world["staff"],
+            body='Fixed <img src=x onerror="alert(1)"> & <b>bold</b>',
+        )
+        response = Client().get("/status/feed.atom")
+    body = response.content.decode()
+    assert 'type="html"' not in body
+    assert '<summary type="text">Fixed &lt;img src=x onerror="alert(1)"&gt; &amp; &lt;b&gt;bold' in body
+    entry = feedparser.parse(response.content).entries[0]
+    assert entry.summary_detail.type == "text/plain"
+    assert entry.summary == 'Fixed <img src=x onerror="alert(1)"> & <b>bold</b>'
