@@ -72,7 +72,21 @@ def make_due(due: int) -> None:
     with connection.cursor() as cur:
         cur.execute("DELETE FROM mail_outboundmessage")
         cur.execute("DELETE FROM cases_caseevent")
-        cur.execute("UPDATE cases_case SET alerted_through = NULL")
+        # Put back what an earlier run's sweeps changed on the picked rows (ids equal g).
+        cur.execute(
+            """
+            UPDATE cases_case SET
+                status = CASE WHEN id %% 10 = 0 THEN 'on_hold' ELSE 'in_progress' END,
+                next_alert_at = now() + interval '1 day' + id * interval '1 second',
+                next_due_at = now() + interval '1 day' + id * interval '1 second',
+                auto_close_at = CASE WHEN id %% 7 = 0
+                                     THEN now() + interval '2 days' + id * interval '1 second' END,
+                on_hold_until = CASE WHEN id %% 10 = 0
+                                     THEN now() + interval '3 days' + id * interval '1 second' END,
+                closed_at = NULL, alerted_through = NULL
+            WHERE id %% 1000 = 1
+            """
+        )
         cur.execute(
             """
             WITH picked AS (SELECT id, row_number() OVER (ORDER BY id) AS r FROM cases_case
