@@ -831,9 +831,25 @@ def subscriptions_of(token: str) -> tuple[Subscription, list[Subscription]]:
     return sub, list(others)
 
 
-def check_webhook_target(url: str) -> str:
-    """Refuse webhook targets on private, loopback or link-local addresses unless allowed
-    explicitly (CASEDESK_WEBHOOK_ALLOWED_HOSTS)."""
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, also for the IPv4 address an IPv6 one carries (mapped,
+    6to4, Teredo, NAT64), which a gateway would deliver to."""
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if ip in NAT64_PREFIX:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return all(_public(v4) for v4 in embedded if v4 is not None)
+    return True
+
+
+def webhook_addresses(url: str) -> list[str]:
+    """The addresses `url` may be posted to: refuses targets on private, loopback or
+    link-local addresses unless allowed explicitly (CASEDESK_WEBHOOK_ALLOWED_HOSTS)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused("Webhooks need an http or https URL.")
@@ -842,11 +858,20 @@ def check_webhook_target(url: str) -> str:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except OSError:
         raise Refused(f"{parts.hostname} does not resolve.") from None
+    addresses: list[str] = []
     for info in infos:
         ip = ipaddress.ip_address(info[4][0])
-        public = ip.is_global and not ip.is_multicast
-        if not public and parts.hostname not in allowed and str(ip) not in allowed:
+        if not _public(ip) and parts.hostname not in allowed and str(ip) not in allowed:
             raise Refused(f"Webhooks may not target {ip} (not a public address).")
+        if str(ip) not in addresses:
+            addresses.append(str(ip))
+    if not addresses:
+        raise Refused(f"{parts.hostname} does not resolve.")
+    return addresses
+
+
+def check_webhook_target(url: str) -> str:
+    webhook_addresses(url)
     return url
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import logging
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -31,7 +33,51 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         raise urllib.error.HTTPError(req.full_url, code, f"redirect refused ({code})", headers, fp)
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _pinned(connection_class: type[http.client.HTTPConnection], address: str) -> Any:
+    """Connections of `connection_class` that reach `address`, the address that was
+    checked, whatever the host name resolves to by the time they connect (TLS still
+    verifies the certificate against the host name)."""
+
+    def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = connection_class(host, **kwargs)
+        create = connection._create_connection  # type: ignore[attr-defined]
+
+        def to_address(destination: tuple[str, int], *args: Any, **kw: Any) -> Any:
+            return create((address, destination[1]), *args, **kw)
+
+        connection._create_connection = to_address  # type: ignore[attr-defined]
+        return connection
+
+    return make
+
+
+class _PinnedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_pinned(http.client.HTTPConnection, self.address), req)
+
+
+class _PinnedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            _pinned(http.client.HTTPSConnection, self.address),
+            req,
+            context=self._context,  # type: ignore[attr-defined]
+        )
+
+
+def _opener(address: str) -> urllib.request.OpenerDirector:
+    # No proxy: the request goes straight to the address that was checked.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirect, _PinnedHTTP(address), _PinnedHTTPS(address)
+    )
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -40,9 +86,11 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def post(url: str, secret: str, body: bytes, event_id: str, now: datetime) -> int:
-    from casedesk.status.actions import check_webhook_target
+    from casedesk.status.actions import webhook_addresses
 
-    check_webhook_target(url)  # again at delivery: the name may resolve elsewhere by now
+    # Checked again at delivery (the name may resolve elsewhere by now), and the
+    # connection goes to the address checked, not to a second look-up of the name.
+    address = webhook_addresses(url)[0]
     stamp = int(now.timestamp())
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
         url,
@@ -55,7 +103,7 @@ def post(url: str, secret: str, body: bytes, event_id: str, now: datetime) -> in
             "X-Casedesk-Signature": signature(secret, stamp, body),
         },
     )
-    with _opener.open(request, timeout=TIMEOUT) as response:
+    with _opener(address).open(request, timeout=TIMEOUT) as response:
         return int(response.status)
 
 

@@ -146,3 +146,41 @@ def test_webhooks_signed_retried_and_never_redirected(receiver, settings):
     with time_machine.travel(clock.now() + __import__("datetime").timedelta(minutes=2)):
         assert webhooks.deliver_due(clock.now())["sent"] == 1
     assert WebhookDelivery.objects.filter(subscription=hook, state="sent").count() == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_webhook_targets_carrying_a_private_ipv4_address_are_refused(url):
+    with pytest.raises(Refused, match="not a public address"):
+        actions.check_webhook_target(url)
+
+
+def test_webhook_delivery_connects_to_the_address_it_checked(receiver, settings, monkeypatch):
+    """A name that resolves to an allowed address when checked and elsewhere a moment later
+    (DNS rebinding) is still posted to the address that was checked."""
+    import socket
+
+    port = int(receiver.rsplit(":", 1)[1].split("/")[0])
+    settings.CASEDESK_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def rebinding(host, *args, **kwargs):
+        if host == "hook.example.test":
+            looked_up.append(host)
+            target = "127.0.0.1" if len(looked_up) == 1 else "127.0.0.2"
+            return real(target, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    status = webhooks.post(f"http://hook.example.test:{port}/hook", "s3cret", b"{}", "e:1", clock.now())
+    assert status == 204 and looked_up == ["hook.example.test"]
+    headers, _, path = Receiver.received[0]
+    assert path == "/hook" and headers["Host"] == f"hook.example.test:{port}"
