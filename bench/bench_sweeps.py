@@ -85,7 +85,8 @@ def make_due(due: int) -> None:
                                      THEN now() + interval '3 days' + id * interval '1 second' END,
                 closed_at = NULL, alerted_through = NULL
             WHERE id %% 1000 = 1
-            """
+            """,
+            [],
         )
         cur.execute(
             """
