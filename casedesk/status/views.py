@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -72,9 +72,9 @@ def _rate_limited(request: HttpRequest) -> bool:
     return count > settings.CASEDESK_SUBSCRIBE_PER_HOUR
 
 
-def _topic(request: HttpRequest) -> dict:
-    code = request.POST.get("platform", "").strip()
-    incident_id = request.POST.get("incident", "").strip()
+def _topic(data: QueryDict) -> dict:
+    code = data.get("platform", "").strip()
+    incident_id = data.get("incident", "").strip()
     if code and not incident_id:
         platform = Platform.objects.filter(code=code, active=True).first()
         if platform is not None:
@@ -97,7 +97,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _message(
             request, "Too many requests", "Too many subscription requests from your address. Try later.", 429
         )
-    actions.request_subscription(email=request.POST.get("email", ""), **_topic(request))
+    actions.request_subscription(email=request.POST.get("email", ""), **_topic(request.POST))
     return _message(
         request,
         "Check your inbox",
@@ -106,11 +106,16 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def subscribe_me(request: HttpRequest) -> HttpResponse:
+    # The public page is cached and carries no CSRF token, so it links here: GET shows the
+    # button (with a token), only the POST subscribes.
     if not request.user.is_authenticated:
-        return redirect_to_login("/status/")
-    sub = actions.subscribe_user(request.user, **_topic(request))
+        return redirect_to_login(request.get_full_path() if request.method == "GET" else "/status/")
+    if request.method == "GET":
+        topic = _topic(request.GET)
+        return render(request, "status/subscribe_me.html", {"title": "Get updates", **topic})
+    sub = actions.subscribe_user(request.user, **_topic(request.POST))
     return _message(request, "Subscribed", f"{sub.email} now receives updates for {sub.topic}.")
 
 

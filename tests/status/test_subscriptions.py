@@ -184,3 +184,28 @@ def test_webhook_delivery_connects_to_the_address_it_checked(receiver, settings,
     assert status == 204 and looked_up == ["hook.example.test"]
     headers, _, path = Receiver.received[0]
     assert path == "/hook" and headers["Host"] == f"hook.example.test:{port}"
+
+
+def test_portal_subscribe_goes_through_a_page_with_a_csrf_token():
+    voice = PlatformFactory(code="voice")
+    staff = StaffFactory()
+    master = actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
+    incident = master.incident
+    user = customer()
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/status/").content.decode()
+    # Every POST form on the cached public page is the CSRF-exempt e-mail subscribe form.
+    actions_posted = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', page)
+    assert actions_posted and set(actions_posted) == {"/status/subscribe/"}
+    link = f"/status/subscribe/me/?incident={incident.pk}"
+    assert link in page
+    login = client.get(link)
+    assert login.status_code == 302 and "next=/status/subscribe/me/" in login["Location"]
+    client.force_login(user)
+    confirm = client.get(link)
+    assert confirm.status_code == 200 and not Subscription.objects.exists()  # GET changes nothing
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.content.decode()).group(1)
+    assert client.post("/status/subscribe/me/", {"incident": incident.pk}).status_code == 403
+    done = client.post("/status/subscribe/me/", {"incident": incident.pk, "csrfmiddlewaretoken": token})
+    assert done.status_code == 200
+    assert Subscription.objects.get(email=user.email, incident=incident).confirmed_at is not None
