@@ -30,11 +30,13 @@ def test_issue_token_prints_only_the_raw_token_and_stores_its_digest():
     assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)
 
 
-def test_issue_token_without_days_does_not_expire_and_matches_email_case_insensitively():
+def test_issue_token_expires_in_90_days_by_default_and_matches_email_case_insensitively():
     user = StaffFactory(email="Agent.Smith@example.com")
     out = StringIO()
     call_command("api_token", "agent.smith@EXAMPLE.com", stdout=out)
-    assert ApiToken.objects.get(user=user).expires_at is None
+    token = ApiToken.objects.get(user=user)
+    assert token.expires_at is not None
+    assert 89 <= (token.expires_at - token.created_at).days <= 90
     assert Api(out.getvalue().strip()).get("/cases").status_code == 200
 
 

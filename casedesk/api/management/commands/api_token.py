@@ -23,15 +23,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="The user's email address.")
         parser.add_argument("--name", default="", help="What the token is for, to tell tokens apart.")
-        parser.add_argument("--days", type=int, default=None, help="Expire after this many days.")
+        parser.add_argument("--days", type=int, default=90, help="Expire after this many days (default 90).")
 
-    def handle(self, *args: Any, email: str, name: str, days: int | None, **options: Any) -> None:
+    def handle(self, *args: Any, email: str, name: str, days: int, **options: Any) -> None:
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"No user has the email address {email!r}.")
         if not user.is_active:
             raise CommandError(f"The account {user.email} is disabled; enable it before issuing a token.")
-        if days is not None and days < 1:
+        if days < 1:
             raise CommandError("--days must be 1 or more.")
         if len(name) > NAME_MAX:
             raise CommandError(f"--name is too long: at most {NAME_MAX} characters.")
@@ -43,6 +43,6 @@ class Command(BaseCommand):
             prefix=raw[:12],
             name=name,
             created_at=now,
-            expires_at=now + timedelta(days=days) if days else None,
+            expires_at=now + timedelta(days=days),
         )
         self.stdout.write(raw)
