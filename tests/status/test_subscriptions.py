@@ -209,3 +209,27 @@ def test_portal_subscribe_goes_through_a_page_with_a_csrf_token():
     done = client.post("/status/subscribe/me/", {"incident": incident.pk, "csrfmiddlewaretoken": token})
     assert done.status_code == 200
     assert Subscription.objects.get(email=user.email, incident=incident).confirmed_at is not None
+
+
+def test_portal_users_subscribe_to_a_platform_with_one_click_from_their_profile():
+    from django.test import Client
+
+    from casedesk.status.models import Subscription
+    from tests.factories import PlatformFactory as AccountsPlatform
+    from tests.factories import customer as make_customer
+
+    platform = AccountsPlatform(code="voice-one-click", name="Voice one click")
+    user = make_customer()
+    user.contact.organisation.platforms.add(platform)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    profile = client.get("/portal/profile/")
+    assert b'data-testid="subscribe-voice-one-click"' in profile.content
+    token = profile.cookies["csrftoken"].value
+    response = client.post(
+        "/status/subscribe/me/", {"platform": "voice-one-click", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 200
+    sub = Subscription.objects.get(platform=platform)
+    assert sub.email == user.email and sub.confirmed_at is not None
+    assert b"subscribed" in client.get("/portal/profile/").content

@@ -14,6 +14,7 @@ from casedesk.cases import actions, selectors
 from casedesk.cases.models import STATUS_CHOICES, Channel, Priority
 from casedesk.core.errors import Refused
 from casedesk.rules.lifecycle import ReopenOutcome, Status
+from casedesk.status.models import Subscription
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
@@ -177,5 +178,11 @@ def profile(request: AuthedRequest) -> HttpResponse:
             "contact": contact,
             "mpocs": contact.organisation.mpocs(),
             "escalation": contact.organisation.escalation_contacts.all(),
+            "platforms": contact.organisation.platforms.filter(active=True),
+            "subscribed": set(
+                Subscription.objects.filter(
+                    email__iexact=request.user.email, confirmed_at__isnull=False, platform__isnull=False
+                ).values_list("platform__code", flat=True)
+            ),
         },
     )
