@@ -6,14 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.accounts.models import User
 from casedesk.accounts.permissions import customer_contact, is_staff
-from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.core.errors import Forbidden, Refused
 
 View = Callable[..., HttpResponse]
 
@@ -74,10 +73,3 @@ def form_errors(form: Any) -> str:
         label = form.fields[field].label or field.replace("_", " ") if field in form.fields else ""
         parts.append(f"{str(label).capitalize()}: {' '.join(errors)}" if label else " ".join(errors))
     return " ".join(parts)
-
-
-def refuse(request: HttpRequest, message: str) -> None:
-    messages.error(request, message)
-
-
-__all__ = ["NotFound", "RefusalMiddleware", "customer_required", "error_page", "staff_required"]
