@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.template.loader import render_to_string
 
 from casedesk.core import clock
@@ -148,17 +149,24 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
             except Exception as exc:
                 counts[_failed(row, now, exc)] += 1
                 continue
-            OutboundMessage.objects.filter(pk=row.pk).update(
-                state=OutboundMessage.State.SENT,
-                sent_at=clock.now(),
-                attempts=row.attempts + 1,
-                locked_until=None,
-                last_error="",
-            )
+            _mark_sent(row)
             counts["sent"] += 1
     finally:
         connection.close()
     return counts
+
+
+def _mark_sent(row: OutboundMessage) -> None:
+    """Right after the server accepted the message, in its own transaction. One prepared
+    statement: at fan-out rates the ORM's query building would cost more than the update."""
+    table = db.ops.quote_name(OutboundMessage._meta.db_table)
+    sent_at = db.ops.adapt_datetimefield_value(clock.now())
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s, attempts = %s, "  # noqa: S608 - names are ours
+            "locked_until = NULL, last_error = '' WHERE id = %s",
+            [OutboundMessage.State.SENT.value, sent_at, row.attempts + 1, row.pk],
+        )
 
 
 def _failed(row: OutboundMessage, now: datetime, exc: Exception) -> str:
