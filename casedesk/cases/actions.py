@@ -121,6 +121,25 @@ def _apply(case: Case, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def _check_assignee(assignee: User | None) -> None:
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise Refused("Cases are assigned to active support staff only.")
+
+
+def _change_fields(
+    case: Case, values: dict[str, Any], *, by: Who | None, actor: Actor, public: bool, body: str = ""
+) -> Case:
+    """Set fields under the row lock; audit what changed (nothing changed: no event)."""
+    with transaction.atomic():
+        case = _lock(case)
+        changes = _apply(case, values)
+        if changes:
+            case.updated_at = clock.now()
+            case.save()
+            _record(case, by, actor, CaseEvent.Kind.CHANGE, body=body, changes=changes, public=public)
+    return case
+
+
 def mpoc_refusal(contact: Contact) -> str:
     names = [f"{c.name} <{c.email}>" for c in contact.organisation.mpocs()]
     who = ", ".join(names) if names else "no one yet; ask your account manager to name them"
@@ -170,8 +189,7 @@ def open_case(
         raise Refused(
             "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
         )
-    if assignee is not None and not assignee.is_staff:
-        raise Refused("Cases are assigned to support staff only.")
+    _check_assignee(assignee)
     title = _text(title, "title", required=True, limit=TITLE_MAX)
     description = _text(description, "description", required=False, limit=BODY_MAX)
     for upload in uploads:
@@ -423,19 +441,9 @@ def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assign
         raise Refused(
             "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
         )
-    if assignee is not None and not (assignee.is_staff and assignee.is_active):
-        raise Refused("Cases are assigned to active support staff only.")
-    with transaction.atomic():
-        case = _lock(case)
-        changes = _apply(
-            case,
-            {"priority": priority, "team": team, "assignee": assignee, "needs_triage": False},
-        )
-        if changes:
-            case.updated_at = clock.now()
-            case.save()
-            _record(case, by, Actor.STAFF, CaseEvent.Kind.CHANGE, changes=changes, public=False)
-    return case
+    _check_assignee(assignee)
+    values = {"priority": priority, "team": team, "assignee": assignee, "needs_triage": False}
+    return _change_fields(case, values, by=by, actor=Actor.STAFF, public=False)
 
 
 def update_details(case: Case, *, by: Who, **values: Any) -> Case:
@@ -454,14 +462,7 @@ def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     etr = values.get("etr")
     if etr is not None and etr <= clock.now():
         raise Refused("The estimated time of resolution must be in the future.")
-    with transaction.atomic():
-        case = _lock(case)
-        changes = _apply(case, values)
-        if changes:
-            case.updated_at = clock.now()
-            case.save()
-            _record(case, by, Actor.STAFF, CaseEvent.Kind.CHANGE, changes=changes)
-    return case
+    return _change_fields(case, values, by=by, actor=Actor.STAFF, public=True)
 
 
 def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> Case:
@@ -494,18 +495,10 @@ def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> C
 def route(case: Case, *, team: Team | None = None, assignee: User | None = None, note: str = "") -> Case:
     """The system routes a case to a team and a technician (e-mail intake's round robin);
     unlike `disposition`, the case stays in the triage queue until staff review it."""
-    if assignee is not None and not (assignee.is_staff and assignee.is_active):
-        raise Refused("Cases are assigned to active support staff only.")
+    _check_assignee(assignee)
     values: dict[str, Any] = {}
     if team is not None:
         values["team"] = team
     if assignee is not None:
         values["assignee"] = assignee
-    with transaction.atomic():
-        case = _lock(case)
-        changes = _apply(case, values)
-        if changes:
-            case.updated_at = clock.now()
-            case.save()
-            _record(case, None, Actor.SYSTEM, CaseEvent.Kind.CHANGE, body=note, changes=changes, public=False)
-    return case
+    return _change_fields(case, values, by=None, actor=Actor.SYSTEM, public=False, body=note)

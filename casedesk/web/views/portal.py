@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 from casedesk.accounts.permissions import customer_contact
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import STATUS_CHOICES, Channel, Priority
+from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from casedesk.status.models import Subscription
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
@@ -52,9 +54,6 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
     case = selectors.get_case(request.user, number)
     reopen = None
     if not case.is_open or case.status == Status.RESOLVED.value:
-        from casedesk.core import clock
-        from casedesk.rules import lifecycle
-
         reopen = lifecycle.reopen_outcome(
             case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
         )
