@@ -7,6 +7,7 @@ and appends to the timeline, so a rule holds whichever channel asked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from casedesk.accounts.models import Contact, Platform, Team, User
+from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases.attachments import Upload, check_upload
 from casedesk.cases.models import Attachment, Case, CaseEvent, Channel, Priority
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.mail import notify
 from casedesk.rules import lifecycle
@@ -38,6 +39,33 @@ def _lock(case: Case) -> Case:
 Who = User | Contact  # a Contact acts without a login, e.g. by e-mail
 
 
+def _event(
+    case: Case,
+    by: Who | None,
+    actor: Actor,
+    kind: str,
+    *,
+    body: str = "",
+    changes: dict[str, list[Any]] | None = None,
+    public: bool = True,
+    at: datetime | None = None,
+    asks_customer: bool = False,
+) -> CaseEvent:
+    """A timeline entry, not yet saved."""
+    return CaseEvent(
+        case=case,
+        at=at or clock.now(),
+        actor=user_of(by),
+        contact=customer_contact(by) if actor == Actor.CUSTOMER else None,
+        actor_kind=actor.value,
+        kind=kind,
+        public=public,
+        body=body,
+        changes=changes or {},
+        asks_customer=asks_customer,
+    )
+
+
 def _record(
     case: Case,
     by: Who | None,
@@ -50,18 +78,10 @@ def _record(
     at: datetime | None = None,
     asks_customer: bool = False,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
-        case=case,
-        at=at or clock.now(),
-        actor=user_of(by),
-        contact=customer_contact(by) if actor == Actor.CUSTOMER else None,
-        actor_kind=actor.value,
-        kind=kind,
-        public=public,
-        body=body,
-        changes=changes or {},
-        asks_customer=asks_customer,
+    event = _event(
+        case, by, actor, kind, body=body, changes=changes, public=public, at=at, asks_customer=asks_customer
     )
+    event.save(force_insert=True)
     # Every event may move a clock: the stored deadlines follow in the same transaction.
     clocks.refresh(case, event.at)
     notify.case_event(event)
@@ -152,6 +172,186 @@ def mpoc_refusal(contact: Contact) -> str:
 # --- opening -------------------------------------------------------------------------
 
 
+@dataclass
+class Opening:
+    """One case to open (`open_cases`). Customers open for themselves as P4 awaiting
+    triage; staff open for a caller (an MPOC they choose) and may disposition at once."""
+
+    by: Who
+    title: str
+    channel: str
+    description: str = ""
+    contact: Contact | None = None
+    platform: Platform | None = None
+    priority: str | None = None
+    team: Team | None = None
+    assignee: User | None = None
+    uploads: Sequence[Upload] = ()
+    follow_up_of: Case | None = None
+    # The system's round robin (e-mail intake): recorded as its own entry after the
+    # opening, as `route` does; the case stays in the triage queue.
+    routed_to: User | None = None
+    route_note: str = ""
+    origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    event: CaseEvent  # the "opened" entry of its timeline
+
+
+@dataclass(frozen=True)
+class _Checked:
+    opening: Opening
+    actor: Actor
+    contact: Contact
+    title: str
+    description: str
+    priority: str | None
+    team: Team | None
+    assignee: User | None
+
+
+def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
+    """The plan's rules for opening a case; `offered` holds (organisation, platform) pairs."""
+    actor = actor_for(op.by)
+    if op.channel not in Channel.values:
+        raise Refused(f"Unknown channel {op.channel!r}.")
+    contact, priority, team, assignee = op.contact, op.priority, op.team, op.assignee
+    if actor == Actor.CUSTOMER:
+        contact = customer_contact(op.by)
+        priority, team, assignee = None, None, None
+    elif contact is None:
+        raise Refused("Choose the customer contact the case is opened for.")
+    assert contact is not None
+    if not contact.active or not contact.organisation.active:
+        raise Refused(f"{contact.name} is no longer an active contact.")
+    if not contact.is_mpoc:
+        raise Forbidden(mpoc_refusal(contact))
+    platform = op.platform
+    if platform is not None and not (platform.active and (contact.organisation_id, platform.pk) in offered):
+        raise Refused(f"{contact.organisation.name} has no service on the platform {platform.name}.")
+    if priority is not None and priority not in STAFF_PRIORITIES:
+        raise Refused(
+            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
+        )
+    _check_assignee(assignee)
+    _check_assignee(op.routed_to)
+    title = _text(op.title, "title", required=True, limit=TITLE_MAX)
+    description = _text(op.description, "description", required=False, limit=BODY_MAX)
+    for upload in op.uploads:
+        check_upload(upload)
+    return _Checked(op, actor, contact, title, description, priority, team, assignee)
+
+
+def _offered(openings: Sequence[Opening]) -> set[tuple[int, int]]:
+    """Which of the asked-for platforms each organisation has, in one query."""
+    wanted = {
+        (op.contact or customer_contact(op.by)).organisation_id
+        for op in openings
+        if op.platform is not None and (op.contact or customer_contact(op.by)) is not None
+    }
+    platforms = {op.platform.pk for op in openings if op.platform is not None}
+    if not wanted:
+        return set()
+    through = Organisation.platforms.through
+    return set(
+        through.objects.filter(organisation_id__in=wanted, platform_id__in=platforms).values_list(
+            "organisation_id", "platform_id"
+        )
+    )
+
+
+def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
+    """Open several cases in one transaction: one insert of the cases, one of their timeline
+    entries, their clocks computed from those entries before the insert, and their notices
+    queued together. Each opening is checked on its own; a refused one is returned as its
+    `Refused` and the others still open."""
+    offered = _offered(openings)
+    results: list[Opened | Refused | None] = []
+    checked: list[tuple[int, _Checked]] = []
+    for op in openings:
+        try:
+            checked.append((len(results), _check_opening(op, offered)))
+            results.append(None)
+        except Refused as exc:
+            results.append(exc)
+    if not checked:
+        return [r for r in results if r is not None]
+    now = clock.now()
+    with transaction.atomic():
+        cases: list[Case] = []
+        timelines: list[list[CaseEvent]] = []
+        deadlines = []
+        for _, c in checked:
+            op = c.opening
+            case = Case(
+                organisation=c.contact.organisation,
+                contact=c.contact,
+                platform=op.platform,
+                title=c.title,
+                description=c.description,
+                priority=c.priority or Priority.P4,
+                status=Status.NEW.value,
+                channel=op.channel,
+                team=c.team or (op.platform.team if op.platform else None),
+                assignee=c.assignee,
+                needs_triage=c.priority is None,
+                created_by=user_of(op.by),
+                opened_at=now,
+                updated_at=now,
+                follow_up_of=op.follow_up_of,
+            )
+            timeline = [
+                _event(
+                    case,
+                    op.by,
+                    c.actor,
+                    CaseEvent.Kind.CREATED,
+                    body=c.description,
+                    at=now,
+                    changes={"priority": [None, case.priority]},
+                )
+            ]
+            if op.routed_to is not None and case.assignee_id is None:
+                changes = _apply(case, {"assignee": op.routed_to})
+                timeline.append(
+                    _event(
+                        case,
+                        None,
+                        Actor.SYSTEM,
+                        CaseEvent.Kind.CHANGE,
+                        body=op.route_note,
+                        changes=changes,
+                        public=False,
+                        at=now,
+                    )
+                )
+            # A new case's clocks follow from its own entries: stored with the insert.
+            d, values, _ = clocks.compute(case, now, events=timeline)
+            for key, value in values.items():
+                setattr(case, key, value)
+            cases.append(case)
+            timelines.append(timeline)
+            deadlines.append(d)
+        Case.objects.bulk_create(cases)
+        CaseEvent.objects.bulk_create([event for timeline in timelines for event in timeline])
+        for (index, c), case, timeline, d in zip(checked, cases, timelines, deadlines, strict=True):
+            if c.opening.uploads:
+                _store_attachments(case, timeline[0], c.opening.by, c.opening.uploads, public=True)
+            clocks.store_breaches(case, d)
+            results[index] = Opened(case, timeline[0])
+        notify.case_events(
+            [
+                (event, c.opening.origin)
+                for (_, c), timeline in zip(checked, timelines, strict=True)
+                for event in timeline
+            ]
+        )
+    return [r for r in results if r is not None]
+
+
 def open_case(
     *,
     by: Who,
@@ -166,68 +366,124 @@ def open_case(
     uploads: Sequence[Upload] = (),
     follow_up_of: Case | None = None,
 ) -> Case:
-    """Open a case. Customers open for themselves as P4 awaiting triage; staff open for a
-    caller (an MPOC they choose) and may disposition at once."""
-    actor = actor_for(by)
-    if channel not in Channel.values:
-        raise Refused(f"Unknown channel {channel!r}.")
-    if actor == Actor.CUSTOMER:
-        contact = customer_contact(by)
-        priority, team, assignee = None, None, None
-    elif contact is None:
-        raise Refused("Choose the customer contact the case is opened for.")
-    assert contact is not None
-    if not contact.active or not contact.organisation.active:
-        raise Refused(f"{contact.name} is no longer an active contact.")
-    if not contact.is_mpoc:
-        raise Forbidden(mpoc_refusal(contact))
-    if platform is not None and not (
-        platform.active and contact.organisation.platforms.filter(pk=platform.pk).exists()
-    ):
-        raise Refused(f"{contact.organisation.name} has no service on the platform {platform.name}.")
-    if priority is not None and priority not in STAFF_PRIORITIES:
-        raise Refused(
-            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
-        )
-    _check_assignee(assignee)
-    title = _text(title, "title", required=True, limit=TITLE_MAX)
-    description = _text(description, "description", required=False, limit=BODY_MAX)
-    for upload in uploads:
-        check_upload(upload)
-
-    now = clock.now()
-    with transaction.atomic():
-        case = Case.objects.create(
-            organisation=contact.organisation,
-            contact=contact,
-            platform=platform,
-            title=title,
-            description=description,
-            priority=priority or Priority.P4,
-            status=Status.NEW.value,
-            channel=channel,
-            team=team or (platform.team if platform else None),
-            assignee=assignee,
-            needs_triage=priority is None,
-            created_by=user_of(by),
-            opened_at=now,
-            updated_at=now,
-            follow_up_of=follow_up_of,
-        )
-        event = _record(
-            case,
-            by,
-            actor,
-            CaseEvent.Kind.CREATED,
-            body=description,
-            at=now,
-            changes={"priority": [None, case.priority]},
-        )
-        _store_attachments(case, event, by, uploads, public=True)
-    return case
+    """Open one case (see `Opening`); a refusal is raised."""
+    opening = Opening(
+        by=by,
+        title=title,
+        description=description,
+        channel=channel,
+        contact=contact,
+        platform=platform,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        uploads=uploads,
+        follow_up_of=follow_up_of,
+    )
+    result = open_cases([opening])[0]
+    if isinstance(result, Refused):
+        raise result
+    return result.case
 
 
 # --- conversation --------------------------------------------------------------------
+
+
+@dataclass
+class Comment:
+    """A public comment (customers, staff) or an internal note (staff only)."""
+
+    case: Case
+    by: Who
+    body: str
+    public: bool = True
+    uploads: Sequence[Upload] = ()
+    asks_customer: bool = False
+    origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+
+
+def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
+    """Add several comments in one transaction: the cases locked together (in key order),
+    one insert of the entries, each case's clocks replayed once from one read of the
+    timelines, and the notices queued together. A refused comment is returned as its
+    `Refused`; the others are still added."""
+    results: list[CaseEvent | Refused | None] = []
+    checked: list[tuple[int, Comment, Actor, str]] = []
+    for comment in comments:
+        try:
+            actor = actor_for(comment.by)
+            if actor == Actor.CUSTOMER:
+                _require_own(comment.case, comment.by)
+            body = _text(comment.body, "comment", required=not comment.uploads, limit=BODY_MAX)
+            for upload in comment.uploads:
+                check_upload(upload)
+        except Refused as exc:
+            results.append(exc)
+            continue
+        checked.append((len(results), comment, actor, body))
+        results.append(None)
+    if not checked:
+        return [r for r in results if r is not None]
+    with transaction.atomic():
+        locked = _lock_many([c.case.pk for _, c, _, _ in checked])
+        now = clock.now()
+        written: list[tuple[int, Comment, CaseEvent]] = []
+        touched: dict[int, set[str]] = {}
+        events: list[CaseEvent] = []
+        for index, comment, actor, body in checked:
+            case = locked[comment.case.pk]
+            public = True if actor == Actor.CUSTOMER else comment.public
+            if actor == Actor.CUSTOMER and not case.is_open:
+                results[index] = Refused(f"{case.number} is {case.status_label}. Ask to reopen it instead.")
+                continue
+            kind = CaseEvent.Kind.COMMENT if public else CaseEvent.Kind.NOTE
+            event = _event(
+                case,
+                comment.by,
+                actor,
+                kind,
+                body=body,
+                public=public,
+                at=now,
+                asks_customer=comment.asks_customer and public and actor == Actor.STAFF,
+            )
+            events.append(event)
+            written.append((index, comment, event))
+            fields = touched.setdefault(case.pk, {"updated_at"})
+            if actor == Actor.STAFF and public and case.status == Status.NEW.value:
+                # The first public answer from staff means someone is working the case.
+                events.append(
+                    _event(
+                        case,
+                        comment.by,
+                        actor,
+                        CaseEvent.Kind.STATUS,
+                        at=now,
+                        changes={"status": [Status.NEW.label, Status.IN_PROGRESS.label]},
+                    )
+                )
+                case.status = Status.IN_PROGRESS.value
+                fields.add("status")
+            case.updated_at = now
+        if not events:
+            return [r for r in results if r is not None]
+        CaseEvent.objects.bulk_create(events)
+        for index, comment, event in written:
+            public = event.public
+            _store_attachments(event.case, event, comment.by, comment.uploads, public=public)
+            results[index] = event
+        cases = [locked[pk] for pk in touched]
+        changed = clocks.refresh_many(cases, now)
+        bulk.update_rows(
+            Case,
+            [
+                (case.pk, {**{f: getattr(case, f) for f in touched[case.pk]}, **changed.get(case.pk, {})})
+                for case in cases
+            ],
+        )
+        origins = {id(event): comment.origin for _, comment, event in written}
+        notify.case_events([(event, origins.get(id(event))) for event in events])
+    return [r for r in results if r is not None]
 
 
 def add_comment(
@@ -239,44 +495,24 @@ def add_comment(
     uploads: Sequence[Upload] = (),
     asks_customer: bool = False,
 ) -> CaseEvent:
-    """A public comment (customers, staff) or an internal note (staff only)."""
-    actor = actor_for(by)
-    if actor == Actor.CUSTOMER:
-        _require_own(case, by)
-        public = True
-    body = _text(body, "comment", required=not uploads, limit=BODY_MAX)
-    for upload in uploads:
-        check_upload(upload)
-    with transaction.atomic():
-        case = _lock(case)
-        if actor == Actor.CUSTOMER and not case.is_open:
-            raise Refused(f"{case.number} is {case.status_label}. Ask to reopen it instead.")
-        kind = CaseEvent.Kind.COMMENT if public else CaseEvent.Kind.NOTE
-        event = _record(
-            case,
-            by,
-            actor,
-            kind,
-            body=body,
-            public=public,
-            asks_customer=asks_customer and public and actor == Actor.STAFF,
-        )
-        _store_attachments(case, event, by, uploads, public=public)
-        fields = ["updated_at"]
-        if actor == Actor.STAFF and public and case.status == Status.NEW.value:
-            # The first public answer from staff means someone is working the case.
-            _record(
-                case,
-                by,
-                actor,
-                CaseEvent.Kind.STATUS,
-                changes={"status": [Status.NEW.label, Status.IN_PROGRESS.label]},
-            )
-            case.status = Status.IN_PROGRESS.value
-            fields.append("status")
-        case.updated_at = event.at
-        case.save(update_fields=fields)
-    return event
+    """One comment (see `Comment`); a refusal is raised."""
+    result = add_comments(
+        [Comment(case=case, by=by, body=body, public=public, uploads=uploads, asks_customer=asks_customer)]
+    )[0]
+    if isinstance(result, Refused):
+        raise result
+    return result
+
+
+def _lock_many(pks: Sequence[int]) -> dict[int, Case]:
+    """The case rows, re-read under row locks taken in key order (no deadlock between two
+    batches), inside the caller's transaction."""
+    rows = Case.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
+    locked = {case.pk: case for case in rows}
+    missing = set(pks) - set(locked)
+    if missing:
+        raise NotFound("No such case.")
+    return locked
 
 
 def _require_own(case: Case, by: Who) -> None:

@@ -106,23 +106,11 @@ def ingest(
 
 
 def ingest_many(raws: Sequence[bytes], *, source: str = "cli", batch: int = 100) -> list[Result]:
-    """Ingest several messages (a mailbox, or `ingest_email` with many files). Per batch the
-    raw bytes are stored and committed first; then each message is processed in its own
-    savepoint and the batch's outcomes commit together. A crash before that commit leaves
-    the batch stored and pending, and `retry_inbound` processes it again."""
-    results: list[Result] = []
-    for start in range(0, len(raws), batch):
-        with transaction.atomic():
-            stored = [store(raw, source=source) for raw in raws[start : start + batch]]
-        with transaction.atomic():
-            for row, created in stored:
-                if not created and row.state != InboundMessage.State.PENDING:
-                    number = row.case.number if row.case_id and row.case else None
-                    reason = f"already received (message {row.pk}: {row.outcome})"
-                    results.append(Result("duplicate", number, reason, row.pk))
-                else:
-                    results.append(process(row, claimed=created))
-    return results
+    """Ingest several messages (a mailbox, or `ingest_email` with many files): see
+    `casedesk.mail.batch`."""
+    from casedesk.mail import batch as batches
+
+    return batches.ingest_many(raws, source=source, batch=batch)
 
 
 def store(
@@ -189,15 +177,17 @@ def process(row: InboundMessage, *, claimed: bool = False, now: datetime | None 
         return _failed(row, exc)
 
 
-def _settle(row: InboundMessage, parsed: parse.ParsedMessage | None, result: Result) -> Result:
+def settled(
+    row: InboundMessage, parsed: parse.ParsedMessage | None, result: Result, now: datetime
+) -> dict[str, Any]:
+    """The columns that record a message's outcome."""
     state = InboundMessage.State.QUARANTINED if result.outcome == "quarantined" else InboundMessage.State.DONE
-    case_pk = pk_from_number(result.case) if result.case else None
     fields: dict[str, Any] = {
         "state": state,
         "outcome": result.outcome,
         "reason": result.reason or "",
-        "case_id": case_pk,
-        "processed_at": clock.now(),
+        "case_id": pk_from_number(result.case) if result.case else None,
+        "processed_at": now,
         "locked_until": None,
         "next_attempt_at": None,
         "last_error": "",
@@ -210,7 +200,11 @@ def _settle(row: InboundMessage, parsed: parse.ParsedMessage | None, result: Res
         )
     if result.event_id:
         fields["event_id"] = result.event_id
-    InboundMessage.objects.filter(pk=row.pk).update(**fields)
+    return fields
+
+
+def _settle(row: InboundMessage, parsed: parse.ParsedMessage | None, result: Result) -> Result:
+    InboundMessage.objects.filter(pk=row.pk).update(**settled(row, parsed, result, clock.now()))
     return Result(result.outcome, result.case, result.reason, row.pk)
 
 
@@ -261,6 +255,21 @@ def _plus_re() -> re.Pattern[str]:
     return re.compile(rf"^([^+@]+)\+{prefix}-0*(\d{{1,12}})@(.+)$", re.IGNORECASE)
 
 
+def named_cases(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) -> list[tuple[int, str]]:
+    """The case numbers a message names: in a subject tag, then in plus addresses."""
+    out: list[tuple[int, str]] = []
+    match = _tag_re().search(parsed.subject)
+    if match:
+        out.append((int(match.group(1)), "subject tag"))
+    support = set(settings.CASEDESK_SUPPORT_ADDRESSES)
+    plus = _plus_re()
+    for address in (*[a.lower() for a in envelope_to], *parsed.recipients):
+        m = plus.match(address)
+        if m and f"{m.group(1)}@{m.group(3)}" in support:
+            out.append((int(m.group(2)), "plus address"))
+    return out
+
+
 def find_thread(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) -> tuple[Case | None, str]:
     """The case a message answers: by In-Reply-To and References, then by the case tag in
     the subject, then by a plus address (support+CS-000123@...)."""
@@ -273,19 +282,10 @@ def find_thread(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) ->
         for mid in ids:
             if mid in links:
                 return Case.objects.select_related("organisation", "contact").get(pk=links[mid]), "message-id"
-    match = _tag_re().search(parsed.subject)
-    if match:
-        case = Case.objects.select_related("organisation", "contact").filter(pk=int(match.group(1))).first()
+    for pk, how in named_cases(parsed, envelope_to):
+        case = Case.objects.select_related("organisation", "contact").filter(pk=pk).first()
         if case is not None:
-            return case, "subject tag"
-    support = set(settings.CASEDESK_SUPPORT_ADDRESSES)
-    plus = _plus_re()
-    for address in (*[a.lower() for a in envelope_to], *parsed.recipients):
-        m = plus.match(address)
-        if m and f"{m.group(1)}@{m.group(3)}" in support:
-            case = Case.objects.select_related("organisation", "contact").filter(pk=int(m.group(2))).first()
-            if case is not None:
-                return case, "plus address"
+            return case, how
     return None, ""
 
 
@@ -342,7 +342,7 @@ def _decide(row: InboundMessage, parsed: parse.ParsedMessage) -> Result:
     return _new_case(row, parsed, contact)
 
 
-def _uploads(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
+def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
     uploads: list[Upload] = []
     notes = list(parsed.notes)
     for item in parsed.attachments:
@@ -369,32 +369,46 @@ def _link(case: Case, parsed: parse.ParsedMessage) -> None:
 
 
 def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact) -> Result:
-    uploads, note = _uploads(parsed)
-    body = (parsed.new_text[:BODY_LIMIT] + note).strip()
+    uploads, note = uploads_of(parsed)
     platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}")
-    case = actions.open_case(
-        by=contact,
-        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
-        description=body,
-        channel=Channel.EMAIL,
-        platform=platform,
-        uploads=uploads,
-    )
-    case = routing.route_new_case(case)
-    _link(case, parsed)
-    ctx = current.get()
-    return Result("created", case.number, None, event_id=ctx.events[0] if ctx and ctx.events else None)
+    router = routing.Router(clock.now())
+    opened = actions.open_cases(
+        [
+            actions.Opening(
+                by=contact,
+                title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+                description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
+                channel=Channel.EMAIL,
+                platform=platform,
+                uploads=uploads,
+                routed_to=router.next(platform.team if platform else None),
+                route_note=routing.ROUTE_NOTE,
+            )
+        ]
+    )[0]
+    if isinstance(opened, Refused):
+        raise opened
+    router.save()
+    _link(opened.case, parsed)
+    return Result("created", opened.case.number, None, event_id=opened.event.pk)
+
+
+def reply_text(parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> str:
+    """A reply's comment; one from an address on the thread (not a contact of the case's
+    organisation) is recorded as the case contact's, saying who wrote it."""
+    text = parsed.new_text[:BODY_LIMIT]
+    if contact is None or contact.organisation_id != case.organisation_id:
+        name = parsed.sender_name or parsed.sender
+        text = f"(E-mail from {name} <{parsed.sender}>, on the thread)\n\n{text}"
+    return text
 
 
 def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> Result:
-    uploads, note = _uploads(parsed)
-    text = parsed.new_text[:BODY_LIMIT]
+    uploads, note = uploads_of(parsed)
     by: Contact = (
         contact if contact is not None and contact.organisation_id == case.organisation_id else case.contact
     )
-    if by is not contact:
-        name = parsed.sender_name or parsed.sender
-        text = f"(E-mail from {name} <{parsed.sender}>, on the thread)\n\n{text}"
+    text = reply_text(parsed, case, contact)
     body = (text + note).strip()
     if case.is_open:
         event = actions.add_comment(case, by=by, body=body or "(empty message)", uploads=uploads)
@@ -474,7 +488,7 @@ def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
             parsed = parse.parse(bytes(row.raw))
         except parse.Unparseable as exc:
             raise Refused(f"The message cannot be read ({exc}); download it instead.") from None
-        uploads, note = _uploads(parsed)
+        uploads, note = uploads_of(parsed)
         body = (parsed.new_text[:BODY_LIMIT] + note).strip()
         if number:
             case = selectors.get_case(by, number)

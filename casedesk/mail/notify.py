@@ -10,6 +10,7 @@ earlier messages, so that replies thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -74,7 +75,7 @@ def _within_cap(address: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def send(
+def _prepare(
     *,
     kind: str,
     to: str,
@@ -85,25 +86,25 @@ def send(
     dedupe_key: str | None = None,
     parent: str = "",
     fresh: bool = False,
+    origin: Any = None,
 ) -> Any:
-    """Queue one templated message (in the caller's transaction) and record its Message-ID
-    against the case."""
+    """One templated message, not yet saved; None if there is no one to send it to, or the
+    address has had its share of automatic answers today (a mail loop)."""
     from casedesk.mail import intake, outbox
-    from casedesk.mail.models import MessageLink
 
     to = (to or "").strip()
     if not to:
         return None
-    inbound = intake.current.get()
+    inbound = origin if origin is not None else intake.current.get()
     if inbound is not None and automatic and inbound.sender == to.lower() and not _within_cap(to.lower()):
-        return None  # a loop: this address has had its share of automatic answers today
+        return None
     parent = parent or (inbound.message_id if inbound else "")
     if case is not None and fresh:
         headers = {"In-Reply-To": parent, "References": parent} if parent else {}  # nothing earlier
     else:
         headers = thread_headers(case, parent)
     headers["Reply-To"] = support_address(case)
-    message = outbox.enqueue_template(
+    return outbox.build_template(
         kind=kind,
         to=to,
         template=template,
@@ -113,15 +114,40 @@ def send(
         automatic=automatic,
         dedupe_key=dedupe_key,
     )
-    if message is not None and case is not None:
-        MessageLink.objects.create(
-            message_id=message.message_id,
-            case=case,
-            direction=MessageLink.Direction.OUT,
-            address=to.lower()[:254],
-            created_at=clock.now(),
-        )
-    return message
+
+
+def _links(messages: list[Any]) -> None:
+    """Record each sent Message-ID against its case, so replies to it thread."""
+    from casedesk.mail.models import MessageLink
+
+    now = clock.now()
+    MessageLink.objects.bulk_create(
+        [
+            MessageLink(
+                message_id=message.message_id,
+                case=message.case,
+                direction=MessageLink.Direction.OUT,
+                address=message.to.lower()[:254],
+                created_at=now,
+            )
+            for message in messages
+            if message.case is not None
+        ]
+    )
+
+
+def send(**kwargs: Any) -> Any:
+    """Queue one templated message (in the caller's transaction) and record its Message-ID
+    against the case (see `_prepare` for the arguments)."""
+    from casedesk.mail import outbox
+
+    message = _prepare(**kwargs)
+    if message is None:
+        return None
+    saved = outbox.save(message)
+    if saved is not None:
+        _links([saved])
+    return saved
 
 
 def _status_after(event: Any) -> Status | None:
@@ -133,39 +159,56 @@ def _status_after(event: Any) -> Status | None:
 
 def case_event(event: Any) -> None:
     """Queue the notifications `event` calls for (in the caller's transaction)."""
+    case_events([(event, None)])
+
+
+def case_events(events: Sequence[tuple[Any, Any]]) -> None:
+    """The notices for several timeline entries, each with what caused it (an inbound
+    e-mail, or None for the one being processed now), queued with one insert."""
+    from casedesk.mail import outbox
+
+    messages = []
+    for event, origin in events:
+        message = _notice(event, origin)
+        if message is not None:
+            messages.append(message)
+    _links(outbox.save_many(messages))
+
+
+def _notice(event: Any, origin: Any) -> Any:
     from casedesk.mail import intake
 
-    inbound = intake.current.get()
+    inbound = origin if origin is not None else intake.current.get()
     if inbound is not None:
         inbound.events.append(event.pk)
     if not event.public:
-        return  # internal notes and staff-only changes never reach customers
+        return None  # internal notes and staff-only changes never reach customers
     case = event.case
     contact = case.contact
     if contact is None or not contact.active:
-        return
+        return None
     kind = event.kind
     automatic = True
     if kind == "created":
         template = "case_opened"
     elif kind == "comment":
         if event.actor_kind != "staff" or not (event.body or "").strip():
-            return
+            return None
         template, automatic = "staff_reply", False
     elif kind == "status":
         after = _status_after(event)
         if after is None:
-            return
+            return None
         before = STATUS_BY_LABEL.get((event.changes or {})["status"][0])
         if before == Status.NEW and after == Status.IN_PROGRESS and not event.body:
-            return  # the first staff reply, which is its own notice
+            return None  # the first staff reply, which is its own notice
         template = {
             Status.CLOSED: "case_closed",
             Status.CLOSED_NO_RESPONSE: "no_response",
         }.get(after, "status_changed")
     else:
-        return
-    send(
+        return None
+    return _prepare(
         kind=template,
         to=contact.email,
         template=template,
@@ -181,6 +224,7 @@ def case_event(event: Any) -> None:
         automatic=automatic,
         dedupe_key=f"event-{event.pk}-{contact.email.lower()}"[:200],
         fresh=kind == "created",  # a new case has no earlier messages to refer to
+        origin=inbound,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.CASEDESK_MAIL_DOMAIN}>"
 
 
-def enqueue(
+def build(
     *,
     kind: str,
     to: str,
@@ -51,47 +51,82 @@ def enqueue(
     dedupe_key: str | None = None,
     automatic: bool = True,
     message_id: str | None = None,
-) -> OutboundMessage | None:
-    """Add one message to the outbox in the caller's transaction; None if already queued
-    under `dedupe_key` or the address is empty."""
-    if not to:
-        return None
+) -> OutboundMessage:
+    """One outbox row, not yet saved (`save`, or `save_many` for several)."""
     now = clock.now()
     all_headers = dict(headers or {})
     if automatic:
         all_headers.setdefault("Auto-Submitted", "auto-generated")
+    return OutboundMessage(
+        created_at=now,
+        kind=kind,
+        case=case,
+        to=to,
+        subject=subject[:255],
+        text=text,
+        html=html,
+        message_id=message_id or new_message_id(),
+        headers=all_headers,
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+    )
+
+
+def save(message: OutboundMessage) -> OutboundMessage | None:
+    """Add the row in the caller's transaction; None if one is already queued under its
+    dedupe key (a sweep's second run)."""
     try:
         with transaction.atomic():
-            message = OutboundMessage.objects.create(
-                created_at=now,
-                kind=kind,
-                case=case,
-                to=to,
-                subject=subject[:255],
-                text=text,
-                html=html,
-                message_id=message_id or new_message_id(),
-                headers=all_headers,
-                dedupe_key=dedupe_key,
-                next_attempt_at=now,
-            )
+            message.save(force_insert=True)
     except IntegrityError:
-        if dedupe_key and OutboundMessage.objects.filter(dedupe_key=dedupe_key).exists():
+        if message.dedupe_key and OutboundMessage.objects.filter(dedupe_key=message.dedupe_key).exists():
             return None
         raise
     transaction.on_commit(kick)
     return message
 
 
-def enqueue_template(
+def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+    """Add several rows with one insert; if one of them was already queued under its dedupe
+    key, row by row instead. Returns the rows added."""
+    if not messages:
+        return []
+    try:
+        with transaction.atomic():
+            OutboundMessage.objects.bulk_create(messages)
+    except IntegrityError:
+        for message in messages:
+            message.pk = None
+            message._state.adding = True
+        return [m for m in messages if save(m) is not None]
+    transaction.on_commit(kick)
+    return list(messages)
+
+
+def enqueue(*, to: str, **kwargs: Any) -> OutboundMessage | None:
+    """Add one message to the outbox in the caller's transaction; None if already queued
+    under `dedupe_key` or the address is empty."""
+    if not to:
+        return None
+    return save(build(to=to, **kwargs))
+
+
+def build_template(
     *, kind: str, to: str, template: str, context: dict[str, Any], **kwargs: Any
-) -> OutboundMessage | None:
-    """Render `mail/<template>.subject.txt`, `.txt` and `.html` and enqueue the result."""
+) -> OutboundMessage:
+    """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row."""
     context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
     subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
     text = render_to_string(f"mail/{template}.txt", context)
     html = render_to_string(f"mail/{template}.html", context)
-    return enqueue(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
+    return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
+
+
+def enqueue_template(*, to: str, **kwargs: Any) -> OutboundMessage | None:
+    """Render and enqueue (see `build_template`)."""
+    if not to:
+        return None
+    return save(build_template(to=to, **kwargs))
 
 
 def kick() -> None:

@@ -3,10 +3,11 @@ the results stored on the case (indexed) so queues sort and sweeps find what is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.dateparse import parse_datetime
 
@@ -29,7 +30,7 @@ def _when(value: Any) -> datetime | None:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def history(case: Case, events: Iterable[CaseEvent]) -> list[rules.Event]:
+def history(case: Case, events: Iterable[Any]) -> list[rules.Event]:
     """The plan's view of a timeline: only what moves a clock."""
     out: list[rules.Event] = []
     for event in events:
@@ -109,10 +110,14 @@ def _waiting_since(events: list[rules.Event]) -> datetime | None:
     return since
 
 
-def compute(case: Case, now: datetime | None = None) -> tuple[rules.Deadlines, dict[str, Any], list[Alert]]:
+def compute(
+    case: Case, now: datetime | None = None, *, events: Iterable[Any] | None = None
+) -> tuple[rules.Deadlines, dict[str, Any], list[Alert]]:
+    """The case's clocks from its timeline (read from the database unless `events`, the
+    whole timeline in order, is given)."""
     now = now or clock.now()
     cfg = config.current()
-    events = history(case, case.events.order_by("at", "id"))
+    events = history(case, case.events.order_by("at", "id") if events is None else events)
     d = rules.deadlines(events, cfg.policies, cfg.calendars, now)
     alerts = _alerts(case, d, events, cfg)
     pending = [a for a in alerts if case.alerted_through is None or a.at > case.alerted_through]
@@ -142,12 +147,49 @@ def refresh(case: Case, now: datetime | None = None) -> rules.Deadlines:
     return d
 
 
+def refresh_many(cases: Sequence[Case], now: datetime) -> dict[int, dict[str, Any]]:
+    """`refresh` for several cases with one read of their timelines. The changed values are
+    set on each case and returned by case for the caller's own update of the rows; breaches
+    are recorded here."""
+    timelines: dict[int, list[_Entry]] = defaultdict(list)
+    rows = (
+        CaseEvent.objects.filter(case_id__in=[case.pk for case in cases])
+        .order_by("at", "id")
+        .values_list("case_id", *_Entry._fields)
+    )
+    for case_id, *fields in rows:
+        timelines[case_id].append(_Entry(*fields))
+    changed: dict[int, dict[str, Any]] = {}
+    for case in cases:
+        d, values, _ = compute(case, now, events=timelines[case.pk])
+        changed[case.pk] = {k: v for k, v in values.items() if getattr(case, k) != v}
+        for key, value in changed[case.pk].items():
+            setattr(case, key, value)
+        store_breaches(case, d)
+    return changed
+
+
+class _Entry(NamedTuple):
+    """What `history` reads of a timeline entry."""
+
+    kind: str
+    changes: dict[str, Any]
+    public: bool
+    actor_kind: str
+    asks_customer: bool
+    at: datetime
+
+
 def store(case: Case, d: rules.Deadlines, values: dict[str, Any]) -> None:
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
     if changed:
         Case.objects.filter(pk=case.pk).update(**changed)
         for key, value in changed.items():
             setattr(case, key, value)
+    store_breaches(case, d)
+
+
+def store_breaches(case: Case, d: rules.Deadlines) -> None:
     for breach in d.breaches:
         Breach.objects.update_or_create(
             case=case,

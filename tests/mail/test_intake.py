@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case
-from casedesk.mail import intake
+from casedesk.mail import batch, intake, routing
 from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
@@ -173,19 +173,19 @@ def test_the_same_message_twice_is_recorded_once(desk):
 
 
 def test_a_crash_part_way_leaves_the_message_stored_and_retried(desk, monkeypatch):
-    real = actions.open_case
+    real = actions.open_cases
 
-    def crash(**kw):
-        real(**kw)
+    def crash(openings):
+        real(openings)
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(actions, "open_case", crash)
+    monkeypatch.setattr(actions, "open_cases", crash)
     result = ingest(make_mail(desk["mpoc"].email))
     assert result.outcome == "pending"
     row = InboundMessage.objects.get()
     assert row.state == "pending" and row.raw and "power cut" in row.last_error
     assert not Case.objects.exists() and not OutboundMessage.objects.exists()  # rolled back whole
-    monkeypatch.setattr(actions, "open_case", real)
+    monkeypatch.setattr(actions, "open_cases", real)
     assert intake.retry_due(timezone.now()) == {}  # not due before its backoff
     assert intake.retry_due(timezone.now() + timedelta(minutes=2)) == {"created": 1}
     assert Case.objects.count() == 1 and OutboundMessage.objects.count() == 1
@@ -249,14 +249,14 @@ def test_command_reads_standard_input(desk, monkeypatch):
 
 def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, monkeypatch):
     raws = [make_mail(desk["mpoc"].email, subject=f"Batch {i}") for i in range(4)]
-    real = intake._decide
+    real = routing.platform_for
 
-    def flaky(row, parsed):
-        if parsed.subject == "Batch 2":
+    def flaky(contact, text, platforms=None):
+        if text.startswith("Batch 2"):
             raise RuntimeError("one bad message")
-        return real(row, parsed)
+        return real(contact, text, platforms)
 
-    monkeypatch.setattr(intake, "_decide", flaky)
+    monkeypatch.setattr(routing, "platform_for", flaky)
     results = intake.ingest_many([*raws, raws[0]], batch=3)
     assert [r.outcome for r in results] == ["created", "created", "pending", "created", "duplicate"]
     assert Case.objects.count() == 3
@@ -265,19 +265,16 @@ def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, monkeypatc
 
 def test_a_crash_before_the_batch_commits_leaves_it_stored_and_pending(desk, monkeypatch):
     raws = [make_mail(desk["mpoc"].email, subject=f"Crash {i}") for i in range(3)]
-    real = intake._settle
-    calls = []
+    real = batch._write
 
-    def crash_on_third(row, parsed, result):
-        calls.append(row.pk)
-        if len(calls) == 3:
-            raise SystemExit("killed")  # not an Exception: nothing catches it
-        return real(row, parsed, result)
+    def killed_after_writing(plans):
+        real(plans)
+        raise SystemExit("killed")  # not an Exception: nothing catches it
 
-    monkeypatch.setattr(intake, "_settle", crash_on_third)
+    monkeypatch.setattr(batch, "_write", killed_after_writing)
     with pytest.raises(SystemExit):
         intake.ingest_many(raws)
-    monkeypatch.setattr(intake, "_settle", real)
+    monkeypatch.setattr(batch, "_write", real)
     assert not Case.objects.exists()
     assert list(InboundMessage.objects.values_list("state", flat=True)) == ["pending"] * 3
     later = timezone.now() + intake.LEASE + timedelta(minutes=2)
