@@ -117,7 +117,14 @@ def store_many(raws: Sequence[bytes], *, source: str) -> list[tuple[InboundMessa
 def _process(stored: list[tuple[InboundMessage, bool]]) -> list[Result]:
     results: list[Result | None] = [None] * len(stored)
     run: list[_Item] = []
+    first: dict[int, int] = {}  # a row stored by this batch -> where it came first
+    again: list[tuple[int, int]] = []  # (where it came again, where it came first)
     for index, (row, created) in enumerate(stored):
+        if created:
+            first[id(row)] = index
+        elif id(row) in first:
+            again.append((index, first[id(row)]))
+            continue
         if not created and row.state != InboundMessage.State.PENDING:
             number = row.case.number if row.case_id and row.case else None
             reason = f"already received (message {row.pk}: {row.outcome})"
@@ -132,6 +139,11 @@ def _process(stored: list[tuple[InboundMessage, bool]]) -> list[Result]:
         ctx = InboundContext(parsed.message_id, parsed.sender, parsed.subject)
         run.append(_Item(index, row, parsed, ctx))
     _write_run(run, results)
+    for index, earlier in again:
+        done = results[earlier]
+        assert done is not None
+        reason = f"already received (message {done.inbound_id}: {done.outcome})"
+        results[index] = Result("duplicate", done.case, reason, done.inbound_id)
     return [r for r in results if r is not None]
 
 

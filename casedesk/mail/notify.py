@@ -183,10 +183,6 @@ def _notice(event: Any, origin: Any) -> Any:
         inbound.events.append(event.pk)
     if not event.public:
         return None  # internal notes and staff-only changes never reach customers
-    case = event.case
-    contact = case.contact
-    if contact is None or not contact.active:
-        return None
     kind = event.kind
     automatic = True
     if kind == "created":
@@ -207,6 +203,10 @@ def _notice(event: Any, origin: Any) -> Any:
             Status.CLOSED_NO_RESPONSE: "no_response",
         }.get(after, "status_changed")
     else:
+        return None
+    case = event.case
+    contact = case.contact
+    if contact is None or not contact.active:
         return None
     return _prepare(
         kind=template,

@@ -1,0 +1,153 @@
+"""Intake in batches: the same outcomes as one message at a time, with look-ups and writes
+shared by the batch."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casedesk.accounts.models import TeamRotation
+from casedesk.cases import actions
+from casedesk.cases.models import Case, CaseEvent
+from casedesk.mail import batch, intake
+from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
+from tests.factories import ContactFactory, StaffFactory
+from tests.mail.mailgen import make_mail
+
+pytestmark = pytest.mark.django_db
+FIRST = "<first@client.example.net>"
+
+
+def _number(result: intake.Result) -> int:
+    assert result.case is not None
+    return int(result.case.split("-")[1])
+
+
+def _mixed(desk) -> tuple[list[bytes], list[str]]:
+    """Messages of every kind in one mailbox, in arrival order, with the outcome each must
+    have whether they are taken one at a time or together."""
+    mpoc, other = desk["mpoc"], desk["other"]
+    staff = StaffFactory()
+    existing = actions.open_case(by=mpoc, title="Earlier", channel="portal")
+    closed = actions.open_case(by=mpoc, title="Closed last week", channel="portal")
+    actions.transition(closed, to="closed", by=staff, resolution="Replaced the switch.")
+    outsider = ContactFactory(email="mallory@other.example.org", is_primary_mpoc=True)
+    first = make_mail(mpoc.email, subject="Trunk down", message_id=FIRST)
+    raws = [
+        first,
+        # answers the message just before it: must see the case it opened
+        make_mail(mpoc.email, subject="Re: Trunk down", body="more", in_reply_to=FIRST),
+        make_mail(mpoc.email, subject="Second outage", message_id="<second@client.example.net>"),
+        make_mail(other.email, subject="May I?"),
+        make_mail("stranger@nowhere.example.org", subject="Hello"),
+        make_mail(mpoc.email, subject="Out of office", headers={"Auto-Submitted": "auto-replied"}),
+        make_mail(mpoc.email, subject=f"Re: [{closed.number}]", body="It is back."),
+        make_mail(mpoc.email, subject=f"Re: [{existing.number}]", body="tagged reply"),
+        first,  # the same message delivered twice
+        make_mail(mpoc.email, subject="no tag", body="plus", to=f"support+{existing.number}@example.com"),
+        make_mail(outsider.email, subject=f"[{existing.number}] let me in", body="inject"),
+        make_mail(other.email, subject=f"Re: [{existing.number}]", body="from a colleague"),
+    ]
+    outcomes = [
+        "created",
+        "appended",
+        "created",
+        "refused",
+        "quarantined",
+        "auto_reply",
+        "reopened",
+        "appended",
+        "duplicate",
+        "appended",
+        "quarantined",
+        "appended",
+    ]
+    return raws, outcomes
+
+
+def _summary(results: list[intake.Result]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each message's outcome and its case's timeline as (kind, actor kind) pairs."""
+    out = []
+    for result in results:
+        events: list[tuple[str, str]] = []
+        if result.case:
+            events = list(
+                CaseEvent.objects.filter(case_id=_number(result))
+                .order_by("at", "id")
+                .values_list("kind", "actor_kind")
+            )
+        out.append((result.outcome, events))
+    return out
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["one-at-a-time", "batch"])
+def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
+    raws, outcomes = _mixed(desk)
+    results = intake.ingest_many(raws, batch=50) if together else [intake.ingest(raw) for raw in raws]
+    assert [r.outcome for r in results] == outcomes
+    summary = _summary(results)
+    opened = [("created", "customer"), ("change", "system")]  # opened, then routed in turn
+    assert summary[0][1] == [*opened, ("comment", "customer")]
+    assert results[1].case == results[0].case
+    assert summary[2][1] == opened
+    assert summary[6][1][-1] == ("status", "customer")  # reopened
+    assert results[7].case == results[9].case == results[11].case
+    assert [k for k, _ in summary[7][1]].count("comment") == 3
+    assert results[8].case == results[0].case  # the duplicate names the first delivery's case
+    assert InboundMessage.objects.filter(state="pending").count() == 0
+    # every message stored once, its outcome and case recorded
+    rows = InboundMessage.objects.order_by("id")
+    assert rows.count() == len(raws) - 1
+    assert [r.outcome for r in rows] == [o for o in outcomes if o != "duplicate"]
+    # new cases in turn across the two technicians; answers thread back to each message
+    new = Case.objects.filter(pk__in=[_number(results[0]), _number(results[2])]).order_by("pk")
+    assert [c.assignee for c in new] == desk["techs"]
+    assert TeamRotation.objects.get(team=desk["team"]).last_user == desk["techs"][1]
+    for case, message_id in zip(new, [FIRST, "<second@client.example.net>"], strict=True):
+        ack = OutboundMessage.objects.get(case=case, kind="case_opened")
+        assert ack.headers["In-Reply-To"] == message_id
+        assert MessageLink.objects.filter(case=case, message_id=ack.message_id, direction="out").exists()
+        assert MessageLink.objects.filter(case=case, message_id=message_id, direction="in").exists()
+        assert case.first_response_due is not None and case.next_due_at == case.first_response_due
+    assert OutboundMessage.objects.filter(kind="mpoc_refusal").count() == 1
+
+
+def test_a_batch_reads_and_writes_in_a_few_statements_whatever_its_size(desk):
+    """New cases and replies: the statements per batch do not grow with its size, except
+    the one that counts automatic answers to each sender (the mail-loop cap)."""
+    senders = [ContactFactory(organisation=desk["org"], is_secondary_mpoc=True) for _ in range(40)]
+
+    def run(count: int, tag: str) -> tuple[int, int]:
+        news = [make_mail(s.email, subject=f"{tag} {i}") for i, s in enumerate(senders[:count])]
+        with CaptureQueriesContext(connection) as opened:
+            results = intake.ingest_many(news, batch=count)
+        assert {r.outcome for r in results} == {"created"}
+        replies = [
+            make_mail(s.email, subject=f"Re: {tag} {i}", body="thanks", in_reply_to=m.message_id)
+            for i, (s, m) in enumerate(
+                zip(senders[:count], InboundMessage.objects.order_by("-id")[:count][::-1], strict=True)
+            )
+        ]
+        with CaptureQueriesContext(connection) as replied:
+            results = intake.ingest_many(replies, batch=count)
+        assert {r.outcome for r in results} == {"appended"}
+        return len(opened), len(replied)
+
+    small_open, small_reply = run(10, "small")
+    big_open, big_reply = run(40, "big")
+    assert big_open - small_open <= 30  # one loop-cap statement for each new case's notice
+    assert big_reply == small_reply
+
+
+def test_a_failure_while_writing_a_run_takes_its_messages_one_at_a_time(desk, monkeypatch):
+    raws = [make_mail(desk["mpoc"].email, subject=f"Run {i}") for i in range(3)]
+
+    def broken(plans):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(batch, "_write", broken)
+    results = intake.ingest_many(raws)
+    assert [r.outcome for r in results] == ["created"] * 3
+    assert Case.objects.count() == 3
+    assert [c.assignee for c in Case.objects.order_by("pk")] == [*desk["techs"], desk["techs"][0]]
