@@ -10,7 +10,7 @@ import smtplib
 import pytest
 
 from casedesk.cases.models import Case
-from casedesk.mail import imap, intake
+from casedesk.mail import imap, routing
 from casedesk.mail.listener import IntakeController
 from casedesk.mail.models import InboundMessage
 from tests.mail.dovecot import Dovecot
@@ -90,13 +90,19 @@ def test_imap_poller_flags_after_commit(desk, dovecot):
 
 
 def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypatch):
-    _seed(dovecot, [make_mail(desk["mpoc"].email, subject="will fail once")])
-    real = intake._decide
-    monkeypatch.setattr(intake, "_decide", lambda row, parsed: 1 / 0)
+    _seed(dovecot, [make_mail(desk["mpoc"].email, subject=s) for s in ("first", "will fail once", "third")])
+    real = routing.platform_for
+
+    def flaky(contact, text, platforms=None):
+        if text.startswith("will fail"):
+            raise RuntimeError("database went away")
+        return real(contact, text, platforms)
+
+    monkeypatch.setattr(routing, "platform_for", flaky)
     box = _box(dovecot, done_folder="Processed")
-    assert [r.outcome for r in imap.poll_once(box)] == ["pending"]
-    assert not Case.objects.exists()
-    monkeypatch.setattr(intake, "_decide", real)
+    assert [r.outcome for r in imap.poll_once(box, batch=2)] == ["created", "pending", "created"]
+    assert Case.objects.count() == 2
+    monkeypatch.setattr(routing, "platform_for", real)
     # The next poll finds it still in the inbox and intake resumes the stored copy.
     InboundMessage.objects.update(next_attempt_at=None)
     assert [r.outcome for r in imap.poll_once(box)] == ["created"]
@@ -105,5 +111,5 @@ def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypat
         client.select("INBOX")
         assert client.search(None, "UNDELETED")[1][0] == b""
         client.select("Processed")
-        assert len(client.search(None, "ALL")[1][0].split()) == 1
-    assert InboundMessage.objects.count() == 1
+        assert len(client.search(None, "ALL")[1][0].split()) == 3
+    assert InboundMessage.objects.count() == 3 and Case.objects.count() == 3
