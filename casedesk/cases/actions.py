@@ -335,8 +335,8 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
             cases.append(case)
             timelines.append(timeline)
             deadlines.append(d)
-        Case.objects.bulk_create(cases)
-        CaseEvent.objects.bulk_create([event for timeline in timelines for event in timeline])
+        bulk.insert(cases)
+        bulk.insert([event for timeline in timelines for event in timeline])
         for (index, c), case, timeline, d in zip(checked, cases, timelines, deadlines, strict=True):
             if c.opening.uploads:
                 _store_attachments(case, timeline[0], c.opening.by, c.opening.uploads, public=True)
@@ -467,7 +467,7 @@ def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
             case.updated_at = now
         if not events:
             return [r for r in results if r is not None]
-        CaseEvent.objects.bulk_create(events)
+        bulk.insert(events)
         for index, comment, event in written:
             public = event.public
             _store_attachments(event.case, event, comment.by, comment.uploads, public=public)

@@ -108,7 +108,7 @@ def store_many(raws: Sequence[bytes], *, source: str) -> list[tuple[InboundMessa
         out.append((row, True))
     try:
         with transaction.atomic():
-            InboundMessage.objects.bulk_create(new)
+            bulk.insert(new)
     except IntegrityError:  # another intake stored one of them meanwhile: one at a time
         return [intake.store(raw, source=source) for raw in raws]
     return out
@@ -192,6 +192,7 @@ def _plan(run: list[_Item]) -> tuple[list[_Plan], bool, routing.Router]:
     on_thread = _on_thread(run, threads, cases, contacts)
     platforms = routing.platforms_of(c.organisation_id for found in contacts.values() for c in found)
     router = routing.Router(clock.now())
+    router.prepare(p.team for found in platforms.values() for p in found if p.team is not None)
     plans: list[_Plan] = []
     seen_ids: set[str] = set()
     for item in run:
@@ -351,7 +352,7 @@ def _write(plans: list[_Plan]) -> list[Result]:
         assert plan.case is not None
         done[plan.item.index] = Result("appended", plan.case.number, None, event_id=event.pk)
         links.append(_link(plan.case, plan.item, now))
-    MessageLink.objects.bulk_create([link for link in links if link.message_id])
+    bulk.insert([link for link in links if link.message_id])
     out = []
     rows = []
     for plan in plans:

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.rules.lifecycle import LABELS, Status
 
 STATUS_BY_LABEL = {label: status for status, label in LABELS.items()}
@@ -121,7 +121,7 @@ def _links(messages: list[Any]) -> None:
     from casedesk.mail.models import MessageLink
 
     now = clock.now()
-    MessageLink.objects.bulk_create(
+    bulk.insert(
         [
             MessageLink(
                 message_id=message.message_id,

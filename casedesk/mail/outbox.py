@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db
 from django.template.loader import render_to_string
 
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.mail.models import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
         return []
     try:
         with transaction.atomic():
-            OutboundMessage.objects.bulk_create(messages)
+            bulk.insert(messages)
     except IntegrityError:
         for message in messages:
             message.pk = None

@@ -67,6 +67,20 @@ class Router:
         self._on_shift: dict[int, list[User]] = {}
         self._rotations: dict[int, TeamRotation] = {}
 
+    def prepare(self, teams: Iterable[Team]) -> None:
+        """Lock the rotations of the teams a batch may route to, all at once and in key
+        order, so that two batches never wait on each other's rows in a cycle."""
+        wanted = sorted({team.pk for team in teams} - set(self._rotations))
+        if not wanted:
+            return
+        rows = TeamRotation.objects.filter(team_id__in=wanted)
+        missing = set(wanted) - set(rows.values_list("team_id", flat=True))
+        if missing:
+            new = [TeamRotation(team_id=pk) for pk in missing]
+            TeamRotation.objects.bulk_create(new, ignore_conflicts=True)
+        for rotation in rows.select_for_update().order_by("team_id"):
+            self._rotations[rotation.team_id] = rotation
+
     def next(self, team: Team | None) -> User | None:
         """The on-shift technician after the one last given a case; None: none on shift."""
         if team is None:
