@@ -57,9 +57,10 @@ def write_messages(folder: Path, count: int) -> None:
         (replies / f"{i:05d}.eml").write_bytes(reply.as_bytes())
 
 
-def run_casedesk(work: Path, folder: Path) -> dict:
+def run_casedesk(work: Path, folder: Path, mode: str = "batch") -> dict:
     db = work / "casedesk.sqlite3"
-    db.unlink(missing_ok=True)
+    for path in work.glob("casedesk.sqlite3*"):
+        path.unlink()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
@@ -69,7 +70,7 @@ def run_casedesk(work: Path, folder: Path) -> dict:
         "CELERY_BROKER_URL": "",
     }
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "mail_casedesk.py"), str(folder)],
+        [sys.executable, str(ROOT / "bench" / "mail_casedesk.py"), str(folder), mode],
         env=env,
         check=True,
         capture_output=True,
@@ -105,19 +106,26 @@ def main() -> None:
     folder = work / "messages"
     write_messages(folder, args.messages)
     casedesk = run_casedesk(work, folder)
+    single = run_casedesk(work, folder, "one")
     helpdesk = run_helpdesk(work, folder)
     ours = casedesk["messages"] / casedesk["seconds"]
+    one = single["messages"] / single["seconds"]
     theirs = helpdesk["messages"] / helpdesk["seconds"]
     print(
         f"casedesk        {casedesk['messages']} messages in {casedesk['seconds']:.2f} s: {ours:,.0f} msg/s"
+        " (in batches, as ingest_email FILE... and the IMAP poller)"
     )
     print(f"  outcomes: {casedesk['outcomes']}")
+    print(
+        f"  one at a time {single['messages']} messages in {single['seconds']:.2f} s: {one:,.0f} msg/s"
+        " (as the SMTP/LMTP listener)"
+    )
     print(
         f"django-helpdesk {helpdesk['messages']} messages in {helpdesk['seconds']:.2f} s: {theirs:,.0f} msg/s"
     )
     tickets, followups, left = helpdesk["tickets"], helpdesk["followups"], helpdesk["left_unprocessed"]
     print(f"  tickets {tickets}, follow-ups {followups}, left unprocessed {left}")
-    print(f"ratio: {ours / theirs:.1f}x")
+    print(f"ratio: {ours / theirs:.1f}x (one at a time: {one / theirs:.1f}x)")
 
 
 if __name__ == "__main__":

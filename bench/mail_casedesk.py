@@ -1,6 +1,8 @@
 """casedesk side of bench_mail.py: run in its own process against a fresh SQLite file.
 
-Usage: mail_casedesk.py MESSAGES_DIR  (with DATABASE_URL and CASEDESK_VAR_DIR set)
+Usage: mail_casedesk.py MESSAGES_DIR [batch|one]  (with DATABASE_URL and CASEDESK_VAR_DIR set)
+`batch` (the default) ingests each folder as `ingest_email FILE...` and the IMAP poller do;
+`one` takes one message at a time, as the SMTP/LMTP listener does.
 Prints one JSON object: seconds spent ingesting, messages, outcomes.
 """
 
@@ -36,13 +38,18 @@ for n in range(50):
     )
 
 folder = Path(sys.argv[1])
+one_at_a_time = len(sys.argv) > 2 and sys.argv[2] == "one"
 batches = [sorted((folder / name).glob("*.eml")) for name in ("new", "replies")]
 outcomes: Counter[str] = Counter()
 elapsed = 0.0
 for batch in batches:
     raws = [p.read_bytes() for p in batch]
     started = time.perf_counter()
-    for result in intake.ingest_many(raws, source="cli"):  # as `ingest_email FILE...` does
+    if one_at_a_time:
+        results = [intake.ingest(raw, source="smtp") for raw in raws]
+    else:
+        results = intake.ingest_many(raws, source="cli")
+    for result in results:
         outcomes[result.outcome] += 1
     elapsed += time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "messages": sum(outcomes.values()), "outcomes": dict(outcomes)}))

@@ -59,22 +59,37 @@ class _Plan:
     case: Case | None = None
 
 
-def ingest_many(raws: Sequence[bytes], *, source: str = "cli", batch: int = 100) -> list[Result]:
+Envelope = tuple[str, Sequence[str]]  # MAIL FROM and RCPT TO, when the message came by SMTP
+
+
+def ingest_many(
+    raws: Sequence[bytes],
+    *,
+    source: str = "cli",
+    batch: int = 100,
+    envelopes: Sequence[Envelope] | None = None,
+) -> list[Result]:
     """Ingest several messages; per batch the raw bytes are stored and committed first,
     then processed, the batch's outcomes committing together. A crash before that commit
     leaves the batch stored and pending, and `retry_inbound` processes it again."""
     results: list[Result] = []
     for start in range(0, len(raws), batch):
+        chunk = raws[start : start + batch]
         with transaction.atomic():
-            stored = store_many(raws[start : start + batch], source=source)
+            stored = store_many(
+                chunk, source=source, envelopes=envelopes[start : start + batch] if envelopes else None
+            )
         with transaction.atomic():
             results.extend(_process(stored))
     return results
 
 
-def store_many(raws: Sequence[bytes], *, source: str) -> list[tuple[InboundMessage, bool]]:
+def store_many(
+    raws: Sequence[bytes], *, source: str, envelopes: Sequence[Envelope] | None = None
+) -> list[tuple[InboundMessage, bool]]:
     """`intake.store` for several messages with one look-up and one insert. A message seen
     before (or twice in this batch) comes back as the row already stored, not created."""
+    envelopes = envelopes or [("", ())] * len(raws)
     now = clock.now()
     keys = []
     for raw in raws:
@@ -86,15 +101,15 @@ def store_many(raws: Sequence[bytes], *, source: str) -> list[tuple[InboundMessa
     }
     out: list[tuple[InboundMessage, bool]] = []
     new: list[InboundMessage] = []
-    for raw, (message_id, key) in zip(raws, keys, strict=True):
+    for raw, (message_id, key), (mail_from, rcpt_tos) in zip(raws, keys, envelopes, strict=True):
         if key in known:
             out.append((known[key], False))
             continue
         row = InboundMessage(
             received_at=now,
             source=source,
-            envelope_from="",
-            envelope_to="",
+            envelope_from=mail_from[:254],
+            envelope_to="\n".join(rcpt_tos)[:5000],
             raw=raw,
             size=len(raw),
             message_id=message_id[:255],
@@ -110,7 +125,10 @@ def store_many(raws: Sequence[bytes], *, source: str) -> list[tuple[InboundMessa
         with transaction.atomic():
             bulk.insert(new)
     except IntegrityError:  # another intake stored one of them meanwhile: one at a time
-        return [intake.store(raw, source=source) for raw in raws]
+        return [
+            intake.store(raw, source=source, envelope_from=mail_from, envelope_to=rcpt_tos)
+            for raw, (mail_from, rcpt_tos) in zip(raws, envelopes, strict=True)
+        ]
     return out
 
 

@@ -2,14 +2,18 @@
 
 The message is stored and processed before the server answers 250, so an accepted message
 is never lost; if it cannot even be stored the answer is a temporary failure (451) and the
-sending server tries again. Recipients other than the support addresses (and their plus
-forms) are refused at RCPT time.
+sending server tries again. Messages arriving together are taken in together (group
+commit), so a burst over many connections costs one batch, not one transaction each.
+Recipients other than the support addresses (and their plus forms) are refused at RCPT
+time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -18,7 +22,7 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import connections
 
-from casedesk.mail import intake
+from casedesk.mail import batch, intake
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +33,75 @@ def accepts(address: str) -> bool:
     return base in settings.CASEDESK_SUPPORT_ADDRESSES
 
 
-def _ingest(raw: bytes, mail_from: str, rcpt_tos: list[str], source: str) -> intake.Result:
+@dataclass
+class _Waiting:
+    raw: bytes
+    mail_from: str
+    rcpt_tos: list[str]
+    answer: asyncio.Future[intake.Result]
+
+
+def _ingest(waiting: list[_Waiting], source: str) -> list[intake.Result]:
+    """In the listener's one intake thread, which keeps its database connection between
+    groups (closed only after a failure, so the next group starts on a fresh one)."""
     try:
-        return intake.ingest(raw, source=source, envelope_from=mail_from or "", envelope_to=rcpt_tos)
-    finally:
-        connections.close_all()  # this worker thread's connections only
+        if len(waiting) == 1:
+            one = waiting[0]
+            return [
+                intake.ingest(one.raw, source=source, envelope_from=one.mail_from, envelope_to=one.rcpt_tos)
+            ]
+        return batch.ingest_many(
+            [w.raw for w in waiting],
+            source=source,
+            batch=len(waiting),
+            envelopes=[(w.mail_from, w.rcpt_tos) for w in waiting],
+        )
+    except BaseException:
+        connections.close_all()
+        raise
+
+
+class GroupIntake:
+    """Group commit for the listener: the messages whose DATA ends while an earlier group is
+    being taken in wait together and go in as the next group (`batch.ingest_many`), each
+    answered once its group is stored and processed. One message on its own goes at once."""
+
+    def __init__(self, source: str, most: int = 50) -> None:
+        self.source = source
+        self.most = most
+        self._queue: asyncio.Queue[_Waiting] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="mail-intake")
+
+    async def ingest(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> intake.Result:
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.get_running_loop().create_task(self._run())
+        answer: asyncio.Future[intake.Result] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Waiting(raw, mail_from, rcpt_tos, answer))
+        return await answer
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            group = [await self._queue.get()]
+            while len(group) < self.most and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                loop = asyncio.get_running_loop()
+                results = await loop.run_in_executor(self._thread, _ingest, group, self.source)
+            except Exception as exc:  # not even stored: every sender is told to try again
+                for waiting in group:
+                    waiting.answer.set_exception(exc)
+            else:
+                for waiting, result in zip(group, results, strict=True):
+                    waiting.answer.set_result(result)
 
 
 class IntakeHandler:
     def __init__(self, *, lmtp: bool = False) -> None:
         self.lmtp = lmtp
+        self.intake = GroupIntake("lmtp" if lmtp else "smtp")
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -54,11 +117,8 @@ class IntakeHandler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
-        source = "lmtp" if self.lmtp else "smtp"
         try:
-            result = await asyncio.to_thread(
-                _ingest, raw, envelope.mail_from, list(envelope.rcpt_tos), source
-            )
+            result = await self.intake.ingest(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
         except Exception:
             log.exception("storing a message from %s failed", envelope.mail_from)
             status = "451 4.3.0 Temporary failure, please try again"

@@ -6,11 +6,14 @@ from __future__ import annotations
 import imaplib
 import shutil
 import smtplib
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from casedesk.cases.models import Case
 from casedesk.mail import imap, routing
+from casedesk.mail import listener as listener_module
 from casedesk.mail.listener import IntakeController
 from casedesk.mail.models import InboundMessage
 from tests.mail.dovecot import Dovecot
@@ -42,6 +45,39 @@ def test_smtp_conversation_with_the_listener(desk, listener):
     assert case.title == "Via SMTP"
     row = InboundMessage.objects.get()
     assert row.source == "smtp" and row.envelope_to == "Support@Example.com"
+
+
+def test_a_burst_over_many_connections_is_taken_in_groups(desk, listener, monkeypatch):
+    groups: list[int] = []
+    real = listener_module._ingest
+
+    def spy(waiting, source):
+        groups.append(len(waiting))
+        if len(groups) == 1:
+            time.sleep(0.5)  # the first group is slow: the others arrive meanwhile
+        return real(waiting, source)
+
+    monkeypatch.setattr(listener_module, "_ingest", spy)
+
+    def send(index: int) -> list[bytes]:
+        replies = []
+        with smtplib.SMTP("127.0.0.1", listener.port, timeout=30) as client:
+            client.ehlo("client.example.net")
+            for n in range(4):
+                client.mail(desk["mpoc"].email)
+                client.rcpt("support@example.com")
+                code, reply = client.data(make_mail(desk["mpoc"].email, subject=f"Burst {index}-{n}"))
+                assert code == 250
+                replies.append(reply)
+        return replies
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = [r for chunk in pool.map(send, range(8)) for r in chunk]
+    assert len(replies) == 32 and all(b"created CS-" in r for r in replies)
+    assert len({r.split()[-1] for r in replies}) == 32  # each sender told its own case
+    assert sum(groups) == 32 and len(groups) < 32 and max(groups) > 1
+    assert Case.objects.count() == 32
+    assert set(InboundMessage.objects.values_list("envelope_to", flat=True)) == {"support@example.com"}
 
 
 def test_lmtp_answers_per_recipient(desk):
