@@ -46,4 +46,5 @@ bench: install
 	$(PY) bench/bench_lists.py
 	$(PY) bench/bench_sweeps.py
 	$(PY) bench/bench_mail.py
+	$(PY) bench/bench_listener.py
 	$(PY) bench/bench_status.py
