@@ -9,7 +9,6 @@ first MAIL FROM to the last 250 (new messages first, then the replies to them).
 from __future__ import annotations
 
 import argparse
-import os
 import smtplib
 import socket
 import subprocess
@@ -20,20 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_mail import write_messages
+from bench_mail import SEED, casedesk_env, write_messages
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = """
-from casedesk.accounts.models import Contact, Organisation, Platform, Team
-team = Team.objects.create(name="Bench team", slug="bench")
-platform = Platform.objects.create(code="bench-voice", name="Bench voice", team=team)
-for n in range(50):
-    org = Organisation.objects.create(name=f"Bench org {n}", account_number=f"B-{n:04d}")
-    org.platforms.add(platform)
-    Contact.objects.create(
-        organisation=org, name=f"Contact {n}", email=f"c{n}@bench.example.com", is_primary_mpoc=True
-    )
-"""
 
 
 def free_port() -> int:
@@ -63,17 +51,7 @@ def send_all(port: int, messages: list[Path], connections: int) -> float:
 
 
 def run(folder: Path, work: Path, connections: int) -> tuple[int, float]:
-    for path in work.glob("listener.sqlite3*"):
-        path.unlink()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{work / 'listener.sqlite3'}",
-        "CASEDESK_VAR_DIR": str(work / "listener-var"),
-        "MEDIA_ROOT": str(work / "listener-media"),
-        "CASEDESK_SUPPORT_ADDRESSES": "support@example.com",
-        "LOG_LEVEL": "ERROR",
-        "CELERY_BROKER_URL": "",
-    }
+    env = casedesk_env(work, "listener")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "shell", "-c", SEED], env=env, check=True)

@@ -57,18 +57,37 @@ def write_messages(folder: Path, count: int) -> None:
         (replies / f"{i:05d}.eml").write_bytes(reply.as_bytes())
 
 
-def run_casedesk(work: Path, folder: Path, mode: str = "batch") -> dict:
-    db = work / "casedesk.sqlite3"
-    for path in work.glob("casedesk.sqlite3*"):
+# The 50 organisations and their MPOCs that the messages come from (run inside Django).
+SEED = """
+from casedesk.accounts.models import Contact, Organisation, Platform, Team
+team = Team.objects.create(name="Bench team", slug="bench")
+platform = Platform.objects.create(code="bench-voice", name="Bench voice", team=team)
+for n in range(50):
+    org = Organisation.objects.create(name=f"Bench org {n}", account_number=f"B-{n:04d}")
+    org.platforms.add(platform)
+    Contact.objects.create(
+        organisation=org, name=f"Contact {n}", email=f"c{n}@bench.example.com", is_primary_mpoc=True
+    )
+"""
+
+
+def casedesk_env(work: Path, name: str) -> dict[str, str]:
+    """casedesk on a fresh SQLite file `name` under `work`, quiet, tasks in-process."""
+    for path in work.glob(f"{name}.sqlite3*"):
         path.unlink()
-    env = {
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "CASEDESK_VAR_DIR": str(work / "casedesk-var"),
-        "MEDIA_ROOT": str(work / "casedesk-media"),
+        "DATABASE_URL": f"sqlite:///{work / (name + '.sqlite3')}",
+        "CASEDESK_VAR_DIR": str(work / f"{name}-var"),
+        "MEDIA_ROOT": str(work / f"{name}-media"),
+        "CASEDESK_SUPPORT_ADDRESSES": "support@example.com",
         "LOG_LEVEL": "ERROR",
         "CELERY_BROKER_URL": "",
     }
+
+
+def run_casedesk(work: Path, folder: Path, mode: str = "batch") -> dict:
+    env = casedesk_env(work, "casedesk")
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "mail_casedesk.py"), str(folder), mode],
         env=env,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
@@ -25,17 +26,11 @@ from django.core.management import call_command  # noqa: E402
 
 call_command("migrate", verbosity=0)
 
-from casedesk.accounts.models import Contact, Organisation, Platform, Team  # noqa: E402
+from bench_mail import SEED  # noqa: E402
+
 from casedesk.mail import intake  # noqa: E402
 
-team = Team.objects.create(name="Bench team", slug="bench")
-platform = Platform.objects.create(code="bench-voice", name="Bench voice", team=team)
-for n in range(50):
-    org = Organisation.objects.create(name=f"Bench org {n}", account_number=f"B-{n:04d}")
-    org.platforms.add(platform)
-    Contact.objects.create(
-        organisation=org, name=f"Contact {n}", email=f"c{n}@bench.example.com", is_primary_mpoc=True
-    )
+exec(SEED)  # noqa: S102 - our own fixed text
 
 folder = Path(sys.argv[1])
 one_at_a_time = len(sys.argv) > 2 and sys.argv[2] == "one"

@@ -66,23 +66,11 @@ def _event(
     )
 
 
-def _record(
-    case: Case,
-    by: Who | None,
-    actor: Actor,
-    kind: str,
-    *,
-    body: str = "",
-    changes: dict[str, list[Any]] | None = None,
-    public: bool = True,
-    at: datetime | None = None,
-    asks_customer: bool = False,
-) -> CaseEvent:
-    event = _event(
-        case, by, actor, kind, body=body, changes=changes, public=public, at=at, asks_customer=asks_customer
-    )
+def _record(case: Case, by: Who | None, actor: Actor, kind: str, **fields: Any) -> CaseEvent:
+    """Write a timeline entry (see `_event` for its fields); the case's stored clocks and
+    the notices it calls for follow in the same transaction."""
+    event = _event(case, by, actor, kind, **fields)
     event.save(force_insert=True)
-    # Every event may move a clock: the stored deadlines follow in the same transaction.
     clocks.refresh(case, event.at)
     notify.case_event(event)
     return event

@@ -19,7 +19,6 @@ by one, each with its own retries and quarantine: nothing is lost either way.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from casedesk.cases.models import Case, Channel
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
 from casedesk.mail import intake, parse, routing
-from casedesk.mail.intake import BODY_LIMIT, LEASE, InboundContext, Result
+from casedesk.mail.intake import BODY_LIMIT, InboundContext, Result
 from casedesk.mail.models import InboundMessage, MessageLink
 
 log = logging.getLogger(__name__)
@@ -91,34 +90,19 @@ def store_many(
     before (or twice in this batch) comes back as the row already stored, not created."""
     envelopes = envelopes or [("", ())] * len(raws)
     now = clock.now()
-    keys = []
-    for raw in raws:
-        message_id, digest = parse.fingerprint(raw)
-        keys.append((message_id, hashlib.sha256(f"{message_id}\n{digest}".encode()).hexdigest()))
-    known = {
-        row.fingerprint: row
-        for row in InboundMessage.objects.filter(fingerprint__in={k for _, k in keys}).select_related("case")
-    }
+    rows = [
+        intake.new_row(raw, source=source, now=now, envelope_from=mail_from, envelope_to=rcpt_tos)
+        for raw, (mail_from, rcpt_tos) in zip(raws, envelopes, strict=True)
+    ]
+    stored = InboundMessage.objects.filter(fingerprint__in={r.fingerprint for r in rows})
+    known = {row.fingerprint: row for row in stored.select_related("case")}
     out: list[tuple[InboundMessage, bool]] = []
     new: list[InboundMessage] = []
-    for raw, (message_id, key), (mail_from, rcpt_tos) in zip(raws, keys, envelopes, strict=True):
-        if key in known:
-            out.append((known[key], False))
+    for row in rows:
+        if row.fingerprint in known:
+            out.append((known[row.fingerprint], False))
             continue
-        row = InboundMessage(
-            received_at=now,
-            source=source,
-            envelope_from=mail_from[:254],
-            envelope_to="\n".join(rcpt_tos)[:5000],
-            raw=raw,
-            size=len(raw),
-            message_id=message_id[:255],
-            fingerprint=key,
-            next_attempt_at=now,
-            attempts=1,
-            locked_until=now + LEASE,
-        )
-        known[key] = row
+        known[row.fingerprint] = row
         new.append(row)
         out.append((row, True))
     try:

@@ -113,31 +113,38 @@ def ingest_many(raws: Sequence[bytes], *, source: str = "cli", batch: int = 100)
     return batches.ingest_many(raws, source=source, batch=batch)
 
 
+def new_row(
+    raw: bytes, *, source: str, now: datetime, envelope_from: str = "", envelope_to: Sequence[str] = ()
+) -> InboundMessage:
+    """The stored form of a received message, not yet saved: leased to whoever stores it,
+    its fingerprint (Message-ID and content without trace fields) unique."""
+    message_id, digest = parse.fingerprint(raw)
+    return InboundMessage(
+        received_at=now,
+        source=source,
+        envelope_from=envelope_from[:254],
+        envelope_to="\n".join(envelope_to)[:5000],
+        raw=raw,
+        size=len(raw),
+        message_id=message_id[:255],
+        fingerprint=hashlib.sha256(f"{message_id}\n{digest}".encode()).hexdigest(),
+        next_attempt_at=now,
+        attempts=1,
+        locked_until=now + LEASE,
+    )
+
+
 def store(
     raw: bytes, *, source: str, envelope_from: str = "", envelope_to: Sequence[str] = ()
 ) -> tuple[InboundMessage, bool]:
     """Write the raw message (committed before any processing). A new row comes back
     already claimed for processing by the caller; a known one is returned as it is."""
-    message_id, digest = parse.fingerprint(raw)
-    key = hashlib.sha256(f"{message_id}\n{digest}".encode()).hexdigest()
-    now = clock.now()
+    row = new_row(raw, source=source, now=clock.now(), envelope_from=envelope_from, envelope_to=envelope_to)
     try:
         with transaction.atomic():
-            row = InboundMessage.objects.create(
-                received_at=now,
-                source=source,
-                envelope_from=envelope_from[:254],
-                envelope_to="\n".join(envelope_to)[:5000],
-                raw=raw,
-                size=len(raw),
-                message_id=message_id[:255],
-                fingerprint=key,
-                next_attempt_at=now,
-                attempts=1,
-                locked_until=now + LEASE,
-            )
+            row.save(force_insert=True)
     except IntegrityError:
-        return InboundMessage.objects.select_related("case").get(fingerprint=key), False
+        return InboundMessage.objects.select_related("case").get(fingerprint=row.fingerprint), False
     return row, True
 
 

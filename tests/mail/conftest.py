@@ -39,3 +39,23 @@ def desk(db):
     mpoc = ContactFactory(organisation=org, email="Dana.MPOC@Acme.example.com", is_primary_mpoc=True)
     other = ContactFactory(organisation=org, email="lee@acme.example.com", is_secondary_mpoc=False)
     return {"team": team, "techs": techs, "platform": platform, "org": org, "mpoc": mpoc, "other": other}
+
+
+@pytest.fixture
+def fail_on(monkeypatch):
+    """`fail_on("Subject")`: processing a new message whose text starts so fails (choosing
+    its platform raises), on the one-at-a-time and the batch path alike."""
+    from casedesk.mail import routing
+
+    real = routing.platform_for
+
+    def arm(prefix: str) -> None:
+        def flaky(contact, text, platforms=None):
+            if text.startswith(prefix):
+                raise RuntimeError("the database went away")
+            return real(contact, text, platforms)
+
+        monkeypatch.setattr(routing, "platform_for", flaky)
+
+    yield arm
+    monkeypatch.setattr(routing, "platform_for", real)

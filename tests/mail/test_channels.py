@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from casedesk.cases.models import Case
-from casedesk.mail import imap, routing
+from casedesk.mail import imap
 from casedesk.mail import listener as listener_module
 from casedesk.mail.listener import IntakeController
 from casedesk.mail.models import InboundMessage
@@ -125,20 +125,13 @@ def test_imap_poller_flags_after_commit(desk, dovecot):
     }
 
 
-def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypatch):
+def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypatch, fail_on):
     _seed(dovecot, [make_mail(desk["mpoc"].email, subject=s) for s in ("first", "will fail once", "third")])
-    real = routing.platform_for
-
-    def flaky(contact, text, platforms=None):
-        if text.startswith("will fail"):
-            raise RuntimeError("database went away")
-        return real(contact, text, platforms)
-
-    monkeypatch.setattr(routing, "platform_for", flaky)
+    fail_on("will fail")
     box = _box(dovecot, done_folder="Processed")
     assert [r.outcome for r in imap.poll_once(box, batch=2)] == ["created", "pending", "created"]
     assert Case.objects.count() == 2
-    monkeypatch.setattr(routing, "platform_for", real)
+    monkeypatch.undo()
     # The next poll finds it still in the inbox and intake resumes the stored copy.
     InboundMessage.objects.update(next_attempt_at=None)
     assert [r.outcome for r in imap.poll_once(box)] == ["created"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case
-from casedesk.mail import batch, intake, routing
+from casedesk.mail import batch, intake
 from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
@@ -247,16 +247,9 @@ def test_command_reads_standard_input(desk, monkeypatch):
     assert json.loads(out.getvalue())["outcome"] == "created"
 
 
-def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, monkeypatch):
+def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, fail_on):
     raws = [make_mail(desk["mpoc"].email, subject=f"Batch {i}") for i in range(4)]
-    real = routing.platform_for
-
-    def flaky(contact, text, platforms=None):
-        if text.startswith("Batch 2"):
-            raise RuntimeError("one bad message")
-        return real(contact, text, platforms)
-
-    monkeypatch.setattr(routing, "platform_for", flaky)
+    fail_on("Batch 2")
     results = intake.ingest_many([*raws, raws[0]], batch=3)
     assert [r.outcome for r in results] == ["created", "created", "pending", "created", "duplicate"]
     assert Case.objects.count() == 3
