@@ -30,11 +30,11 @@ from django.db.models.functions import Lower
 
 from casedesk.accounts.models import Contact
 from casedesk.cases import actions
-from casedesk.cases.models import Case, Channel
+from casedesk.cases.models import Case
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
 from casedesk.mail import intake, parse, routing
-from casedesk.mail.intake import BODY_LIMIT, InboundContext, Result
+from casedesk.mail.intake import InboundContext, Result
 from casedesk.mail.models import InboundMessage, MessageLink
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,9 @@ def _plan(run: list[_Item]) -> tuple[list[_Plan], bool, routing.Router]:
         elif contact is None or not contact.is_mpoc:
             return plans, False, router
         else:
-            plans.append(_Plan(item, opening=_opening(item, contact, platforms, router)))
+            offered = platforms.get(contact.organisation_id, [])
+            opening = intake.opening_for(item.parsed, contact, router, offered, item.ctx)
+            plans.append(_Plan(item, opening=opening))
         if parsed.message_id:
             seen_ids.add(parsed.message_id)
     return plans, False, router
@@ -295,27 +297,6 @@ def _on_thread(
         MessageLink.objects.filter(
             case_id__in={pk for pk, _ in pairs}, address__in={a for _, a in pairs}
         ).values_list("case_id", "address")
-    )
-
-
-def _opening(
-    item: _Item, contact: Contact, platforms: dict[int, list[Any]], router: routing.Router
-) -> actions.Opening:
-    parsed = item.parsed
-    uploads, note = intake.uploads_of(parsed)
-    platform = routing.platform_for(
-        contact, f"{parsed.subject}\n{parsed.new_text[:5000]}", platforms.get(contact.organisation_id, [])
-    )
-    return actions.Opening(
-        by=contact,
-        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
-        description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
-        channel=Channel.EMAIL,
-        platform=platform,
-        uploads=uploads,
-        routed_to=router.next(platform.team if platform else None),
-        route_note=routing.ROUTE_NOTE,
-        origin=item.ctx,
     )
 
 

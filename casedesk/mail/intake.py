@@ -375,24 +375,33 @@ def _link(case: Case, parsed: parse.ParsedMessage) -> None:
         )
 
 
-def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact) -> Result:
+def opening_for(
+    parsed: parse.ParsedMessage,
+    contact: Contact,
+    router: routing.Router,
+    platforms: list[Any] | None = None,
+    origin: InboundContext | None = None,
+) -> actions.Opening:
+    """The case a new message from an MPOC opens: its platform (the organisation's only
+    one, or the one the message names; `platforms` if already looked up), routed in turn."""
     uploads, note = uploads_of(parsed)
-    platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}")
+    platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}", platforms)
+    return actions.Opening(
+        by=contact,
+        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+        description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
+        channel=Channel.EMAIL,
+        platform=platform,
+        uploads=uploads,
+        routed_to=router.next(platform.team if platform else None),
+        route_note=routing.ROUTE_NOTE,
+        origin=origin,
+    )
+
+
+def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact) -> Result:
     router = routing.Router(clock.now())
-    opened = actions.open_cases(
-        [
-            actions.Opening(
-                by=contact,
-                title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
-                description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
-                channel=Channel.EMAIL,
-                platform=platform,
-                uploads=uploads,
-                routed_to=router.next(platform.team if platform else None),
-                route_note=routing.ROUTE_NOTE,
-            )
-        ]
-    )[0]
+    opened = actions.open_cases([opening_for(parsed, contact, router)])[0]
     if isinstance(opened, Refused):
         raise opened
     router.save()
