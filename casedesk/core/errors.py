@@ -15,3 +15,9 @@ class NotFound(Refused):
 
 class Forbidden(Refused):
     status_code = 403
+
+
+class RateLimited(Refused):
+    """Too many requests of this kind from this client or for this address; try later."""
+
+    status_code = 429

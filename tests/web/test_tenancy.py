@@ -14,6 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
@@ -71,6 +73,8 @@ def world():
         "contact_id": ContactFactory(organisation=their_case.organisation).pk,
         "name": "triage",
         "case": their_case,
+        # A password reset link naming another user's account, with no valid token.
+        "uidb64": urlsafe_base64_encode(force_bytes(theirs.pk)),
         # A quarantined e-mail (staff-only pages): customers must get 403/404.
         "message_id": intake.ingest(
             make_mail("stranger@elsewhere.example.org", subject=their_case.title)

@@ -1,18 +1,22 @@
-"""Log in and out, and the landing page that sends each kind of user to their side."""
+"""Log in and out, reset a forgotten password, and the landing page that sends each kind
+of user to their side."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods
 
+from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
+from casedesk.core.errors import Refused
 
 FAILURES_PER_ADDRESS = 10  # failed logins for one e-mail address in a window
 FAILURES_PER_CLIENT = 50  # from one client address: offices share one behind NAT
@@ -59,3 +63,63 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(reverse("login"))
     return redirect(reverse("console:queue") if is_staff(request.user) else reverse("portal:cases"))
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The answer is the same whether the address has an account."""
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        try:
+            actions.request_password_reset(email, client=request.META.get("REMOTE_ADDR", "") or "unknown")
+        except Refused as exc:
+            context = {"error": str(exc), "email": email}
+            return render(request, "web/password_reset_form.html", context, status=exc.status_code)
+        return redirect("password_reset_done")
+    return render(request, "web/password_reset_form.html", {"email": ""})
+
+
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/password_reset_done.html")
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's checks of the two fields; the write goes through the account action."""
+
+    token = ""
+
+    def save(self, commit: bool = True) -> Any:
+        actions.set_password(self.user, self.token, self.cleaned_data["new_password1"])
+        return self.user
+
+
+class ResetPasswordView(PasswordResetConfirmView):
+    """Django's link handling (the token moves from the URL into the session before the form
+    shows, so it never leaks in a Referer); an unusable link answers 404."""
+
+    form_class = ResetPasswordForm
+    template_name = "web/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    post_reset_login = False
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        form.token = self.request.session.get("_password_reset_token", "")
+        return form
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except Refused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if not context.get("validlink"):
+            response.status_code = 404
+        return response
+
+
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/password_reset_complete.html")
