@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casedesk.accounts.models import TeamRotation
 from casedesk.cases import actions
-from casedesk.cases.models import Case, CaseEvent
+from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.mail import batch, intake
 from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
@@ -48,6 +48,16 @@ def _mixed(desk) -> tuple[list[bytes], list[str]]:
         make_mail(mpoc.email, subject="no tag", body="plus", to=f"support+{existing.number}@example.com"),
         make_mail(outsider.email, subject=f"[{existing.number}] let me in", body="inject"),
         make_mail(other.email, subject=f"Re: [{existing.number}]", body="from a colleague"),
+        make_mail(mpoc.email, subject="With a trace", attachments=[("trace.txt", "text/plain", b"t")]),
+        make_mail(
+            mpoc.email,
+            subject=f"Re: [{existing.number}] screenshot",
+            body="see attached",
+            attachments=[
+                ("../shot.png", "image/png", b"\x89PNG\r\n"),
+                ("run.exe", "application/x-msdownload", b"MZ"),
+            ],
+        ),
     ]
     outcomes = [
         "created",
@@ -61,6 +71,8 @@ def _mixed(desk) -> tuple[list[bytes], list[str]]:
         "duplicate",
         "appended",
         "quarantined",
+        "appended",
+        "created",
         "appended",
     ]
     return raws, outcomes
@@ -93,7 +105,7 @@ def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
     assert summary[2][1] == opened
     assert summary[6][1][-1] == ("status", "customer")  # reopened
     assert results[7].case == results[9].case == results[11].case
-    assert [k for k, _ in summary[7][1]].count("comment") == 3
+    assert [k for k, _ in summary[7][1]].count("comment") == 4
     assert results[8].case == results[0].case  # the duplicate names the first delivery's case
     assert InboundMessage.objects.filter(state="pending").count() == 0
     # every message stored once, its outcome and case recorded
@@ -103,7 +115,9 @@ def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
     # new cases in turn across the two technicians; answers thread back to each message
     new = Case.objects.filter(pk__in=[_number(results[0]), _number(results[2])]).order_by("pk")
     assert [c.assignee for c in new] == desk["techs"]
-    assert TeamRotation.objects.get(team=desk["team"]).last_user == desk["techs"][1]
+    # ... and the third new case (with the attachment) goes back to the first technician
+    assert Case.objects.get(pk=_number(results[12])).assignee == desk["techs"][0]
+    assert TeamRotation.objects.get(team=desk["team"]).last_user == desk["techs"][0]
     for case, message_id in zip(new, [FIRST, "<second@client.example.net>"], strict=True):
         ack = OutboundMessage.objects.get(case=case, kind="case_opened")
         assert ack.headers["In-Reply-To"] == message_id
@@ -111,6 +125,11 @@ def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
         assert MessageLink.objects.filter(case=case, message_id=message_id, direction="in").exists()
         assert case.first_response_due is not None and case.next_due_at == case.first_response_due
     assert OutboundMessage.objects.filter(kind="mpoc_refusal").count() == 1
+    # attachments kept under server-made names, a refused kind noted on the comment
+    assert [a.name for a in Attachment.objects.filter(case_id=_number(results[12]))] == ["trace.txt"]
+    shot = Attachment.objects.get(case_id=_number(results[13]))
+    assert shot.name == "shot.png" and shot.event.kind == "comment"
+    assert "run.exe" in shot.event.body
 
 
 def test_a_batch_reads_and_writes_in_a_few_statements_whatever_its_size(desk):
