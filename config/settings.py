@@ -184,6 +184,7 @@ CASEDESK_IMAP_PASSWORD = os.environ.get("CASEDESK_IMAP_PASSWORD", "")
 CASEDESK_IMAP_FOLDER = os.environ.get("CASEDESK_IMAP_FOLDER", "INBOX")
 # Where processed messages are moved; empty: they are flagged \Seen and $Casedesk instead.
 CASEDESK_IMAP_DONE_FOLDER = os.environ.get("CASEDESK_IMAP_DONE_FOLDER", "")
+CASEDESK_IMAP_INTERVAL = int(os.environ.get("CASEDESK_IMAP_INTERVAL", "60"))  # seconds, embedded poller
 CASEDESK_MAIL_LISTEN_HOST = os.environ.get("CASEDESK_MAIL_LISTEN_HOST", "127.0.0.1")
 CASEDESK_MAIL_LISTEN_PORT = int(os.environ.get("CASEDESK_MAIL_LISTEN_PORT", "8025"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import imaplib
 import shutil
 import smtplib
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +15,7 @@ import pytest
 from casedesk.cases.models import Case
 from casedesk.mail import imap
 from casedesk.mail import listener as listener_module
+from casedesk.mail.embedded import EmbeddedMail
 from casedesk.mail.listener import IntakeController
 from casedesk.mail.models import InboundMessage
 from tests.mail.dovecot import Dovecot
@@ -142,3 +144,36 @@ def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypat
         client.select("Processed")
         assert len(client.search(None, "ALL")[1][0].split()) == 3
     assert InboundMessage.objects.count() == 3 and Case.objects.count() == 3
+
+
+def test_the_embedded_set_up_takes_mail_by_smtp_and_imap(desk, dovecot, settings):
+    settings.CASEDESK_MAIL_LISTEN_PORT = free_port()
+    settings.CASEDESK_IMAP_HOST, settings.CASEDESK_IMAP_PORT = "127.0.0.1", dovecot.port
+    settings.CASEDESK_IMAP_USER, settings.CASEDESK_IMAP_PASSWORD = dovecot.user, dovecot.password
+    settings.CASEDESK_IMAP_SSL, settings.CASEDESK_IMAP_INTERVAL = False, 1
+    _seed(dovecot, [make_mail(desk["mpoc"].email, subject="By IMAP")])
+    mail = EmbeddedMail()
+    lines = mail.start()
+    try:
+        assert lines[0].startswith("SMTP intake for support@example.com") and lines[1].startswith("IMAP ")
+        with smtplib.SMTP("127.0.0.1", settings.CASEDESK_MAIL_LISTEN_PORT, timeout=30) as client:
+            raw = make_mail(desk["mpoc"].email, "By SMTP")
+            client.sendmail(desk["mpoc"].email, ["support@example.com"], raw)
+        deadline = time.monotonic() + 30  # the poller runs in its own thread: wait for it
+        while not Case.objects.filter(title="By IMAP").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        mail.stop()
+    assert sorted(Case.objects.values_list("title", flat=True)) == ["By IMAP", "By SMTP"]
+
+
+def test_a_taken_port_is_reported_and_the_rest_goes_on(settings):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings.CASEDESK_MAIL_LISTEN_PORT = taken.getsockname()[1]
+        settings.CASEDESK_IMAP_HOST = ""
+        mail = EmbeddedMail()
+        lines = mail.start()
+        mail.stop()
+    assert len(lines) == 1 and "NOT started" in lines[0]

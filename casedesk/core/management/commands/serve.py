@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument("--no-sweeps", action="store_true", help="Do not run the sweeps in this process.")
+        parser.add_argument("--no-mail", action="store_true", help="Take no e-mail in (SMTP, IMAP) here.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_sweeps"]:
@@ -25,6 +26,13 @@ class Command(BaseCommand):
             threading.Thread(
                 target=loop, args=(settings.CASEDESK_SWEEP_INTERVAL,), name="sweeps", daemon=True
             ).start()
+        if not options["no_mail"]:
+            from casedesk.mail.embedded import EmbeddedMail
+
+            # Embedded: e-mail comes in here too (the listener on loopback for a local MTA
+            # or a test message; the IMAP mailbox when one is configured).
+            for line in EmbeddedMail().start():
+                self.stdout.write(line)
         uvicorn.run(
             "config.asgi:application",
             host=options["host"],
