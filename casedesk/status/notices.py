@@ -166,7 +166,14 @@ def fan_out(
 def queue_webhooks(notice: str, topic: Q, payload: dict[str, Any]) -> None:
     now = clock.now()
     body = json.dumps({"event": notice, **payload}, sort_keys=True, default=str)
-    hooks = subscribers(topic, Subscription.Channel.WEBHOOK).values_list("pk", flat=True)
+    # One POST per webhook: a target added for several platforms is one subscription per
+    # platform sharing its URL and secret, and an event on two of them is still one event.
+    first: dict[tuple[str, str], int] = {}
+    for pk, url, secret in (
+        subscribers(topic, Subscription.Channel.WEBHOOK).order_by("id").values_list("pk", "url", "secret")
+    ):
+        first.setdefault((url, secret), pk)
+    hooks = list(first.values())
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(

@@ -148,6 +148,18 @@ def test_webhooks_signed_retried_and_never_redirected(receiver, settings):
     assert WebhookDelivery.objects.filter(subscription=hook, state="sent").count() == 2
 
 
+def test_a_webhook_on_several_platforms_hears_of_an_event_on_two_of_them_once(settings):
+    settings.CASEDESK_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    voice, teams, fax = (PlatformFactory(code=code) for code in ("voice", "teams", "fax"))
+    staff = StaffFactory()
+    url = "http://127.0.0.1:9/hook"
+    hooks = actions.add_platform_webhooks(by=staff, url=url, platforms=[voice, teams, fax])
+    other = actions.add_webhook(by=staff, url="http://127.0.0.1:9/other", platform=teams, secret="x")
+    actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice, teams])
+    queued = list(WebhookDelivery.objects.values_list("subscription_id", flat=True))
+    assert sorted(queued) == sorted([hooks[0].pk, other.pk])
+
+
 @pytest.mark.parametrize(
     "url",
     [
