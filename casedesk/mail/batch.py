@@ -71,6 +71,9 @@ def ingest_many(
     """Ingest several messages; per batch the raw bytes are stored and committed first,
     then processed, the batch's outcomes committing together. A crash before that commit
     leaves the batch stored and pending, and `retry_inbound` processes it again."""
+    if len(raws) == 1:  # nothing to share: the one-message path is the shorter one
+        mail_from, rcpt_tos = envelopes[0] if envelopes else ("", ())
+        return [intake.ingest(raws[0], source=source, envelope_from=mail_from, envelope_to=rcpt_tos)]
     results: list[Result] = []
     for start in range(0, len(raws), batch):
         chunk = raws[start : start + batch]

@@ -105,12 +105,18 @@ def ingest(
     return process(row, claimed=created)
 
 
-def ingest_many(raws: Sequence[bytes], *, source: str = "cli", batch: int = 100) -> list[Result]:
+def ingest_many(
+    raws: Sequence[bytes],
+    *,
+    source: str = "cli",
+    batch: int = 100,
+    envelopes: Sequence[tuple[str, Sequence[str]]] | None = None,
+) -> list[Result]:
     """Ingest several messages (a mailbox, or `ingest_email` with many files): see
     `casedesk.mail.batch`."""
     from casedesk.mail import batch as batches
 
-    return batches.ingest_many(raws, source=source, batch=batch)
+    return batches.ingest_many(raws, source=source, batch=batch, envelopes=envelopes)
 
 
 def new_row(

@@ -45,11 +45,6 @@ def _ingest(waiting: list[_Waiting], source: str) -> list[intake.Result]:
     """In the listener's one intake thread, which keeps its database connection between
     groups (closed only after a failure, so the next group starts on a fresh one)."""
     try:
-        if len(waiting) == 1:
-            one = waiting[0]
-            return [
-                intake.ingest(one.raw, source=source, envelope_from=one.mail_from, envelope_to=one.rcpt_tos)
-            ]
         return batch.ingest_many(
             [w.raw for w in waiting],
             source=source,

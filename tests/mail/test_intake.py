@@ -238,6 +238,24 @@ def test_command_prints_one_json_line_per_message(desk, tmp_path):
     assert lines[0]["case"].startswith("CS-") and lines[0]["reason"] is None
 
 
+def test_command_takes_a_maildir_in_batches_with_the_envelope(desk, tmp_path, monkeypatch):
+    from casedesk.mail.management.commands import ingest_email
+
+    monkeypatch.setattr(ingest_email, "BATCH", 2)
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for i in range(3):
+        (maildir / "new" / f"{i}.eml").write_bytes(make_mail(desk["mpoc"].email, subject=f"New {i}"))
+    (maildir / "cur" / "old.eml").write_bytes(make_mail(desk["mpoc"].email, subject="Seen"))
+    (maildir / "tmp" / "partial.eml").write_bytes(b"From: half")  # being written: not taken
+    out = StringIO()
+    call_command("ingest_email", str(maildir), "--recipient", "support@example.com", stdout=out)
+    assert [json.loads(line)["outcome"] for line in out.getvalue().splitlines()] == ["created"] * 4
+    assert sorted(Case.objects.values_list("title", flat=True)) == ["New 0", "New 1", "New 2", "Seen"]
+    assert set(InboundMessage.objects.values_list("envelope_to", flat=True)) == {"support@example.com"}
+
+
 def test_command_reads_standard_input(desk, monkeypatch):
     import io
 
