@@ -8,7 +8,7 @@ import logging
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from casedesk.mail.imap import Mailbox, poll_once
 from casedesk.mail.listener import IntakeController
@@ -56,6 +56,7 @@ class EmbeddedMail:
             finally:
                 close_old_connections()
             self.stopping.wait(settings.CASEDESK_IMAP_INTERVAL)
+        connections.close_all()  # this thread's own connection
 
     def stop(self) -> None:
         self.stopping.set()

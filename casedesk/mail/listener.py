@@ -76,6 +76,11 @@ class GroupIntake:
         await self._queue.put(_Waiting(raw, mail_from, rcpt_tos, answer))
         return await answer
 
+    def close(self) -> None:
+        """Close the intake thread's database connection and end the thread."""
+        self._thread.submit(connections.close_all).result(timeout=60)
+        self._thread.shutdown(wait=True)
+
     async def _run(self) -> None:
         assert self._queue is not None
         while True:
@@ -135,6 +140,10 @@ class IntakeController(Controller):
             data_size_limit=settings.CASEDESK_MAIL_MAX_BYTES,
             decode_data=False,
         )
+
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        super().stop(*args, **kwargs)
+        self.handler.intake.close()
 
     def factory(self) -> SMTP:
         server_class = LMTP if self.lmtp else SMTP
