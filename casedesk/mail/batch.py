@@ -195,16 +195,24 @@ def _plan(run: list[_Item]) -> tuple[list[_Plan], bool, routing.Router]:
     )
     contacts = _contacts({item.parsed.sender for item in run})
     on_thread = _on_thread(run, threads, cases, contacts)
-    platforms = routing.platforms_of(c.organisation_id for found in contacts.values() for c in found)
+    found = {item.index: _case_of(threads.get(item.index, []), cases) for item in run}
+    # Only new messages need platforms and a turn in a rotation (whose rows are locked).
+    openers = {
+        c.organisation_id
+        for item in run
+        if found[item.index][0] is None
+        for c in contacts.get(item.parsed.sender, [])
+    }
+    platforms = routing.platforms_of(openers)
     router = routing.Router(clock.now())
-    router.prepare(p.team for found in platforms.values() for p in found if p.team is not None)
+    router.prepare(p.team for offered in platforms.values() for p in offered if p.team is not None)
     plans: list[_Plan] = []
     seen_ids: set[str] = set()
     for item in run:
         parsed = item.parsed
         if seen_ids.intersection(parsed.thread_ids):
             return plans, True, router  # answers a message of this stretch: plan again after it
-        case, how = _case_of(item, threads.get(item.index, []), cases)
+        case, how = found[item.index]
         if case is None and how == "unknown" and plans:
             return plans, True, router  # names a case that may be one this stretch opens
         contact = _contact(contacts.get(parsed.sender, []), case)
@@ -247,7 +255,7 @@ def _envelope(row: InboundMessage) -> list[str]:
     return [a for a in row.envelope_to.split("\n") if a]
 
 
-def _case_of(item: _Item, found: list[tuple[int, str]], cases: dict[int, Case]) -> tuple[Case | None, str]:
+def _case_of(found: list[tuple[int, str]], cases: dict[int, Case]) -> tuple[Case | None, str]:
     """The first candidate that exists; ("unknown") when one was named but none exists."""
     for pk, how in found:
         if pk in cases:

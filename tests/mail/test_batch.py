@@ -151,6 +151,8 @@ def test_a_batch_reads_and_writes_in_a_few_statements_whatever_its_size(desk):
         with CaptureQueriesContext(connection) as replied:
             results = intake.ingest_many(replies, batch=count)
         assert {r.outcome for r in results} == {"appended"}
+        # replies take no turn in a rotation: concurrent batches of replies do not queue on it
+        assert not any("teamrotation" in q["sql"] for q in replied.captured_queries)
         return len(opened), len(replied)
 
     small_open, small_reply = run(10, "small")
