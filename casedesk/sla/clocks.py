@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from django.utils.dateparse import parse_datetime
 
 from casedesk.cases.models import Case, CaseEvent
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.rules import calendar as cal
 from casedesk.rules import sla as rules
 from casedesk.rules.lifecycle import CLOSED_STATUSES, LABELS, Actor, Status
@@ -147,10 +147,8 @@ def refresh(case: Case, now: datetime | None = None) -> rules.Deadlines:
     return d
 
 
-def refresh_many(cases: Sequence[Case], now: datetime) -> dict[int, dict[str, Any]]:
-    """`refresh` for several cases with one read of their timelines. The changed values are
-    set on each case and returned by case for the caller's own update of the rows; breaches
-    are recorded here."""
+def _timelines(cases: Sequence[Case]) -> dict[int, list[_Entry]]:
+    """What `history` needs of the timelines of several cases, with one query."""
     timelines: dict[int, list[_Entry]] = defaultdict(list)
     rows = (
         CaseEvent.objects.filter(case_id__in=[case.pk for case in cases])
@@ -159,12 +157,26 @@ def refresh_many(cases: Sequence[Case], now: datetime) -> dict[int, dict[str, An
     )
     for case_id, *fields in rows:
         timelines[case_id].append(_Entry(*fields))
+    return timelines
+
+
+def _changed(case: Case, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the case's, set on it."""
+    changed = {k: v for k, v in values.items() if getattr(case, k) != v}
+    for key, value in changed.items():
+        setattr(case, key, value)
+    return changed
+
+
+def refresh_many(cases: Sequence[Case], now: datetime) -> dict[int, dict[str, Any]]:
+    """`refresh` for several cases with one read of their timelines. The changed values are
+    set on each case and returned by case for the caller's own update of the rows; breaches
+    are recorded here."""
+    timelines = _timelines(cases)
     changed: dict[int, dict[str, Any]] = {}
     for case in cases:
         d, values, _ = compute(case, now, events=timelines[case.pk])
-        changed[case.pk] = {k: v for k, v in values.items() if getattr(case, k) != v}
-        for key, value in changed[case.pk].items():
-            setattr(case, key, value)
+        changed[case.pk] = _changed(case, values)
         store_breaches(case, d)
     return changed
 
@@ -208,12 +220,25 @@ def store_breaches(case: Case, d: rules.Deadlines) -> None:
 def alert_now(case: Case, now: datetime) -> Alert | None:
     """For the SLA sweep, in one replay: the alert whose time has come (the latest, if
     several passed while no sweep ran), with the clocks stored and the next alert set."""
-    d, values, pending = compute(case, now)
-    due = [a for a in pending if a.at <= now]
-    alert = due[-1] if due else None
-    if alert is not None:
-        values["alerted_through"] = alert.at
-        later = [a for a in pending if a.at > alert.at]
-        values["next_alert_at"] = later[0].at if later else None
-    store(case, d, values)
-    return alert
+    return alerts_now([case], now).get(case.pk)
+
+
+def alerts_now(cases: Sequence[Case], now: datetime) -> dict[int, Alert]:
+    """`alert_now` for several cases (locked by the caller) with one read of their
+    timelines and one statement per set of changed columns."""
+    timelines = _timelines(cases)
+    found: dict[int, Alert] = {}
+    rows = []
+    for case in cases:
+        d, values, pending = compute(case, now, events=timelines[case.pk])
+        due = [a for a in pending if a.at <= now]
+        alert = due[-1] if due else None
+        if alert is not None:
+            values["alerted_through"] = alert.at
+            later = [a for a in pending if a.at > alert.at]
+            values["next_alert_at"] = later[0].at if later else None
+            found[case.pk] = alert
+        rows.append((case.pk, _changed(case, values)))
+        store_breaches(case, d)
+    bulk.update_rows(Case, rows)
+    return found

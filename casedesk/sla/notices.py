@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from casedesk.cases.models import Case
 from casedesk.mail import outbox
+from casedesk.mail.models import OutboundMessage
 from casedesk.sla import config
 from casedesk.sla.clocks import Alert
 from casedesk.sla.models import EscalationLevel
@@ -39,7 +40,11 @@ def hold_woken(case: Case) -> None:
     )
 
 
-def sla_alert(case: Case, alert: Alert, now: datetime) -> int:
+def sla_alert(
+    case: Case, alert: Alert, now: datetime, on_call: list[str] | None = None
+) -> list[OutboundMessage]:
+    """The outbox rows (not yet saved) of one warning or breach notice; `on_call` is the
+    on-call managers' addresses if already looked up for this instant."""
     what = alert.clock.value.replace("_", " ")
     key = f"sla:{case.pk}:{alert.clock.value}:{alert.stage}:{alert.due.isoformat()}"
     recipients: list[tuple[str, str]] = []
@@ -54,21 +59,22 @@ def sla_alert(case: Case, alert: Alert, now: datetime) -> int:
         elif case.assignee is not None:
             recipients.append(("assignee", case.assignee.email))
         if case.priority in {"P1", "P2", "P1G"}:
-            recipients += [("on-call", email) for email in on_call_now(now)]
+            on_call = on_call_now(now) if on_call is None else on_call
+            recipients += [("on-call", email) for email in on_call]
         subject = f"[{case.number}] SLA breach: {case.priority} {what} was due {_local(alert.due)}"
         text = f"The {what} target of {case.number} ({case.priority}) passed at {_local(alert.due)}."
-    sent = 0
-    for role, email in dict.fromkeys(recipients):
-        if outbox.enqueue(
+    return [
+        outbox.build(
             kind=f"sla_{alert.stage}",
             to=email,
             case=case,
             subject=subject,
             text=f"{text}\n\n{case.title}\n{case.organisation.name}\n{_link(case)}\n",
             dedupe_key=f"{key}:{role}:{email}",
-        ):
-            sent += 1
-    return sent
+        )
+        for role, email in dict.fromkeys(recipients)
+        if email
+    ]
 
 
 def on_call_now(now: datetime) -> list[str]:

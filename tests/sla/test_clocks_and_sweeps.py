@@ -182,6 +182,29 @@ def test_sweep_queries_do_not_grow_with_the_open_cases():
     assert count() == few == 3  # one indexed range query each; nothing is due yet
 
 
+def test_the_alert_sweep_takes_due_cases_together():
+    """Warnings for 5 or 25 due cases: the same statements (the cases locked and read
+    together, their clocks and notices written with one statement each)."""
+    tech = StaffFactory()
+    mpoc = ContactFactory(organisation=OrganisationFactory())
+
+    def due(count: int, day: int) -> int:
+        Case.objects.update(next_alert_at=None)  # the earlier ones are out of the way
+        with time_machine.travel(mt(2026, 11, day, 10, 0), tick=False):
+            for n in range(count):
+                actions.open_case(
+                    by=tech, contact=mpoc, title=f"{n}", channel=Channel.PHONE, priority="P1", assignee=tech
+                )
+        at = mt(2026, 11, day, 10, 13)
+        with CaptureQueriesContext(connection) as ctx, time_machine.travel(at, tick=False):
+            assert sweeps.sla_alerts(at) == count
+        return len(ctx.captured_queries)
+
+    assert due(5, 24) == due(25, 25)
+    assert OutboundMessage.objects.filter(kind="sla_warn", to=tech.email).count() == 30
+    assert Case.objects.filter(alerted_through__isnull=True).count() == 0
+
+
 def test_vendor_targets_apply_while_the_vendor_is_attached():
     from casedesk.sla.models import Calendar, Policy
 
