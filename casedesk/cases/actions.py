@@ -540,52 +540,117 @@ def transition(
     with transaction.atomic():
         case = _lock(case)
         now = clock.now()
-        main_ok = None
-        if main_case is not None:
-            main_ok = main_case.pk != case.pk and main_case.organisation_id == case.organisation_id
-        try:
-            lifecycle.check_transition(
-                lifecycle.TransitionRequest(
-                    current=case.status_enum,
-                    target=target,
-                    actor=actor,
-                    now=now,
-                    closed_at=case.closed_at,
-                    main_case_ok=main_ok,
-                    hold_until=hold_until,
-                    tracking_number=tracking_number,
-                    resolution=resolution or (note if actor != Actor.STAFF else ""),
-                    reopen_days=settings.CASEDESK_REOPEN_DAYS,
-                )
-            )
-        except TransitionRefused as exc:
-            raise Refused(str(exc)) from None
-        values: dict[str, Any] = {"status": target.value}
-        if target == Status.ON_HOLD:
-            values["on_hold_until"] = hold_until
-        elif case.on_hold_until is not None:
-            values["on_hold_until"] = None
-        if target == Status.SHIPPING:
-            values["tracking_number"] = tracking_number
-            if shipping_carrier:
-                values["shipping_carrier"] = _text(shipping_carrier, "carrier", required=False, limit=60)
-        if target == Status.DUPLICATE:
-            values["duplicate_of"] = main_case
-        if target == Status.CLOSED:
-            values["resolution"] = resolution or note or case.resolution
-        if target in lifecycle.CLOSED_STATUSES:
-            values["closed_at"] = now
-        elif case.closed_at is not None:
-            values["closed_at"] = None
-            if case.status == Status.DUPLICATE.value:
-                values["duplicate_of"] = None
-        old_label = case.status_label
-        changes = _apply(case, values)
-        changes["status"] = [old_label, target.label]
-        case.updated_at = now
+        changes = _move(
+            case,
+            target,
+            actor,
+            now,
+            note=note,
+            hold_until=hold_until,
+            tracking_number=tracking_number,
+            shipping_carrier=shipping_carrier,
+            main_case=main_case,
+            resolution=resolution,
+        )
         case.save()
         _record(case, by, actor, CaseEvent.Kind.STATUS, body=note, changes=changes)
     return case
+
+
+def _move(
+    case: Case,
+    target: Status,
+    actor: Actor,
+    now: datetime,
+    *,
+    note: str = "",
+    hold_until: datetime | None = None,
+    tracking_number: str = "",
+    shipping_carrier: str = "",
+    main_case: Case | None = None,
+    resolution: str = "",
+) -> dict[str, list[Any]]:
+    """Ask the rules, then set the target status and what goes with it on the (locked)
+    case; returns the audit's {field: [old, new]}."""
+    main_ok = None
+    if main_case is not None:
+        main_ok = main_case.pk != case.pk and main_case.organisation_id == case.organisation_id
+    try:
+        lifecycle.check_transition(
+            lifecycle.TransitionRequest(
+                current=case.status_enum,
+                target=target,
+                actor=actor,
+                now=now,
+                closed_at=case.closed_at,
+                main_case_ok=main_ok,
+                hold_until=hold_until,
+                tracking_number=tracking_number,
+                resolution=resolution or (note if actor != Actor.STAFF else ""),
+                reopen_days=settings.CASEDESK_REOPEN_DAYS,
+            )
+        )
+    except TransitionRefused as exc:
+        raise Refused(str(exc)) from None
+    values: dict[str, Any] = {"status": target.value}
+    if target == Status.ON_HOLD:
+        values["on_hold_until"] = hold_until
+    elif case.on_hold_until is not None:
+        values["on_hold_until"] = None
+    if target == Status.SHIPPING:
+        values["tracking_number"] = tracking_number
+        if shipping_carrier:
+            values["shipping_carrier"] = _text(shipping_carrier, "carrier", required=False, limit=60)
+    if target == Status.DUPLICATE:
+        values["duplicate_of"] = main_case
+    if target == Status.CLOSED:
+        values["resolution"] = resolution or note or case.resolution
+    if target in lifecycle.CLOSED_STATUSES:
+        values["closed_at"] = now
+    elif case.closed_at is not None:
+        values["closed_at"] = None
+        if case.status == Status.DUPLICATE.value:
+            values["duplicate_of"] = None
+    old_label = case.status_label
+    changes = _apply(case, values)
+    changes["status"] = [old_label, target.label]
+    case.updated_at = now
+    return changes
+
+
+def system_transitions(locked: Sequence[Case], *, to: str, note: str) -> list[Case | Refused]:
+    """The system (sweeps) moves several cases, locked by the caller in its transaction, to
+    `to`: each asked of the rules on its own (a refused one comes back as its `Refused`),
+    the timeline entries inserted together, each case's clocks replayed once, the rows and
+    the notices written with one statement each."""
+    target = Status(to)
+    note = _text(note, "note", required=False, limit=BODY_MAX)
+    now = clock.now()
+    results: list[Case | Refused] = []
+    moved: list[tuple[Case, dict[str, list[Any]]]] = []
+    for case in locked:
+        try:
+            changes = _move(case, target, Actor.SYSTEM, now, note=note)
+        except Refused as exc:
+            results.append(exc)
+            continue
+        moved.append((case, changes))
+        results.append(case)
+    if not moved:
+        return results
+    events = [
+        _event(case, None, Actor.SYSTEM, CaseEvent.Kind.STATUS, body=note, changes=changes, at=now)
+        for case, changes in moved
+    ]
+    bulk.insert(events)
+    clock_values = clocks.refresh_many([case for case, _ in moved], now)
+    rows = []
+    for case, changes in moved:
+        values = {name: getattr(case, name) for name in {*changes, "status", "updated_at"}}
+        rows.append((case.pk, {**values, **clock_values[case.pk]}))
+    bulk.update_rows(Case, rows)
+    notify.case_events([(event, None) for event in events])
+    return results
 
 
 def request_reopen(

@@ -95,7 +95,7 @@ def update_rows(model: type[models.Model], rows: Iterable[tuple[int, Mapping[str
         if not values:
             continue
         names = tuple(sorted(values))
-        params = [_field(model, name).get_db_prep_save(values[name], connection) for name in names]
+        params = [_prepared(model, name, values[name]) for name in names]
         groups[names].append([*params, pk])
     table = connection.ops.quote_name(meta.db_table)
     done = 0
@@ -107,6 +107,12 @@ def update_rows(model: type[models.Model], rows: Iterable[tuple[int, Mapping[str
             cursor.executemany(f"UPDATE {table} SET {columns} WHERE {pk_column} = %s", params)  # noqa: S608
             done += len(params)
     return done
+
+
+def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
+    if isinstance(value, models.Model):  # a relation set by name ("duplicate_of")
+        value = value.pk
+    return _field(model, name).get_db_prep_save(value, connection)
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:

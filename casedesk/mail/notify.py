@@ -33,29 +33,44 @@ def support_address(case: Any = None) -> str:
     return f"{local}+{case.number}@{domain}"
 
 
-def thread_headers(case: Any, extra_parent: str = "") -> dict[str, str]:
+def thread_headers(case: Any, extra_parent: str = "", known: list[str] | None = None) -> dict[str, str]:
     """In-Reply-To the newest message on the case (or the message being answered), and
-    References from the first and the latest ones."""
-    from casedesk.mail.models import MessageLink
-
+    References from the first and the latest ones. `known`: the case's thread as
+    `threads` found it, for a caller with several cases."""
     if case is None:
         return {"In-Reply-To": extra_parent, "References": extra_parent} if extra_parent else {}
-    ids = list(
-        MessageLink.objects.filter(case=case)
-        .order_by("-id")
-        .values_list("message_id", flat=True)[:MAX_REFERENCES]
-    )[::-1]
-    if ids:
-        first = (
-            MessageLink.objects.filter(case=case).order_by("id").values_list("message_id", flat=True).first()
-        )
-        if first and first not in ids:
-            ids.insert(0, first)
+    ids = list(threads([case])[case.pk] if known is None else known)
     if extra_parent and extra_parent not in ids:
         ids.append(extra_parent)
     if not ids:
         return {}
     return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
+
+
+def threads(cases: Sequence[Any]) -> dict[int, list[str]]:
+    """For each case, the Message-IDs its notices refer to: the first on the case and the
+    latest MAX_REFERENCES, oldest first; two queries for them all."""
+    from django.db.models import F, Min, Window
+    from django.db.models.functions import RowNumber
+
+    from casedesk.mail.models import MessageLink
+
+    pks = list({case.pk for case in cases})
+    links = MessageLink.objects.filter(case_id__in=pks)
+    newest = links.annotate(
+        rank=Window(RowNumber(), partition_by=[F("case_id")], order_by=F("id").desc())
+    ).filter(rank__lte=MAX_REFERENCES)
+    firsts = links.values("case_id").annotate(first=Min("id")).values("first")
+    out: dict[int, list[str]] = {pk: [] for pk in pks}
+    first: dict[int, str] = {}
+    for case_id, message_id in MessageLink.objects.filter(pk__in=firsts).values_list("case_id", "message_id"):
+        first[case_id] = message_id
+    for case_id, message_id in newest.order_by("case_id", "id").values_list("case_id", "message_id"):
+        out[case_id].append(message_id)
+    for pk, ids in out.items():
+        if ids and first.get(pk) and first[pk] not in ids:
+            ids.insert(0, first[pk])
+    return out
 
 
 def _within_cap(address: str) -> bool:
@@ -87,9 +102,11 @@ def _prepare(
     parent: str = "",
     fresh: bool = False,
     origin: Any = None,
+    thread: list[str] | None = None,
 ) -> Any:
     """One templated message, not yet saved; None if there is no one to send it to, or the
-    address has had its share of automatic answers today (a mail loop)."""
+    address has had its share of automatic answers today (a mail loop). `thread`: the
+    case's Message-IDs if already looked up (`threads`)."""
     from casedesk.mail import intake, outbox
 
     to = (to or "").strip()
@@ -102,7 +119,7 @@ def _prepare(
     if case is not None and fresh:
         headers = {"In-Reply-To": parent, "References": parent} if parent else {}  # nothing earlier
     else:
-        headers = thread_headers(case, parent)
+        headers = thread_headers(case, parent, thread)
     headers["Reply-To"] = support_address(case)
     return outbox.build_template(
         kind=kind,
@@ -167,15 +184,16 @@ def case_events(events: Sequence[tuple[Any, Any]]) -> None:
     e-mail, or None for the one being processed now), queued with one insert."""
     from casedesk.mail import outbox
 
+    known = threads([event.case for event, _ in events if event.public]) if len(events) > 1 else None
     messages = []
     for event, origin in events:
-        message = _notice(event, origin)
+        message = _notice(event, origin, known)
         if message is not None:
             messages.append(message)
     _links(outbox.save_many(messages))
 
 
-def _notice(event: Any, origin: Any) -> Any:
+def _notice(event: Any, origin: Any, known: dict[int, list[str]] | None = None) -> Any:
     from casedesk.mail import intake
 
     inbound = origin if origin is not None else intake.current.get()
@@ -225,6 +243,7 @@ def _notice(event: Any, origin: Any) -> Any:
         dedupe_key=f"event-{event.pk}-{contact.email.lower()}"[:200],
         fresh=kind == "created",  # a new case has no earlier messages to refer to
         origin=inbound,
+        thread=known.get(case.pk) if known is not None else None,
     )
 
 

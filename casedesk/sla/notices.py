@@ -26,18 +26,21 @@ def _link(case: Case, side: str = "console") -> str:
     return f"{settings.CASEDESK_BASE_URL}/{side}/cases/{case.number}/"
 
 
-def hold_woken(case: Case) -> None:
-    if case.assignee is None:
-        return
-    outbox.enqueue(
-        kind="hold_woken",
-        to=case.assignee.email,
-        case=case,
-        subject=f"[{case.number}] Back from hold: {case.title}",
-        text=f"{case.number} was on hold until {_local(case.on_hold_until)} and is In-Progress again.\n\n"
-        f"{_link(case)}\n",
-        dedupe_key=f"hold-woken:{case.pk}:{case.updated_at.isoformat()}",
-    )
+def hold_woken(case: Case) -> list[OutboundMessage]:
+    """The assignee's notice (not yet saved) that a case is back from hold."""
+    if case.assignee is None or not case.assignee.email:
+        return []
+    return [
+        outbox.build(
+            kind="hold_woken",
+            to=case.assignee.email,
+            case=case,
+            subject=f"[{case.number}] Back from hold: {case.title}",
+            text=f"{case.number} was on hold until {_local(case.on_hold_until)} and is In-Progress "
+            f"again.\n\n{_link(case)}\n",
+            dedupe_key=f"hold-woken:{case.pk}:{case.updated_at.isoformat()}",
+        )
+    ]
 
 
 def sla_alert(

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from casedesk.cases import actions
 from casedesk.cases.models import OPEN_Q, Case
+from casedesk.core import bulk
 from casedesk.core.errors import Refused
 from casedesk.core.sweeps import sweep
 from casedesk.mail import outbox
@@ -31,22 +32,35 @@ def _due(field: str, now: datetime, where: Q = OPEN_Q) -> list[Case]:
     )
 
 
+def _locked(pks: list[int]) -> list[Case]:
+    """The cases still there, locked in key order (in the caller's transaction)."""
+    return list(
+        Case.objects.select_for_update(of=("self",))
+        .select_related("assignee", "team__manager", "organisation", "contact")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+
+
 @sweep("wake_on_hold")
 def wake_on_hold(now: datetime) -> int:
     """On Hold cases whose time has come go back to In-Progress; the assignee is told."""
     woken = 0
-    for case in _due("on_hold_until", now, Q(status=Status.ON_HOLD.value)):
-        if case.status != Status.ON_HOLD.value:
-            continue
-        try:
-            with transaction.atomic():
-                case = actions.transition(
-                    case, to=Status.IN_PROGRESS.value, by=None, note="The hold time has come."
-                )
-                notices.hold_woken(case)
-        except Refused:
-            continue  # someone moved it meanwhile
-        woken += 1
+    due = [case.pk for case in _due("on_hold_until", now, Q(status=Status.ON_HOLD.value))]
+    for start in range(0, len(due), CHUNK):
+        with transaction.atomic():
+            # Re-read under the lock: someone may have moved it or its hold time meanwhile.
+            ready = [
+                case
+                for case in _locked(due[start : start + CHUNK])
+                if case.status == Status.ON_HOLD.value and case.on_hold_until and case.on_hold_until <= now
+            ]
+            results = actions.system_transitions(
+                ready, to=Status.IN_PROGRESS.value, note="The hold time has come."
+            )
+            moved = [case for case in results if isinstance(case, Case)]
+            outbox.save_many([message for case in moved for message in notices.hold_woken(case)])
+        woken += len(moved)
     return woken
 
 
@@ -54,27 +68,25 @@ def wake_on_hold(now: datetime) -> int:
 def close_no_response(now: datetime) -> int:
     """Cases that waited two business days on the customer close as Closed No Response."""
     closed = 0
-    for case in _due("auto_close_at", now):
+    due = [case.pk for case in _due("auto_close_at", now)]
+    for start in range(0, len(due), CHUNK):
         with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
+            locked = _locked(due[start : start + CHUNK])
             # The customer may have answered since the list was read: ask the clocks again.
-            _, values, _ = clocks.compute(locked, now)
-            if values["auto_close_at"] is None or values["auto_close_at"] > now:
-                clocks.refresh(locked, now)
-                continue
-            try:
-                # The customer's notice goes out with the status event (mail.notify).
-                actions.transition(
-                    locked,
-                    to=Status.CLOSED_NO_RESPONSE.value,
-                    by=None,
-                    note="Closed after two business days without a reply. Reply to open a new case.",
-                )
-            except Refused:
-                log.warning("case %s waits on the customer but cannot close: %s", locked.pk, locked.status)
-                Case.objects.filter(pk=locked.pk).update(auto_close_at=None)
-                continue
-        closed += 1
+            bulk.update_rows(Case, clocks.refresh_many(locked, now).items())
+            ready = [c for c in locked if c.auto_close_at is not None and c.auto_close_at <= now]
+            # The customer's notice goes out with the status event (mail.notify).
+            results = actions.system_transitions(
+                ready,
+                to=Status.CLOSED_NO_RESPONSE.value,
+                note="Closed after two business days without a reply. Reply to open a new case.",
+            )
+            for case, result in zip(ready, results, strict=True):
+                if isinstance(result, Refused):
+                    log.warning("case %s waits on the customer but cannot close: %s", case.pk, case.status)
+                    Case.objects.filter(pk=case.pk).update(auto_close_at=None)
+                else:
+                    closed += 1
     return closed
 
 
@@ -89,12 +101,7 @@ def sla_alerts(now: datetime) -> int:
     on_call: list[str] | None = None
     for start in range(0, len(due), CHUNK):
         with transaction.atomic():
-            locked = list(
-                Case.objects.select_for_update(of=("self",))
-                .select_related("assignee", "team__manager", "organisation")
-                .filter(pk__in=due[start : start + CHUNK])
-                .order_by("pk")
-            )
+            locked = _locked(due[start : start + CHUNK])
             alerts = clocks.alerts_now(locked, now)
             messages = []
             for case in locked:

@@ -205,6 +205,44 @@ def test_the_alert_sweep_takes_due_cases_together():
     assert Case.objects.filter(alerted_through__isnull=True).count() == 0
 
 
+def test_hold_and_no_response_sweeps_take_due_cases_together():
+    """Waking 3 or 12 held cases, closing 3 or 12 silent ones: the same statements, and each
+    case's timeline, clocks and notice as when they are taken one at a time."""
+    staff = StaffFactory()
+    user = customer()
+
+    def sweep(count: int, monday: int) -> tuple[int, int]:
+        with time_machine.travel(mt(2026, 11, monday, 9, 0), tick=False):
+            held = [make_case(by=user) for _ in range(count)]
+            silent = [make_case(by=user) for _ in range(count)]
+            for case in held:
+                actions.disposition(case, by=staff, priority="P3", team=None, assignee=staff)
+                actions.transition(case, to="on_hold", by=staff, hold_until=mt(2026, 11, monday, 15, 0))
+            for case in silent:
+                actions.add_comment(case, by=staff, body="A trace, please?", asks_customer=True)
+        counts = []
+        for fn, at in (
+            (sweeps.wake_on_hold, mt(2026, 11, monday, 15, 0)),
+            (sweeps.close_no_response, mt(2026, 11, monday + 2, 9, 0)),
+        ):
+            with CaptureQueriesContext(connection) as ctx, time_machine.travel(at, tick=False):
+                assert fn(at) == count
+            counts.append(len(ctx.captured_queries))
+        for case in held:
+            case.refresh_from_db()
+            assert case.status == "in_progress" and case.on_hold_until is None and case.next_due_at
+        for case in silent:
+            case.refresh_from_db()
+            assert case.status == "closed_no_response" and case.closed_at == mt(2026, 11, monday + 2, 9, 0)
+            assert case.auto_close_at is None and case.next_due_at is None
+            assert case.events.last().actor_kind == "system"
+        return counts[0], counts[1]
+
+    assert sweep(3, 16) == sweep(12, 23)
+    assert OutboundMessage.objects.filter(kind="hold_woken").count() == 15
+    assert OutboundMessage.objects.filter(kind="no_response").count() == 15
+
+
 def test_vendor_targets_apply_while_the_vendor_is_attached():
     from casedesk.sla.models import Calendar, Policy
 
