@@ -174,10 +174,12 @@ def refresh_many(cases: Sequence[Case], now: datetime) -> dict[int, dict[str, An
     are recorded here."""
     timelines = _timelines(cases)
     changed: dict[int, dict[str, Any]] = {}
+    found = []
     for case in cases:
         d, values, _ = compute(case, now, events=timelines[case.pk])
         changed[case.pk] = _changed(case, values)
-        store_breaches(case, d)
+        found.append((case, d))
+    store_breaches_many(found)
     return changed
 
 
@@ -202,19 +204,37 @@ def store(case: Case, d: rules.Deadlines, values: dict[str, Any]) -> None:
 
 
 def store_breaches(case: Case, d: rules.Deadlines) -> None:
-    for breach in d.breaches:
-        Breach.objects.update_or_create(
-            case=case,
-            clock=breach.clock.value,
-            due=breach.due,
-            defaults={
-                "until": breach.until,
-                "late": breach.late,
-                "ongoing": breach.ongoing,
-                "priority": d.priority.value,
-                "team_id": case.team_id,
-            },
-        )
+    store_breaches_many([(case, d)])
+
+
+def store_breaches_many(found: Sequence[tuple[Case, rules.Deadlines]]) -> None:
+    """Record each case's breaches (one row per clock and deadline, its lateness kept up
+    to date): one read of the rows already there, one insert, one update per set of
+    changed columns."""
+    wanted = [(case, d, breach) for case, d in found for breach in d.breaches]
+    if not wanted:
+        return
+    stored = Breach.objects.filter(case_id__in={case.pk for case, _, _ in wanted})
+    existing = {(row.case_id, row.clock, row.due): row for row in stored}
+    new: list[Breach] = []
+    changed = []
+    for case, d, breach in wanted:
+        values = {
+            "until": breach.until,
+            "late": breach.late,
+            "ongoing": breach.ongoing,
+            "priority": d.priority.value,
+            "team_id": case.team_id,
+        }
+        row = existing.get((case.pk, breach.clock.value, breach.due))
+        if row is None:
+            new.append(Breach(case=case, clock=breach.clock.value, due=breach.due, **values))
+        else:
+            diff = {key: value for key, value in values.items() if getattr(row, key) != value}
+            if diff:
+                changed.append((row.pk, diff))
+    bulk.insert(new)
+    bulk.update_rows(Breach, changed)
 
 
 def alert_now(case: Case, now: datetime) -> Alert | None:
@@ -229,6 +249,7 @@ def alerts_now(cases: Sequence[Case], now: datetime) -> dict[int, Alert]:
     timelines = _timelines(cases)
     found: dict[int, Alert] = {}
     rows = []
+    deadlines = []
     for case in cases:
         d, values, pending = compute(case, now, events=timelines[case.pk])
         due = [a for a in pending if a.at <= now]
@@ -239,6 +260,7 @@ def alerts_now(cases: Sequence[Case], now: datetime) -> dict[int, Alert]:
             values["next_alert_at"] = later[0].at if later else None
             found[case.pk] = alert
         rows.append((case.pk, _changed(case, values)))
-        store_breaches(case, d)
+        deadlines.append((case, d))
     bulk.update_rows(Case, rows)
+    store_breaches_many(deadlines)
     return found
