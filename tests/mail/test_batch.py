@@ -112,6 +112,10 @@ def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
     rows = InboundMessage.objects.order_by("id")
     assert rows.count() == len(raws) - 1
     assert [r.outcome for r in rows] == [o for o in outcomes if o != "duplicate"]
+    # each comment or opening links to its original message (the console shows it)
+    for row in rows.filter(outcome__in=["created", "appended"]):
+        assert row.event is not None and row.event.case_id == row.case_id
+        assert row.event.kind == ("created" if row.outcome == "created" else "comment")
     # new cases in turn across the two technicians; answers thread back to each message
     new = Case.objects.filter(pk__in=[_number(results[0]), _number(results[2])]).order_by("pk")
     assert [c.assignee for c in new] == desk["techs"]
