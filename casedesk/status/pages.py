@@ -146,7 +146,17 @@ def incident_page(now: datetime, incident_id: int) -> bytes:
 
 
 def history_page(now: datetime) -> bytes:
-    context = {**_context(now), "incidents": selectors.past_incidents()}
+    """The latest past incidents, and a page for each year with all of that year's."""
+    context = {**_context(now), "incidents": selectors.past_incidents(), "years": selectors.incident_years()}
+    return render_to_string("status/history.html", context).encode()
+
+
+def history_year_page(now: datetime, year: int) -> bytes:
+    years = selectors.incident_years()
+    if year not in years:
+        raise NotFound("No past incidents that year.")
+    incidents = selectors.past_incidents(year=year)
+    context = {**_context(now), "incidents": incidents, "years": years, "year": year}
     return render_to_string("status/history.html", context).encode()
 
 
@@ -278,6 +288,8 @@ def render(path: str) -> tuple[str, bytes]:
             return ATOM, atom_platform(now, parts[1])
         if parts[2] == "maintenance.ics":
             return ICS, calendar_platform(now, parts[1])
+    if len(parts) == 3 and parts[0] == "history" and parts[1].isdigit() and parts[2] == "index.html":
+        return HTML, history_year_page(now, int(parts[1]))
     if len(parts) == 3 and parts[0] == "incidents" and parts[1].isdigit():
         if parts[2] == "index.html":
             return HTML, incident_page(now, int(parts[1]))
@@ -293,6 +305,7 @@ def all_paths() -> list[str]:
     paths = list(FIXED)
     for platform in selectors.platforms():
         paths += [f"platforms/{platform.code}/feed.atom", f"platforms/{platform.code}/maintenance.ics"]
+    paths += [f"history/{year}/index.html" for year in selectors.incident_years()]
     for incident_id in Incident.objects.values_list("pk", flat=True):
         paths += [f"incidents/{incident_id}/index.html", f"incidents/{incident_id}/feed.atom"]
     return paths

@@ -47,8 +47,19 @@ def active_incidents() -> list[Incident]:
     return list(incidents_with_detail().exclude(state=IncidentState.RESOLVED).order_by("-started_at"))
 
 
-def past_incidents(limit: int = 500) -> list[Incident]:
-    return list(incidents_with_detail().filter(state=IncidentState.RESOLVED).order_by("-started_at")[:limit])
+def past_incidents(limit: int = 100, year: int | None = None) -> list[Incident]:
+    """Resolved incidents, the latest first: the latest `limit`, or all of one year (local
+    time), which the yearly archive pages show in full."""
+    found = incidents_with_detail().filter(state=IncidentState.RESOLVED).order_by("-started_at")
+    if year is not None:
+        return list(found.filter(started_at__year=year))
+    return list(found[:limit])
+
+
+def incident_years() -> list[int]:
+    """The years (local time) with resolved incidents, the latest first."""
+    years = Incident.objects.filter(state=IncidentState.RESOLVED).dates("started_at", "year", order="DESC")
+    return [day.year for day in years]
 
 
 def get_incident(incident_id: int) -> Incident:

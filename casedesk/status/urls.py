@@ -7,6 +7,7 @@ app_name = "status"
 urlpatterns = [
     path("", views.index, name="index"),
     path("history/", views.history, name="history"),
+    path("history/<int:year>/", views.history_year, name="history_year"),
     path("summary.json", views.summary, name="summary"),
     path("feed.atom", views.feed, name="feed"),
     path("maintenance.ics", views.calendar, name="calendar"),

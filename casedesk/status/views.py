@@ -48,6 +48,7 @@ def serve(path: str):
 
 index = serve("index.html")
 history = serve("history.html")
+history_year = serve("history/{year}/index.html")
 summary = serve("summary.json")
 feed = serve("feed.atom")
 calendar = serve("maintenance.ics")

@@ -141,6 +141,32 @@ def test_history_archive_and_incident_pages(incident_world):
     assert Client().get("/status/incidents/999999/").status_code == 404
 
 
+def test_the_archive_has_a_page_for_each_year_with_all_of_its_incidents(incident_world, tmp_path):
+    staff, master = incident_world["staff"], incident_world["master"]
+    with time_machine.travel(NOW.replace(hour=11), tick=False):
+        actions.resolve_master(master, by=staff, note="Fixed.")
+    for n, year in enumerate((2025, 2026, 2026)):
+        with time_machine.travel(datetime(year, 6, 1 + n, 9, tzinfo=DENVER), tick=False):
+            other = actions.create_master(
+                by=staff, title=f"Outage {year}-{n}", body="Looking.", platforms=[incident_world["teams"]]
+            )
+            actions.resolve_master(other, by=staff, note="Fixed.")
+    client = Client()
+    latest = client.get("/status/history/").content.decode()
+    assert 'href="/status/history/2026/"' in latest and 'href="/status/history/2025/"' in latest
+    assert "Outage 2026-2" in latest and "Calls failing" in latest
+    year = client.get("/status/history/2025/")
+    assert year.status_code == 200 and year["ETag"] and "sessionid" not in year.cookies
+    page = year.content.decode()
+    assert "Past incidents in 2025" in page and "Outage 2025-0" in page and "Calls failing" in page
+    assert "Outage 2026" not in page
+    assert client.get("/status/history/1999/").status_code == 404
+    call_command("export_status", str(tmp_path))
+    exported = tmp_path / "status" / "history"
+    assert (exported / "2025" / "index.html").read_bytes() == year.content
+    assert (exported / "2026" / "index.html").exists() and not (exported / "1999").exists()
+
+
 def test_export_writes_the_page_and_feeds_as_files(incident_world, tmp_path):
     actions.create_window(
         by=None, kind=MaintenanceKind.ONE_OFF, title="Cut-over", platforms=[incident_world["teams"]],
