@@ -235,12 +235,14 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
 
 def _offered(openings: Sequence[Opening]) -> set[tuple[int, int]]:
     """Which of the asked-for platforms each organisation has, in one query."""
-    wanted = {
-        (op.contact or customer_contact(op.by)).organisation_id
-        for op in openings
-        if op.platform is not None and (op.contact or customer_contact(op.by)) is not None
-    }
-    platforms = {op.platform.pk for op in openings if op.platform is not None}
+    wanted: set[int] = set()
+    platforms: set[int] = set()
+    for op in openings:
+        # As `_check_opening` decides: a customer opens for themselves, staff for `contact`.
+        contact = customer_contact(op.by) or op.contact
+        if op.platform is not None and contact is not None:
+            wanted.add(contact.organisation_id)
+            platforms.add(op.platform.pk)
     if not wanted:
         return set()
     through = Organisation.platforms.through

@@ -55,7 +55,6 @@ class _Plan:
     item: _Item
     opening: actions.Opening | None = None
     comment: actions.Comment | None = None
-    case: Case | None = None
 
 
 Envelope = tuple[str, Sequence[str]]  # MAIL FROM and RCPT TO, when the message came by SMTP
@@ -215,12 +214,12 @@ def _plan(run: list[_Item]) -> tuple[list[_Plan], bool, routing.Router]:
         case, how = found[item.index]
         if case is None and how == "unknown" and plans:
             return plans, True, router  # names a case that may be one this stretch opens
-        contact = _contact(contacts.get(parsed.sender, []), case)
+        contact = intake.choose_contact(contacts.get(parsed.sender, []), case)
         if case is not None:
             of_org = contact is not None and contact.organisation_id == case.organisation_id
             if not case.is_open or not (of_org or (case.pk, parsed.sender) in on_thread):
                 return plans, False, router
-            plans.append(_Plan(item, comment=_comment(item, case, contact if of_org else None), case=case))
+            plans.append(_Plan(item, comment=_comment(item, case, contact if of_org else None)))
         elif contact is None or not contact.is_mpoc:
             return plans, False, router
         else:
@@ -274,17 +273,6 @@ def _contacts(addresses: set[str]) -> dict[str, list[Contact]]:
     for contact in rows:
         out[contact.email.lower()].append(contact)
     return out
-
-
-def _contact(candidates: list[Contact], case: Case | None) -> Contact | None:
-    """As `intake.find_contact`: the one in the case's organisation, else an MPOC first."""
-    if not candidates:
-        return None
-    if case is not None:
-        for contact in candidates:
-            if contact.organisation_id == case.organisation_id:
-                return contact
-    return sorted(candidates, key=lambda c: (not c.is_mpoc, c.pk))[0]
 
 
 def _on_thread(
@@ -343,9 +331,9 @@ def _write(plans: list[_Plan]) -> list[Result]:
         if isinstance(event, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {event}")
             continue
-        assert plan.case is not None
-        done[plan.item.index] = Result("appended", plan.case.number, None, event_id=event.pk)
-        links.append(_link(plan.case, plan.item, now))
+        assert plan.comment is not None
+        done[plan.item.index] = Result("appended", plan.comment.case.number, None, event_id=event.pk)
+        links.append(_link(plan.comment.case, plan.item, now))
     bulk.insert([link for link in links if link.message_id])
     out = []
     rows = []

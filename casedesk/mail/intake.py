@@ -310,16 +310,22 @@ def find_contact(address: str, case: Case | None = None) -> Contact | None:
     contacts = list(
         Contact.objects.alias(email_lower=Lower("email"))
         .filter(email_lower=address.lower(), active=True, organisation__active=True)
-        .select_related("organisation")[:20]
+        .select_related("organisation", "user")
+        .order_by("id")[:20]
     )
-    if not contacts:
+    return choose_contact(contacts, case)
+
+
+def choose_contact(candidates: Sequence[Contact], case: Case | None) -> Contact | None:
+    """Among the active contacts with one address (in key order): for a reply, the one in
+    the case's organisation; otherwise an MPOC first."""
+    if not candidates:
         return None
     if case is not None:
-        for contact in contacts:
+        for contact in candidates:
             if contact.organisation_id == case.organisation_id:
                 return contact
-    contacts.sort(key=lambda c: (not c.is_mpoc, c.pk))
-    return contacts[0]
+    return sorted(candidates, key=lambda c: (not c.is_mpoc, c.pk))[0]
 
 
 def is_participant(case: Case, address: str, contact: Contact | None) -> bool:

@@ -21,9 +21,9 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 
 from casedesk.accounts.models import Contact, Organisation, Platform, User
-from casedesk.accounts.permissions import actor_for
 from casedesk.cases import actions as case_actions
-from casedesk.cases.actions import _lock, _record
+from casedesk.cases.actions import _lock, _record, _require_staff
+from casedesk.cases.actions import _text as case_text
 from casedesk.cases.models import Case, CaseEvent, Channel, Priority
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
@@ -52,18 +52,9 @@ TITLE_MAX = 200
 BODY_MAX = 20_000
 
 
-def _require_staff(by: User) -> None:
-    if actor_for(by) != Actor.STAFF:
-        raise Forbidden("Only support staff may do this.")
-
-
 def _text(value: str, what: str, *, required: bool = True, limit: int = BODY_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Refused(f"The {what} is required.")
-    if len(value) > limit:
-        raise Refused(f"The {what} is {len(value)} characters long; at most {limit} are allowed.")
-    return value
+    """The case actions' text check, with this module's defaults (required, BODY_MAX)."""
+    return case_text(value, what, required=required, limit=limit)
 
 
 def _impact(value: str) -> str:
