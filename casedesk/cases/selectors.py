@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.cases.history import label_changes
 from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
@@ -51,7 +52,9 @@ def timeline(case: Case, user: Any) -> list[CaseEvent]:
     )
     if not is_staff(user):
         events = events.filter(public=True)
-    return list(events)
+    out = list(events)
+    label_changes(out)
+    return out
 
 
 def attachment_for(user: Any, attachment_id: int) -> Attachment:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from casedesk.accounts.permissions import actor_for, customer_contact
 from casedesk.cases import actions
-from casedesk.cases.models import Case, CaseEvent
+from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import NotFound, Refused
 from casedesk.rules.lifecycle import Actor
@@ -46,7 +46,7 @@ def escalate(case: Case, *, by: actions.Who, reason: str = "") -> tuple[Case, li
             raise NotFound("No such case.")
     reason = (reason or "").strip()[:2000]
     with transaction.atomic():
-        case = actions._lock(case)
+        case = actions.lock(case)
         if not case.is_open:
             raise Refused(f"{case.number} is {case.status_label}; ask to reopen it instead.")
         levels = support_levels()
@@ -58,15 +58,12 @@ def escalate(case: Case, *, by: actions.Who, reason: str = "") -> tuple[Case, li
                 raise Refused(f"{case.number} is already escalated to the highest level of the support path.")
             reached = _reachable(levels[number - 1], case)
         roles = ", ".join(dict.fromkeys(lv.role for lv in reached))
-        Case.objects.filter(pk=case.pk).update(escalation_level=number)
-        case.escalation_level = number
-        actions._record(
+        actions.raise_escalation(
             case,
-            by,
-            actor,
-            CaseEvent.Kind.ESCALATION,
+            by=by,
+            actor=actor,
+            level=number,
             body=f"Escalated to level {number}: {roles}." + (f"\n{reason}" if reason else ""),
-            changes={"escalation_level": [number - 1 if number > 1 else None, number]},
         )
         name = str(getattr(by, "display_name", None) or getattr(by, "name", None) or "Someone")
         notices.escalated(case, reached, reason, name)

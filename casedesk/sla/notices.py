@@ -8,11 +8,11 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from casedesk.cases.clocks import Alert
 from casedesk.cases.models import Case
 from casedesk.mail import outbox
 from casedesk.mail.models import OutboundMessage
 from casedesk.sla import config
-from casedesk.sla.clocks import Alert
 from casedesk.sla.models import EscalationLevel
 
 ON_CALL = "on-call"

@@ -10,14 +10,13 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from casedesk.cases import actions
+from casedesk.cases import actions, clocks
 from casedesk.cases.models import OPEN_Q, Case
-from casedesk.core import bulk
 from casedesk.core.errors import Refused
 from casedesk.core.sweeps import sweep
 from casedesk.mail import outbox
 from casedesk.rules.lifecycle import Status
-from casedesk.sla import clocks, notices
+from casedesk.sla import notices
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -32,16 +31,6 @@ def _due(field: str, now: datetime, where: Q = OPEN_Q) -> list[Case]:
     )
 
 
-def _locked(pks: list[int]) -> list[Case]:
-    """The cases still there, locked in key order (in the caller's transaction)."""
-    return list(
-        Case.objects.select_for_update(of=("self",))
-        .select_related("assignee", "team__manager", "organisation", "contact")
-        .filter(pk__in=pks)
-        .order_by("pk")
-    )
-
-
 @sweep("wake_on_hold")
 def wake_on_hold(now: datetime) -> int:
     """On Hold cases whose time has come go back to In-Progress; the assignee is told."""
@@ -52,7 +41,7 @@ def wake_on_hold(now: datetime) -> int:
             # Re-read under the lock: someone may have moved it or its hold time meanwhile.
             ready = [
                 case
-                for case in _locked(due[start : start + CHUNK])
+                for case in actions.lock_due(due[start : start + CHUNK])
                 if case.status == Status.ON_HOLD.value and case.on_hold_until and case.on_hold_until <= now
             ]
             results = actions.system_transitions(
@@ -71,9 +60,9 @@ def close_no_response(now: datetime) -> int:
     due = [case.pk for case in _due("auto_close_at", now)]
     for start in range(0, len(due), CHUNK):
         with transaction.atomic():
-            locked = _locked(due[start : start + CHUNK])
+            locked = actions.lock_due(due[start : start + CHUNK])
             # The customer may have answered since the list was read: ask the clocks again.
-            bulk.update_rows(Case, clocks.refresh_many(locked, now).items())
+            actions.refresh_clocks(locked, now)
             ready = [c for c in locked if c.auto_close_at is not None and c.auto_close_at <= now]
             # The customer's notice goes out with the status event (mail.notify).
             results = actions.system_transitions(
@@ -84,7 +73,7 @@ def close_no_response(now: datetime) -> int:
             for case, result in zip(ready, results, strict=True):
                 if isinstance(result, Refused):
                     log.warning("case %s waits on the customer but cannot close: %s", case.pk, case.status)
-                    Case.objects.filter(pk=case.pk).update(auto_close_at=None)
+                    actions.stop_auto_close(case)
                 else:
                     closed += 1
     return closed
@@ -101,7 +90,7 @@ def sla_alerts(now: datetime) -> int:
     on_call: list[str] | None = None
     for start in range(0, len(due), CHUNK):
         with transaction.atomic():
-            locked = _locked(due[start : start + CHUNK])
+            locked = actions.lock_due(due[start : start + CHUNK])
             alerts = clocks.alerts_now(locked, now)
             messages = []
             for case in locked:

@@ -15,11 +15,10 @@ from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk, clock
 from casedesk.rules import calendar as cal
 from casedesk.rules import sla as rules
-from casedesk.rules.lifecycle import CLOSED_STATUSES, LABELS, Actor, Status
+from casedesk.rules.lifecycle import CLOSED_STATUSES, Actor, Status
 from casedesk.sla import config
 from casedesk.sla.models import Breach
 
-STATUS_BY_LABEL = {label: status for status, label in LABELS.items()}
 NO_RESPONSE_BUSINESS_DAYS = 2
 WARN_AT = 0.8  # of a target's business time: the assignee is warned
 
@@ -28,6 +27,13 @@ def _when(value: Any) -> datetime | None:
     if not value:
         return None
     return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _status(value: Any) -> Status | None:
+    try:
+        return Status(value)
+    except ValueError:
+        return None
 
 
 def history(case: Case, events: Iterable[Any]) -> list[rules.Event]:
@@ -45,7 +51,7 @@ def history(case: Case, events: Iterable[Any]) -> list[rules.Event]:
             elif event.actor_kind == Actor.CUSTOMER:
                 out.append(rules.Event.customer_reply(event.at))
         if "status" in changes:
-            status = STATUS_BY_LABEL.get(changes["status"][1])
+            status = _status(changes["status"][1])
             if status is not None:
                 hold = (
                     _when((changes.get("on_hold_until") or [None, None])[1])

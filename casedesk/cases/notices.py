@@ -18,9 +18,8 @@ from django.conf import settings
 from django.db import connection
 
 from casedesk.core import bulk, clock
-from casedesk.rules.lifecycle import LABELS, Status
+from casedesk.rules.lifecycle import Status
 
-STATUS_BY_LABEL = {label: status for status, label in LABELS.items()}
 MAX_REFERENCES = 10
 
 
@@ -167,11 +166,18 @@ def send(**kwargs: Any) -> Any:
     return saved
 
 
+def _status(value: Any) -> Status | None:
+    try:
+        return Status(value)
+    except ValueError:
+        return None
+
+
 def _status_after(event: Any) -> Status | None:
     pair = (event.changes or {}).get("status")
     if not pair or len(pair) != 2:
         return None
-    return STATUS_BY_LABEL.get(pair[1])
+    return _status(pair[1])
 
 
 def case_event(event: Any) -> None:
@@ -213,7 +219,7 @@ def _notice(event: Any, origin: Any, known: dict[int, list[str]] | None = None) 
         after = _status_after(event)
         if after is None:
             return None
-        before = STATUS_BY_LABEL.get((event.changes or {})["status"][0])
+        before = _status((event.changes or {})["status"][0])
         if before == Status.NEW and after == Status.IN_PROGRESS and not event.body:
             return None  # the first staff reply, which is its own notice
         template = {

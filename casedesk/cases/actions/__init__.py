@@ -1,0 +1,69 @@
+"""Every write to a case. Views, API, e-mail, chat, master cases, escalation and sweeps
+all call these; no other module writes a `Case` row (a test keeps it so).
+
+Each action runs in one transaction, locks the case row, asks the rules, writes, and
+appends to the timeline, so a rule holds whichever channel asked. By subject:
+`opening`, `comments`, `transitions`, `staff` (disposition, details, links, routing,
+escalation level, master designation), `system` (what sweeps need); `base` holds what
+they share (lock, record, the text and staff checks).
+"""
+
+from casedesk.cases.actions.base import (
+    BODY_MAX,
+    TITLE_MAX,
+    Who,
+    check_assignee,
+    clean_text,
+    lock,
+    lock_many,
+    mpoc_refusal,
+    record,
+    require_own,
+    require_staff,
+)
+from casedesk.cases.actions.comments import Comment, add_comment, add_comments
+from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master
+from casedesk.cases.actions.staff import (
+    designate_master,
+    disposition,
+    link_related,
+    raise_escalation,
+    route,
+    update_details,
+)
+from casedesk.cases.actions.system import lock_due, refresh_clocks, stop_auto_close
+from casedesk.cases.actions.transitions import request_reopen, system_transitions, transition
+
+__all__ = [
+    "BODY_MAX",
+    "TITLE_MAX",
+    "Comment",
+    "Opened",
+    "Opening",
+    "Who",
+    "add_comment",
+    "add_comments",
+    "check_assignee",
+    "clean_text",
+    "designate_master",
+    "disposition",
+    "link_related",
+    "lock",
+    "lock_due",
+    "lock_many",
+    "mpoc_refusal",
+    "open_case",
+    "open_cases",
+    "open_master",
+    "raise_escalation",
+    "record",
+    "refresh_clocks",
+    "request_reopen",
+    "require_own",
+    "require_staff",
+    "route",
+    "stop_auto_close",
+    "system_transitions",
+    "transition",
+    "update_details",
+]

@@ -1,0 +1,274 @@
+"""Opening cases: one at a time or many together, through the same checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
+from casedesk.accounts.permissions import actor_for, customer_contact, user_of
+from casedesk.cases import clocks, notices
+from casedesk.cases.actions import base
+from casedesk.cases.actions.base import Who
+from casedesk.cases.attachments import Upload, check_upload
+from casedesk.cases.models import Case, CaseEvent, Channel, Priority
+from casedesk.core import bulk, clock
+from casedesk.core.errors import Forbidden, Refused
+from casedesk.rules.lifecycle import Actor, Status
+
+STAFF_PRIORITIES = {Priority.P1, Priority.P2, Priority.P3, Priority.P4}
+
+
+@dataclass
+class Opening:
+    """One case to open (`open_cases`). Customers open for themselves as P4 awaiting
+    triage; staff open for a caller (an MPOC they choose) and may disposition at once."""
+
+    by: Who
+    title: str
+    channel: str
+    description: str = ""
+    contact: Contact | None = None
+    platform: Platform | None = None
+    priority: str | None = None
+    team: Team | None = None
+    assignee: User | None = None
+    uploads: Sequence[Upload] = ()
+    follow_up_of: Case | None = None
+    # The system's round robin (e-mail intake): recorded as its own entry after the
+    # opening, as `route` does; the case stays in the triage queue.
+    routed_to: User | None = None
+    route_note: str = ""
+    origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+    # A master case (P1G) for an issue affecting several organisations: staff only, for
+    # the provider's own contact, worked at once (In-Progress, owned by `by`).
+    master: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    event: CaseEvent  # the "opened" entry of its timeline
+
+
+@dataclass(frozen=True)
+class _Checked:
+    opening: Opening
+    actor: Actor
+    contact: Contact
+    title: str
+    description: str
+    priority: str | None
+    team: Team | None
+    assignee: User | None
+
+
+def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
+    """The plan's rules for opening a case; `offered` holds (organisation, platform) pairs."""
+    actor = actor_for(op.by)
+    if op.channel not in Channel.values:
+        raise Refused(f"Unknown channel {op.channel!r}.")
+    contact, priority, team, assignee = op.contact, op.priority, op.team, op.assignee
+    if op.master:
+        return _check_master(op, actor)
+    if actor == Actor.CUSTOMER:
+        contact = customer_contact(op.by)
+        priority, team, assignee = None, None, None
+    elif contact is None:
+        raise Refused("Choose the customer contact the case is opened for.")
+    assert contact is not None
+    if not contact.active or not contact.organisation.active:
+        raise Refused(f"{contact.name} is no longer an active contact.")
+    if not contact.is_mpoc:
+        raise Forbidden(base.mpoc_refusal(contact))
+    platform = op.platform
+    if platform is not None and not (platform.active and (contact.organisation_id, platform.pk) in offered):
+        raise Refused(f"{contact.organisation.name} has no service on the platform {platform.name}.")
+    if priority is not None and priority not in STAFF_PRIORITIES:
+        raise Refused(
+            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
+        )
+    base.check_assignee(assignee)
+    base.check_assignee(op.routed_to)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    description = base.clean_text(op.description, "description", required=False, limit=base.BODY_MAX)
+    for upload in op.uploads:
+        check_upload(upload)
+    return _Checked(op, actor, contact, title, description, priority, team, assignee)
+
+
+def _check_master(op: Opening, actor: Actor) -> _Checked:
+    base.require_staff(op.by)
+    if op.contact is None:
+        raise Refused("A master case needs the provider's contact.")
+    assert isinstance(op.by, User)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    description = base.clean_text(op.description, "first public update", required=True, limit=base.BODY_MAX)
+    team = op.team or (op.platform.team if op.platform else None)
+    return _Checked(op, actor, op.contact, title, description, Priority.P1G.value, team, op.by)
+
+
+def _offered(openings: Sequence[Opening]) -> set[tuple[int, int]]:
+    """Which of the asked-for platforms each organisation has, in one query."""
+    wanted: set[int] = set()
+    platforms: set[int] = set()
+    for op in openings:
+        # As `_check_opening` decides: a customer opens for themselves, staff for `contact`.
+        contact = customer_contact(op.by) or op.contact
+        if op.platform is not None and contact is not None and not op.master:
+            wanted.add(contact.organisation_id)
+            platforms.add(op.platform.pk)
+    if not wanted:
+        return set()
+    through = Organisation.platforms.through
+    return set(
+        through.objects.filter(organisation_id__in=wanted, platform_id__in=platforms).values_list(
+            "organisation_id", "platform_id"
+        )
+    )
+
+
+def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
+    """Open several cases in one transaction: one insert of the cases, one of their timeline
+    entries, their clocks computed from those entries before the insert, and their notices
+    queued together. Each opening is checked on its own; a refused one is returned as its
+    `Refused` and the others still open."""
+    offered = _offered(openings)
+    results: list[Opened | Refused | None] = []
+    checked: list[tuple[int, _Checked]] = []
+    for op in openings:
+        try:
+            checked.append((len(results), _check_opening(op, offered)))
+            results.append(None)
+        except Refused as exc:
+            results.append(exc)
+    if not checked:
+        return [r for r in results if r is not None]
+    now = clock.now()
+    with transaction.atomic():
+        cases: list[Case] = []
+        timelines: list[list[CaseEvent]] = []
+        deadlines = []
+        for _, c in checked:
+            op = c.opening
+            case = Case(
+                organisation=c.contact.organisation,
+                contact=c.contact,
+                platform=op.platform,
+                title=c.title,
+                description=c.description,
+                priority=c.priority or Priority.P4,
+                status=(Status.IN_PROGRESS if op.master else Status.NEW).value,
+                channel=op.channel,
+                team=c.team or (op.platform.team if op.platform else None),
+                assignee=c.assignee,
+                needs_triage=c.priority is None,
+                created_by=user_of(op.by),
+                opened_at=now,
+                updated_at=now,
+                follow_up_of=op.follow_up_of,
+            )
+            timeline = [
+                base.event(
+                    case,
+                    op.by,
+                    c.actor,
+                    CaseEvent.Kind.CREATED,
+                    body=c.description,
+                    at=now,
+                    changes={"priority": [None, case.priority]},
+                    public=not op.master,  # a master case's public face is its incident
+                )
+            ]
+            if op.routed_to is not None and case.assignee_id is None:
+                changes = base.apply(case, {"assignee": op.routed_to})
+                timeline.append(
+                    base.event(
+                        case,
+                        None,
+                        Actor.SYSTEM,
+                        CaseEvent.Kind.CHANGE,
+                        body=op.route_note,
+                        changes=changes,
+                        public=False,
+                        at=now,
+                    )
+                )
+            # A new case's clocks follow from its own entries: stored with the insert.
+            d, values, _ = clocks.compute(case, now, events=timeline)
+            for key, value in values.items():
+                setattr(case, key, value)
+            cases.append(case)
+            timelines.append(timeline)
+            deadlines.append(d)
+        bulk.insert(cases)
+        bulk.insert([event for timeline in timelines for event in timeline])
+        for (index, c), case, timeline, d in zip(checked, cases, timelines, deadlines, strict=True):
+            if c.opening.uploads:
+                base.store_attachments(case, timeline[0], c.opening.by, c.opening.uploads, public=True)
+            clocks.store_breaches(case, d)
+            results[index] = Opened(case, timeline[0])
+        notices.case_events(
+            [
+                (event, c.opening.origin)
+                for (_, c), timeline in zip(checked, timelines, strict=True)
+                for event in timeline
+            ]
+        )
+    return [r for r in results if r is not None]
+
+
+def open_case(
+    *,
+    by: Who,
+    title: str,
+    description: str = "",
+    channel: str,
+    contact: Contact | None = None,
+    platform: Platform | None = None,
+    priority: str | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    uploads: Sequence[Upload] = (),
+    follow_up_of: Case | None = None,
+    origin: Any = None,
+) -> Case:
+    """Open one case (see `Opening`); a refusal is raised."""
+    opening = Opening(
+        by=by,
+        title=title,
+        description=description,
+        channel=channel,
+        contact=contact,
+        platform=platform,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        uploads=uploads,
+        follow_up_of=follow_up_of,
+        origin=origin,
+    )
+    result = open_cases([opening])[0]
+    if isinstance(result, Refused):
+        raise result
+    return result.case
+
+
+def open_master(*, by: User, contact: Contact, title: str, body: str, platform: Platform | None) -> Opened:
+    """Open a master case (P1G) for the provider's `contact` (see `Opening.master`)."""
+    opening = Opening(
+        by=by,
+        contact=contact,
+        title=title,
+        description=body,
+        channel=Channel.PHONE,
+        platform=platform,
+        master=True,
+    )
+    result = open_cases([opening])[0]
+    if isinstance(result, Refused):
+        raise result
+    return result

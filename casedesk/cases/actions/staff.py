@@ -1,0 +1,122 @@
+"""Staff work on a case: disposition, details, related cases, and the system's routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from casedesk.accounts.models import Team, User
+from casedesk.cases.actions import base
+from casedesk.cases.actions.base import Who
+from casedesk.cases.actions.opening import STAFF_PRIORITIES
+from casedesk.cases.models import Case, CaseEvent, Priority
+from casedesk.core import clock
+from casedesk.core.errors import Refused
+from casedesk.rules.lifecycle import Actor
+
+
+def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assignee: User | None) -> Case:
+    """Staff review: set priority, team and assignee; the case leaves the triage queue."""
+    base.require_staff(by)
+    if priority not in STAFF_PRIORITIES:
+        raise Refused(
+            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
+        )
+    base.check_assignee(assignee)
+    values = {"priority": priority, "team": team, "assignee": assignee, "needs_triage": False}
+    return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=False)
+
+
+def update_details(case: Case, *, by: Who, **values: Any) -> Case:
+    """Staff set vendor and its ticket reference, ETR, shipping carrier and tracking."""
+    base.require_staff(by)
+    allowed = {"vendor", "vendor_ticket", "etr", "shipping_carrier", "tracking_number", "title"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise Refused(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    limits = {"vendor": 120, "vendor_ticket": 120, "shipping_carrier": 60, "tracking_number": 80}
+    for field, limit in limits.items():
+        if field in values:
+            values[field] = base.clean_text(
+                values[field], field.replace("_", " "), required=False, limit=limit
+            )
+    if "title" in values:
+        values["title"] = base.clean_text(values["title"], "title", required=True, limit=base.TITLE_MAX)
+    etr = values.get("etr")
+    if etr is not None and etr <= clock.now():
+        raise Refused("The estimated time of resolution must be in the future.")
+    return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=True)
+
+
+def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> Case:
+    base.require_staff(by)
+    if other.pk == case.pk:
+        raise Refused("A case cannot be related to itself.")
+    with transaction.atomic():
+        case = base.lock(case)
+        if unlink:
+            case.related.remove(other)
+        else:
+            case.related.add(other)
+        verb = "unlinked from" if unlink else "related to"
+        for one, two in ((case, other), (other, case)):
+            base.record(
+                one,
+                by,
+                Actor.STAFF,
+                CaseEvent.Kind.LINK,
+                body=f"{verb.capitalize()} {two.number}.",
+                changes={"related": [two.number, None] if unlink else [None, two.number]},
+                public=False,
+            )
+    return case
+
+
+def route(case: Case, *, team: Team | None = None, assignee: User | None = None, note: str = "") -> Case:
+    """The system routes a case to a team and a technician (e-mail intake's round robin);
+    unlike `disposition`, the case stays in the triage queue until staff review it."""
+    base.check_assignee(assignee)
+    values: dict[str, Any] = {}
+    if team is not None:
+        values["team"] = team
+    if assignee is not None:
+        values["assignee"] = assignee
+    return base.change_fields(case, values, by=None, actor=Actor.SYSTEM, public=False, body=note)
+
+
+def raise_escalation(case: Case, *, by: Who, actor: Actor, level: int, body: str) -> Case:
+    """Record that the (locked, open) case reached escalation `level` of its path."""
+    old = case.escalation_level
+    case.escalation_level = level
+    Case.objects.filter(pk=case.pk).update(escalation_level=level)
+    base.record(
+        case,
+        by,
+        actor,
+        CaseEvent.Kind.ESCALATION,
+        body=body,
+        changes={"escalation_level": [old or None, level]},
+    )
+    return case
+
+
+def designate_master(case: Case, *, by: Who) -> Case:
+    """Make the (locked, open) case a master case (P1G), out of triage, its owner `by` if
+    it had none; the caller checks it is not already part of an incident."""
+    base.require_staff(by)
+    values: dict[str, Any] = {"priority": Priority.P1G.value, "needs_triage": False}
+    if case.assignee_id is None:
+        values["assignee"] = by
+    changes = base.apply(case, values)
+    case.updated_at = clock.now()
+    case.save()
+    base.record(
+        case,
+        by,
+        Actor.STAFF,
+        CaseEvent.Kind.CHANGE,
+        body="Designated a master case (P1G).",
+        changes={"priority": changes.get("priority", [case.priority, case.priority])},
+    )
+    return case

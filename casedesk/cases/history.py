@@ -1,0 +1,61 @@
+"""Timeline changes for people to read. The timeline stores raw values (a status's value,
+a team's key); labels are made here, when shown, so renaming a label never changes what
+an old case's history means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from casedesk.accounts.models import Platform, Team, User
+from casedesk.cases.models import CaseEvent, Priority
+from casedesk.rules.lifecycle import LABELS, Status
+
+# Fields whose stored value is the key of a related row.
+REFERENCES: dict[str, Any] = {"assignee": User, "team": Team, "platform": Platform}
+
+
+def _status_label(value: Any) -> Any:
+    try:
+        return LABELS[Status(value)]
+    except ValueError:
+        return value  # an entry written before values were typed keeps its text
+
+
+def _priority_label(value: Any) -> Any:
+    try:
+        return Priority(value).label
+    except ValueError:
+        return value
+
+
+def label_changes(events: Sequence[CaseEvent]) -> None:
+    """Give each event `change_rows`: (field, old, new) as people read them; the rows the
+    values refer to are read with one query per kind, whatever the number of events."""
+    wanted: dict[str, set[int]] = {field: set() for field in REFERENCES}
+    for event in events:
+        for field, pair in (event.changes or {}).items():
+            if field in REFERENCES:
+                wanted[field].update(v for v in pair if isinstance(v, int) and not isinstance(v, bool))
+    names: dict[str, dict[int, str]] = {}
+    for field, pks in wanted.items():
+        if pks:
+            names[field] = {row.pk: str(row) for row in REFERENCES[field].objects.filter(pk__in=pks)}
+
+    def show(field: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if field == "status":
+            return _status_label(value)
+        if field == "priority":
+            return _priority_label(value)
+        if field in REFERENCES and isinstance(value, int):
+            return names.get(field, {}).get(value, f"#{value}")
+        return value
+
+    for event in events:
+        event.change_rows = [  # type: ignore[attr-defined]
+            (field, show(field, pair[0]), show(field, pair[1]))
+            for field, pair in (event.changes or {}).items()
+            if isinstance(pair, list) and len(pair) == 2
+        ]
