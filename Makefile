@@ -27,7 +27,7 @@ run: demo
 	@echo "casedesk on http://$(HOST):$(PORT)/  (portal and console; admin at /admin/)"
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-## The whole suite: lint, types, migrations check, then every test (browser tests included)
+## The whole suite: lint, types, import layers, migrations check, then every test (browser tests included)
 test: lint unit
 
 lint: install
@@ -35,6 +35,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy casedesk config
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 unit: install

@@ -133,7 +133,7 @@ class Lookups:
 
 def lookups() -> Lookups:
     from casedesk.accounts.models import Organisation, Team, User
-    from casedesk.core import demo
+    from casedesk.site import demo
 
     out = Lookups()
     teams = list(Team.objects.order_by("slug"))
@@ -287,7 +287,7 @@ def load(n_cases: int) -> dict[str, float]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from casedesk.core import demo
+    from casedesk.site import demo
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -52,16 +52,16 @@ def seed() -> None:
 
     from casedesk.accounts.models import Platform, User
     from casedesk.rules import schedule
-    from casedesk.status import actions
+    from casedesk.status import maintenance, masters
 
     staff = User.objects.create_user(username="bench", email="bench@example.com", password="x", is_staff=True)
     platforms = [Platform.objects.create(code=f"p{n}", name=f"Platform {n}") for n in range(8)]
-    master = actions.create_master(
+    master = masters.create_master(
         by=staff, title="Calls dropping", body="Investigating.", platforms=platforms[:2]
     )
     for n in range(5):
-        actions.post_update(master, by=staff, body=f"Update {n}: still working on it.", state="identified")
-    actions.create_window(
+        masters.post_update(master, by=staff, body=f"Update {n}: still working on it.", state="identified")
+    maintenance.create_window(
         by=None, kind="monthly", title="Monthly scheduled maintenance", platforms=platforms,
         description="Patches.", justification="Security.", rrule=schedule.MONTHLY_THIRD_FRIDAY,
         first_day=date(2025, 1, 1), start_time=t(22), end_time=t(4),
@@ -118,9 +118,9 @@ def fan_out(n: int = 10_000) -> dict[str, float]:
 
     from casedesk.accounts.models import Platform, User
     from casedesk.cases.models import Case
-    from casedesk.mail import outbox
-    from casedesk.mail.models import OutboundMessage
-    from casedesk.status import actions
+    from casedesk.outbox import delivery
+    from casedesk.outbox.models import OutboundMessage
+    from casedesk.status import masters
     from casedesk.status.models import Subscription
     from tests.mail.smtp_sink import free_port
 
@@ -147,9 +147,9 @@ def fan_out(n: int = 10_000) -> dict[str, float]:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
         started = time.perf_counter()
-        actions.post_update(master, by=staff, body="Fix deployed.", state="monitoring")
+        masters.post_update(master, by=staff, body="Fix deployed.", state="monitoring")
         enqueued = time.perf_counter()
-        while outbox.deliver_due(limit=500)["sent"]:
+        while delivery.deliver_due(limit=500)["sent"]:
             pass
         done = time.perf_counter()
     finally:

@@ -33,7 +33,7 @@ def load(n: int, due: int) -> float:
     from django.db import connection
 
     from casedesk.accounts.models import Contact, User
-    from casedesk.core import demo
+    from casedesk.site import demo
 
     demo.seed()
     contact = Contact.objects.get(email="dana@acme.example.com")
@@ -146,8 +146,8 @@ def main() -> None:
     from django.utils import timezone
 
     from casedesk.cases.models import Case
+    from casedesk.escalation import sweeps
     from casedesk.rules import calendar as cal
-    from casedesk.sla import sweeps
 
     if args.reuse and Case.objects.count() >= args.cases:
         make_due(args.due)

@@ -17,7 +17,7 @@ _bytes: dict[str, bytes] = {}
 
 def same_bytes(request: HttpRequest) -> HttpResponse:
     if "body" not in _bytes:
-        from casedesk.status import pages
+        from casedesk.statuspage import pages
 
         _bytes["body"] = pages.get("index.html").body
     return HttpResponse(_bytes["body"], content_type="text/html; charset=utf-8")

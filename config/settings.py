@@ -34,12 +34,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "casedesk.core",
     "casedesk.accounts",
+    "casedesk.outbox",
     "casedesk.cases",
     "casedesk.mail",
     "casedesk.sla",
+    "casedesk.escalation",
     "casedesk.api",
     "casedesk.web",
     "casedesk.status",
+    "casedesk.statuspage",
+    "casedesk.site",
 ]
 
 MIDDLEWARE = [

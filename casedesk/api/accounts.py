@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from casedesk.accounts.models import Contact, Organisation
+from casedesk.accounts import selectors as accounts
+from casedesk.accounts.models import Organisation
 from casedesk.api import lookups, render
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
-from casedesk.core.errors import NotFound
 from casedesk.core.paging import page
 
 router = Router(tags=["organisations"])
@@ -24,10 +24,7 @@ M = TypeVar("M", bound=Model)
 @router.get("/organisations", response={200: s.OrganisationPage, **s.ERRORS}, summary="List organisations")
 def list_organisations(request: HttpRequest, query: Query[s.PageQuery]) -> s.OrganisationPage:
     lookups.require_staff(user_of(request), WHAT)
-    qs = Organisation.objects.order_by("name", "id")
-    term = query.q.strip()
-    if term:
-        qs = qs.filter(Q(name__icontains=term) | Q(account_number__iexact=term))
+    qs = accounts.organisations(query.q)
     rows, has_next = page(qs, query.page, query.page_size)
     return s.OrganisationPage(
         items=[render.organisation(org) for org in rows], page=query.page, has_next=has_next
@@ -53,10 +50,7 @@ def get_organisation(request: HttpRequest, org_id: int) -> s.OrganisationDetail:
 def list_contacts(request: HttpRequest, org_id: int, query: Query[s.PageQuery]) -> s.ContactPage:
     lookups.require_staff(user_of(request), WHAT)
     org = _organisation(org_id)
-    qs = Contact.objects.filter(organisation=org).order_by("name", "id")
-    term = query.q.strip()
-    if term:
-        qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term))
+    qs = accounts.contacts_of(org, query.q)
     rows, has_next = page(qs, query.page, query.page_size)
     return s.ContactPage(items=[render.contact(c, org) for c in rows], page=query.page, has_next=has_next)
 
@@ -69,7 +63,4 @@ def get_contact(request: HttpRequest, contact_id: int) -> s.ContactOut:
 
 
 def _organisation(org_id: int) -> Organisation:
-    org = Organisation.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound("No such organisation.")
-    return org
+    return accounts.get_organisation(org_id)

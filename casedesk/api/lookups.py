@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from casedesk.accounts import selectors as accounts
 from casedesk.accounts.models import Contact, Platform, Team, User
-from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.accounts.permissions import is_staff
 from casedesk.cases import selectors
 from casedesk.cases.models import Case
 from casedesk.core.errors import Forbidden, NotFound, Refused
@@ -20,7 +21,7 @@ def platform(code: str | None) -> Platform | None:
     code = (code or "").strip()
     if not code:
         return None
-    found = Platform.objects.filter(code=code).first()
+    found = accounts.platform_by_code(code)
     if found is None:
         raise Refused(f"Unknown platform {code!r}.")
     return found
@@ -30,8 +31,7 @@ def team(ref: str | int | None) -> Team | None:
     """A team by slug (or id); None for no team."""
     if ref is None or ref == "":
         return None
-    qs = Team.objects.all()
-    found = qs.filter(pk=int(ref)).first() if _is_id(ref) else qs.filter(slug=str(ref).strip()).first()
+    found = accounts.team_by_ref(ref)
     if found is None:
         raise Refused(f"Unknown team {ref!r}.")
     return found
@@ -41,10 +41,7 @@ def staff_member(ref: str | int | None) -> User | None:
     """An active support staff member by email address (or id); None for nobody."""
     if ref is None or ref == "":
         return None
-    qs = User.objects.filter(is_staff=True, is_active=True)
-    found = (
-        qs.filter(pk=int(ref)).first() if _is_id(ref) else qs.filter(email__iexact=str(ref).strip()).first()
-    )
+    found = accounts.staff_by_ref(ref)
     if found is None:
         raise Refused(f"No active support staff member {ref!r}.")
     return found
@@ -52,16 +49,7 @@ def staff_member(ref: str | int | None) -> User | None:
 
 def contact(user: Any, contact_id: int) -> Contact:
     """A contact `user` may see: any for staff, their organisation's for a customer."""
-    qs = Contact.objects.select_related("organisation")
-    if not is_staff(user):
-        own = customer_contact(user)
-        if own is None:
-            raise NotFound("No such contact.")
-        qs = qs.filter(organisation_id=own.organisation_id)
-    found = qs.filter(pk=contact_id).first()
-    if found is None:
-        raise NotFound("No such contact.")
-    return found
+    return accounts.get_contact(user, contact_id)
 
 
 def main_case(user: Any, number: str | None) -> Case | None:
@@ -71,7 +59,3 @@ def main_case(user: Any, number: str | None) -> Case | None:
         return selectors.get_case(user, number)
     except NotFound:
         raise Refused(f"No case {number} to name as the main case.") from None
-
-
-def _is_id(ref: str | int) -> bool:
-    return isinstance(ref, int) or ref.strip().isdigit()

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel
 from casedesk.core.sweeps import run_all
+from casedesk.escalation import sweeps
 from casedesk.mail.models import OutboundMessage
-from casedesk.sla import sweeps
 from casedesk.sla.models import Breach
 from tests.factories import (
     ContactFactory,

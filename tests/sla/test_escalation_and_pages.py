@@ -12,8 +12,8 @@ from django.test import Client
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.errors import Refused
+from casedesk.escalation import actions as escalation
 from casedesk.mail.models import OutboundMessage
-from casedesk.sla import escalation
 from tests.factories import StaffFactory, TeamFactory, customer, make_case
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ import time_machine
 
 from casedesk.cases import actions
 from casedesk.cases.models import Channel
+from casedesk.escalation import sweeps
 from casedesk.mail.models import OutboundMessage
-from casedesk.sla import sweeps
 from tests.cases.test_concurrency import in_threads
 from tests.factories import (
     ContactFactory,

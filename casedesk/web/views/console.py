@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from casedesk.accounts.models import Contact
+from casedesk.accounts import selectors as accounts
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import Channel, Priority
 from casedesk.core.errors import NotFound, Refused
@@ -235,11 +235,7 @@ def contact_search(request: AuthedRequest) -> HttpResponse:
 def case_new(request: AuthedRequest) -> HttpResponse:
     """Open a case for a caller: found by name, email or phone, then the case form."""
     contact_id = request.POST.get("contact") or request.GET.get("contact")
-    contact = None
-    if contact_id and str(contact_id).isdigit():
-        contact = (
-            Contact.objects.select_related("organisation").filter(pk=int(contact_id), active=True).first()
-        )
+    contact = accounts.contact_for(request.user, contact_id, active_only=True)
     if contact is None:
         return redirect(reverse("console:contacts"))
     form = StaffCaseForm(request.POST or None, request.FILES or None, initial={"contact": contact.pk})

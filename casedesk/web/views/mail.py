@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts import selectors as accounts
 from casedesk.core.errors import NotFound, Refused
-from casedesk.mail import intake, parse
+from casedesk.mail import intake
 from casedesk.mail.models import InboundMessage
+from casedesk.mime import parse
 from casedesk.web.views.common import AuthedRequest, staff_required
 from casedesk.web.views.listing import page_number
 
@@ -71,16 +73,7 @@ def message(request: AuthedRequest, message_id: int) -> HttpResponse:
 
 
 def _contacts_for(address: str) -> list:
-    from casedesk.accounts.models import Contact
-
-    domain = address.rpartition("@")[2]
-    if not domain:
-        return []
-    return list(
-        Contact.objects.filter(email__iendswith=f"@{domain}", active=True, organisation__active=True)
-        .select_related("organisation")
-        .order_by("organisation__name", "name")[:50]
-    )
+    return accounts.contacts_at_domain(address)
 
 
 @staff_required
@@ -97,12 +90,8 @@ def raw(request: AuthedRequest, message_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
-    from casedesk.accounts.models import Contact
-
     row = _message(message_id)
-    contact = (
-        Contact.objects.select_related("organisation").filter(pk=request.POST.get("contact") or 0).first()
-    )
+    contact = accounts.contact_for(request.user, request.POST.get("contact"))
     if contact is None:
         messages.error(request, "Choose the contact the message is from.")
         return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))

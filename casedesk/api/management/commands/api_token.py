@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casedesk.accounts.models import User
+from casedesk.accounts import selectors as accounts
 from casedesk.api.models import ApiToken, digest
 from casedesk.core import clock
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=90, help="Expire after this many days (default 90).")
 
     def handle(self, *args: Any, email: str, name: str, days: int, **options: Any) -> None:
-        user = User.objects.filter(email__iexact=email.strip()).first()
+        user = accounts.user_by_email(email)
         if user is None:
             raise CommandError(f"No user has the email address {email!r}.")
         if not user.is_active:

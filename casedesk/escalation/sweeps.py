@@ -14,9 +14,9 @@ from casedesk.cases import actions, clocks
 from casedesk.cases.models import OPEN_Q, Case
 from casedesk.core.errors import Refused
 from casedesk.core.sweeps import sweep
+from casedesk.escalation import alerts as notices
 from casedesk.mail import outbox
 from casedesk.rules.lifecycle import Status
-from casedesk.sla import notices
 
 log = logging.getLogger(__name__)
 BATCH = 500

@@ -140,7 +140,7 @@ def seed() -> list[tuple[str, str]]:
 def _maintenance(platforms: list[Platform]) -> None:
     """The plan's recurring maintenance (SPEC §8), once."""
     from casedesk.rules.schedule import PLAN_RULES
-    from casedesk.status import actions as status_actions
+    from casedesk.status import maintenance
     from casedesk.status.models import MaintenanceWindow
 
     if MaintenanceWindow.objects.exists():
@@ -174,7 +174,7 @@ def _maintenance(platforms: list[Platform]) -> None:
     ]
     for kind, title, affected, description, justification, impact in windows:
         rule, start, end = PLAN_RULES[kind]
-        status_actions.create_window(
+        maintenance.create_window(
             by=None,
             kind=kind,
             title=title,

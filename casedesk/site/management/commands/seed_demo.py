@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from casedesk.core import demo
+from casedesk.site import demo
 
 
 class Command(BaseCommand):

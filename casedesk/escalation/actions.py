@@ -12,8 +12,9 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import NotFound, Refused
+from casedesk.escalation import alerts as notices
 from casedesk.rules.lifecycle import Actor
-from casedesk.sla import config, notices
+from casedesk.sla import config
 from casedesk.sla.models import EscalationLevel, EscalationPath
 
 

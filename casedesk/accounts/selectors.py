@@ -1,0 +1,121 @@
+"""Reads of organisations, contacts, platforms, teams and staff, for views and the API.
+
+Staff see every organisation; a customer sees only their own (another organisation's
+contact answers 404, as if it did not exist)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
+from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.core.errors import NotFound
+
+
+def organisations(term: str = "") -> QuerySet[Organisation]:
+    qs = Organisation.objects.order_by("name", "id")
+    term = term.strip()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(account_number__iexact=term))
+    return qs
+
+
+def active_organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(active=True).only("id", "name").order_by("name")
+
+
+def get_organisation(org_id: int) -> Organisation:
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound("No such organisation.")
+    return org
+
+
+def contacts_of(org: Organisation, term: str = "") -> QuerySet[Contact]:
+    qs = Contact.objects.filter(organisation=org).order_by("name", "id")
+    term = term.strip()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term))
+    return qs
+
+
+def contact_for(user: Any, contact_id: int | str | None, *, active_only: bool = False) -> Contact | None:
+    """A contact `user` may see (any for staff, their organisation's for a customer), or None."""
+    if contact_id is None or not str(contact_id).strip().isdigit():
+        return None
+    qs = Contact.objects.select_related("organisation").filter(pk=int(contact_id))
+    if active_only:
+        qs = qs.filter(active=True)
+    if not is_staff(user):
+        own = customer_contact(user)
+        if own is None:
+            return None
+        qs = qs.filter(organisation_id=own.organisation_id)
+    return qs.first()
+
+
+def get_contact(user: Any, contact_id: int) -> Contact:
+    found = contact_for(user, contact_id)
+    if found is None:
+        raise NotFound("No such contact.")
+    return found
+
+
+def contacts_at_domain(address: str, limit: int = 50) -> list[Contact]:
+    """Active contacts whose address shares the domain of `address` (quarantine review)."""
+    domain = address.rpartition("@")[2]
+    if not domain:
+        return []
+    return list(
+        Contact.objects.filter(email__iendswith=f"@{domain}", active=True, organisation__active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")[:limit]
+    )
+
+
+def platform_by_code(code: str, *, active_only: bool = False) -> Platform | None:
+    qs = Platform.objects.filter(code=code)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.first()
+
+
+def active_platforms() -> QuerySet[Platform]:
+    return Platform.objects.filter(active=True).order_by("name")
+
+
+def platforms_by_ids(ids: list[int]) -> QuerySet[Platform]:
+    return Platform.objects.filter(pk__in=ids)
+
+
+def organisations_by_ids(ids: list[int]) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def team_by_ref(ref: str | int) -> Team | None:
+    """A team by id or slug."""
+    if isinstance(ref, int) or str(ref).strip().isdigit():
+        return Team.objects.filter(pk=int(ref)).first()
+    return Team.objects.filter(slug=str(ref).strip()).first()
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.all()
+
+
+def active_staff() -> QuerySet[User]:
+    return User.objects.filter(is_staff=True, is_active=True)
+
+
+def staff_by_ref(ref: str | int) -> User | None:
+    """An active staff member by id or e-mail address."""
+    qs = active_staff()
+    if isinstance(ref, int) or str(ref).strip().isdigit():
+        return qs.filter(pk=int(ref)).first()
+    return qs.filter(email__iexact=str(ref).strip()).first()
+
+
+def user_by_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EscalationConfig(AppConfig):
+    name = "casedesk.escalation"
+    verbose_name = "Escalation and SLA sweeps"
