@@ -54,7 +54,9 @@ def seed() -> None:
     from casedesk.rules import schedule
     from casedesk.status import maintenance, masters
 
-    staff = User.objects.create_user(username="bench", email="bench@example.com", password="x", is_staff=True)
+    staff = User.objects.create_user(
+        username="bench", email="bench@example.com", password="x", is_staff=True, staff_role="manager"
+    )
     platforms = [Platform.objects.create(code=f"p{n}", name=f"Platform {n}") for n in range(8)]
     master = masters.create_master(
         by=staff, title="Calls dropping", body="Investigating.", platforms=platforms[:2]

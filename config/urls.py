@@ -6,6 +6,6 @@ from casedesk.api.routes import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("status/", include("casedesk.status.urls")),
+    path("status/", include("casedesk.statuspage.urls")),
     path("", include("casedesk.web.urls")),
 ]

@@ -27,8 +27,26 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A technician; the other roles below, for what only they may do."""
+
     is_staff = True
     staff_role = User.StaffRole.TECHNICIAN
+
+
+class RepresentativeFactory(StaffFactory):
+    staff_role = User.StaffRole.REPRESENTATIVE
+
+
+class ManagerFactory(StaffFactory):
+    staff_role = User.StaffRole.MANAGER
+
+
+class BillingFactory(StaffFactory):
+    staff_role = User.StaffRole.BILLING
+
+
+class AdministratorFactory(StaffFactory):
+    staff_role = User.StaffRole.ADMINISTRATOR
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -1,4 +1,5 @@
-"""Account writes: asking for a password reset and setting the new password.
+"""Account writes: a password reset link (sent by the channel that asked for it) and
+setting the new password.
 
 A reset link is a signed token bound to the user's current password hash and last login
 (Django's token generator), so it works once and stops working when the password changes
@@ -8,6 +9,8 @@ typed, whoever it belongs to.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -35,8 +38,19 @@ def _count(key: str) -> int:
         return 1
 
 
-def request_password_reset(email: str, *, client: str) -> None:
-    """Queue a reset link to the active account with this address, if there is one."""
+@dataclass(frozen=True)
+class ResetLink:
+    """A reset link for one account, for the channel that asked to send it."""
+
+    user: User
+    url: str
+    hours: int  # how long it works
+
+
+def request_password_reset(email: str, *, client: str) -> ResetLink | None:
+    """The reset link for the active account with this address, if there is one (None
+    otherwise); the caller sends it to `link.user.email`. Refused or rate limited alike
+    for known and unknown addresses."""
     address = (email or "").strip().lower()[:254]
     if "@" not in address:
         raise Refused("Enter the e-mail address you log in with.")
@@ -46,22 +60,14 @@ def request_password_reset(email: str, *, client: str) -> None:
         raise RateLimited("Too many reset requests. Please wait an hour and try again.")
     user = User.objects.filter(email__iexact=address, is_active=True).first()
     if user is None or not user.has_usable_password():
-        return
-    from casedesk.mail import outbox
-
+        return None
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    with transaction.atomic():
-        outbox.enqueue_template(
-            kind="password_reset",
-            to=user.email,
-            template="password_reset",
-            context={
-                "user": user,
-                "url": f"{settings.CASEDESK_BASE_URL}/password/reset/{uid}/{token}/",
-                "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
-            },
-        )
+    return ResetLink(
+        user=user,
+        url=f"{settings.CASEDESK_BASE_URL}/password/reset/{uid}/{token}/",
+        hours=max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+    )
 
 
 def set_password(user: User, token: str, password: str) -> None:

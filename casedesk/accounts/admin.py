@@ -1,7 +1,20 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from casedesk.accounts.models import Contact, EscalationContact, Organisation, Platform, Team, User
+from casedesk.accounts.models import (
+    Contact,
+    EscalationContact,
+    Organisation,
+    Platform,
+    StaffRole,
+    Team,
+    User,
+)
+from casedesk.rules import permissions as rules
 
 
 @admin.register(User)
@@ -72,3 +85,44 @@ class TeamAdmin(admin.ModelAdmin):
 class PlatformAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "team", "active")
     prepopulated_fields = {"code": ("name",)}
+
+
+class StaffRoleForm(forms.ModelForm):
+    abilities = forms.MultipleChoiceField(
+        choices=[(a.value, f"{a.value}: {a.label}") for a in rules.Ability if a in rules.STAFF_ABILITIES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What staff with this role may do; a superuser may do everything whatever the role.",
+    )
+
+    class Meta:
+        model = StaffRole
+        fields = ("name", "abilities")
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    """The five roles are fixed; what each may do is the provider's to change."""
+
+    form = StaffRoleForm
+    list_display = ("name", "key", "ability_list", "differs_from_default")
+    readonly_fields = ("key", "default_abilities")
+    fields = ("key", "name", "abilities", "default_abilities")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="abilities")
+    def ability_list(self, obj: StaffRole) -> str:
+        return ", ".join(sorted(obj.ability_set)) or "-"
+
+    @admin.display(description="changed from the default", boolean=True)
+    def differs_from_default(self, obj: StaffRole) -> bool:
+        return obj.ability_set != rules.DEFAULTS.get(rules.StaffRole(obj.key), frozenset())
+
+    @admin.display(description="the rules' default")
+    def default_abilities(self, obj: StaffRole) -> str:
+        return ", ".join(sorted(rules.DEFAULTS.get(rules.StaffRole(obj.key), frozenset()))) or "-"

@@ -7,6 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from casedesk.rules import permissions as rules
+
+STAFF_ROLE_CHOICES = [(role.value, role.label) for role in rules.StaffRole]
+
 
 class CasedeskUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
@@ -17,14 +21,16 @@ class CasedeskUserManager(UserManager["User"]):
 class User(AbstractUser):
     """Anyone who logs in: staff (is_staff) or a customer contact with a portal account."""
 
-    class StaffRole(models.TextChoices):
-        REPRESENTATIVE = "representative", "Customer service representative"
-        TECHNICIAN = "technician", "Technician / specialist"
-        MANAGER = "manager", "Manager"
-        BILLING = "billing", "Billing"
+    StaffRole = rules.StaffRole  # the role's powers: the StaffRole row of that key
 
     email = models.EmailField("email address", unique=True)
-    staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
+    staff_role = models.CharField(
+        max_length=20,
+        choices=STAFF_ROLE_CHOICES,
+        blank=True,
+        help_text="What a staff member may do follows the role (see Staff roles); "
+        "a superuser may do everything.",
+    )
 
     objects = CasedeskUserManager()  # type: ignore[misc]
 
@@ -212,3 +218,23 @@ class TeamRotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.last_user}"
+
+
+class StaffRole(models.Model):
+    """A staff role and what it may do: seeded from the rules' defaults, edited in the admin."""
+
+    key = models.CharField(max_length=20, unique=True, choices=STAFF_ROLE_CHOICES)
+    name = models.CharField(max_length=80)
+    abilities = models.JSONField(
+        default=list, blank=True, help_text="The keys of the abilities the role holds."
+    )
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ability_set(self) -> frozenset[rules.Ability]:
+        return rules.staff_abilities(self.abilities if isinstance(self.abilities, list) else [])

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, ConfigDict, WithJsonSchema
 
 from casedesk.cases.models import Priority
+from casedesk.rules import triage
 from casedesk.rules.lifecycle import ReopenOutcome, Status
+
+# What staff may write, as the schema shows it: the triage rules' priorities. P1G, or one
+# the caller's role may not set, is the action's to refuse (400 or 403, saying why).
+SettablePriority = Annotated[
+    Priority,
+    WithJsonSchema({"type": "string", "enum": [p.value for p in triage.SETTABLE]}),
+]
 
 
 class Input(Schema):
@@ -163,7 +171,7 @@ class CaseCreateIn(Input):
     description: str = ""
     platform: str | None = Field(None, description="Platform code.")
     contact_id: int | None = Field(None, description="Support staff: the contact the case is for.")
-    priority: Priority | None = Field(None, description="Support staff only.")
+    priority: SettablePriority | None = Field(None, description="Support staff only, as their role allows.")
     team: str | None = Field(None, description="Support staff only: team slug.")
     assignee: int | str | None = Field(None, description="Support staff only: id or email address.")
 
@@ -195,7 +203,7 @@ class ReopenOut(Schema):
 class DispositionIn(Input):
     """Fields left out keep their value; null clears team or assignee."""
 
-    priority: Priority | None = None
+    priority: SettablePriority | None = Field(None, description="As the caller's role allows.")
     team: str | None = Field(None, description="Team slug.")
     assignee: int | str | None = Field(None, description="Staff email address or id.")
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from casedesk.rules.lifecycle import LABELS, OPEN_STATUSES, Status
+from casedesk.rules.triage import Priority
 
 STATUS_CHOICES = [(status.value, LABELS[status]) for status in Status]
 OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
@@ -18,12 +19,9 @@ OPEN_Q = Q(status__in=OPEN_VALUES)
 NUMBER_RE = re.compile(r"^\s*(?:[A-Za-z]{1,6}-)?0*(\d{1,12})\s*$")
 
 
-class Priority(models.TextChoices):
-    P1 = "P1", "P1 - Critical"
-    P2 = "P2", "P2 - High"
-    P3 = "P3", "P3 - Medium"
-    P4 = "P4", "P4 - Low"
-    P1G = "P1G", "P1G - Master case"
+# The one list of priorities is the rules' (casedesk.rules.triage); re-exported here for
+# the apps that read cases.
+PRIORITY_CHOICES = [(p.value, p.label) for p in Priority]
 
 
 class Channel(models.TextChoices):
@@ -54,7 +52,7 @@ class Case(models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    priority = models.CharField(max_length=3, choices=Priority.choices, default=Priority.P4)
+    priority = models.CharField(max_length=3, choices=PRIORITY_CHOICES, default=Priority.P4)
     status = models.CharField(max_length=24, choices=STATUS_CHOICES, default=Status.NEW.value)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     team = models.ForeignKey(

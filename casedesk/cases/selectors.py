@@ -9,23 +9,41 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from casedesk.accounts.models import Contact, User
-from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
 from casedesk.cases.history import label_changes
 from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.core.paging import page
+from casedesk.rules import permissions as rules
 from casedesk.rules.lifecycle import CLOSED_STATUSES
+from casedesk.rules.permissions import Ability
 
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
-    """All cases for staff; the organisation's own for a customer; nothing for anyone else."""
-    if is_staff(user):
+    """All cases for staff whose role sees cases; for a main point of contact the
+    organisation's; for another contact those they take part in; nothing for anyone else."""
+    held, contact = abilities_of(user), customer_contact(user)
+    if is_staff(user) and Ability.VIEW_CASES in held:
         return Case.objects.all()
-    contact = customer_contact(user)
     if contact is None:
         return Case.objects.none()
-    return Case.objects.filter(organisation_id=contact.organisation_id)
+    own = Case.objects.filter(organisation_id=contact.organisation_id)
+    if rules.sees_case(held, same_organisation=True, involved=False):
+        return own
+    return own.filter(involving(contact)) if Ability.VIEW_OWN_CASES in held else Case.objects.none()
+
+
+def involving(contact: Contact) -> Q:
+    """The cases a contact takes part in: they are its contact, they wrote on it, or their
+    address is on its e-mail thread (sent or received)."""
+    from casedesk.outbox.models import MessageLink
+
+    return (
+        Q(contact_id=contact.pk)
+        | Q(pk__in=CaseEvent.objects.filter(contact_id=contact.pk).values("case_id"))
+        | Q(pk__in=MessageLink.objects.filter(address__iexact=contact.email).values("case_id"))
+    )
 
 
 def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:

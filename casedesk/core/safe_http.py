@@ -1,16 +1,32 @@
-"""Outbound HTTP POSTs to addresses a caller has checked: the connection goes to that
-address whatever the host name resolves to by then, through no proxy, and a redirect is
-refused rather than followed (it could lead anywhere)."""
+"""Outbound HTTP POSTs to addresses a caller has checked (`public` tells which are safe to
+reach): the connection goes to that address whatever the host name resolves to by then,
+through no proxy, and a redirect is refused rather than followed (it could lead anywhere)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
+
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+def public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, also for the IPv4 address an IPv6 one carries (mapped,
+    6to4, Teredo, NAT64), which a gateway would deliver to."""
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if ip in NAT64_PREFIX:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return all(public(v4) for v4 in embedded if v4 is not None)
+    return True
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from casedesk.cases.clocks import Alert
 from casedesk.cases.models import Case
-from casedesk.mail import outbox
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox import delivery as outbox
+from casedesk.outbox.models import OutboundMessage
+from casedesk.rules import triage
 from casedesk.sla import config
 from casedesk.sla.models import EscalationLevel
 
@@ -61,7 +62,7 @@ def sla_alert(
             recipients.append(("manager", case.team.manager.email))
         elif case.assignee is not None:
             recipients.append(("assignee", case.assignee.email))
-        if case.priority in {"P1", "P2", "P1G"}:
+        if triage.pages_on_call(case.priority):
             on_call = on_call_now(now) if on_call is None else on_call
             recipients += [("on-call", email) for email in on_call]
         subject = f"[{case.number}] SLA breach: {case.priority} {what} was due {_local(alert.due)}"

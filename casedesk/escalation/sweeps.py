@@ -15,7 +15,7 @@ from casedesk.cases.models import OPEN_Q, Case
 from casedesk.core.errors import Refused
 from casedesk.core.sweeps import sweep
 from casedesk.escalation import alerts as notices
-from casedesk.mail import outbox
+from casedesk.outbox import delivery as outbox
 from casedesk.rules.lifecycle import Status
 
 log = logging.getLogger(__name__)

@@ -29,13 +29,15 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from casedesk.accounts.models import Contact
-from casedesk.cases import actions
+from casedesk.cases import actions, notices
 from casedesk.cases.models import Case
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
-from casedesk.mail import intake, parse, routing
-from casedesk.mail.intake import InboundContext, Result
-from casedesk.mail.models import InboundMessage, MessageLink
+from casedesk.mail import intake, routing
+from casedesk.mail.intake import Result
+from casedesk.mail.models import InboundMessage
+from casedesk.mime import parse
+from casedesk.outbox.models import MessageLink
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class _Item:
     index: int  # position in the batch
     row: InboundMessage
     parsed: parse.ParsedMessage
-    ctx: InboundContext
+    origin: notices.Origin  # what its notices answer
 
 
 @dataclass
@@ -140,8 +142,7 @@ def _process(stored: list[tuple[InboundMessage, bool]]) -> list[Result]:
             run = []
             results[index] = intake.process(row, claimed=created)
             continue
-        ctx = InboundContext(parsed.message_id, parsed.sender, parsed.subject)
-        run.append(_Item(index, row, parsed, ctx))
+        run.append(_Item(index, row, parsed, intake.origin_of(parsed)))
     _write_run(run, results)
     for index, earlier in again:
         done = results[earlier]
@@ -224,7 +225,7 @@ def _plan(run: list[_Item]) -> tuple[list[_Plan], bool, routing.Router]:
             return plans, False, router
         else:
             offered = platforms.get(contact.organisation_id, [])
-            opening = intake.opening_for(item.parsed, contact, router, offered, item.ctx)
+            opening = intake.opening_for(item.parsed, contact, router, offered, item.origin)
             plans.append(_Plan(item, opening=opening))
         if parsed.message_id:
             seen_ids.add(parsed.message_id)
@@ -308,7 +309,7 @@ def _comment(item: _Item, case: Case, contact: Contact | None) -> actions.Commen
         by=contact or case.contact,
         body=body or "(empty message)",
         uploads=uploads,
-        origin=item.ctx,
+        origin=item.origin,
     )
 
 

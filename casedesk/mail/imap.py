@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from casedesk.mail import intake
+from casedesk.mail.batch import ingest_many
 
 log = logging.getLogger(__name__)
 DONE_KEYWORD = "$Casedesk"
@@ -51,7 +52,7 @@ def _ok(response: tuple[str, list]) -> list:
 
 def poll_once(box: Mailbox, limit: int = 500, batch: int = 50) -> list[intake.Result]:
     """Fetch the messages not yet taken in, `batch` at a time; ingest each batch together
-    (`intake.ingest_many`), then move or flag the messages whose outcome it committed."""
+    (`batch.ingest_many`), then move or flag the messages whose outcome it committed."""
     results: list[intake.Result] = []
     client = imaplib.IMAP4_SSL(box.host, box.port) if box.ssl else imaplib.IMAP4(box.host, box.port)
     try:
@@ -63,7 +64,7 @@ def poll_once(box: Mailbox, limit: int = 500, batch: int = 50) -> list[intake.Re
         uids = _ok(client.uid("SEARCH", "UNDELETED", "UNKEYWORD", DONE_KEYWORD))[0].split()[:limit]
         for start in range(0, len(uids), batch):
             fetched = _fetch(client, uids[start : start + batch])
-            taken = intake.ingest_many([raw for _, raw in fetched], source="imap", batch=batch)
+            taken = ingest_many([raw for _, raw in fetched], source="imap", batch=batch)
             results.extend(taken)
             outcomes = zip(fetched, taken, strict=True)
             done = [uid for (uid, _), result in outcomes if result.outcome != "pending"]

@@ -10,13 +10,11 @@
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,13 +24,17 @@ from django.db.models import F
 from django.db.models.functions import Lower
 
 from casedesk.accounts.models import Contact
-from casedesk.cases import actions
-from casedesk.cases.attachments import Upload, check_upload
+from casedesk.cases import actions, notices
+from casedesk.core.uploads import Upload, check_upload
 from casedesk.cases.models import Case, CaseEvent, Channel, pk_from_number
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, Refused
-from casedesk.mail import parse, routing
-from casedesk.mail.models import AddressFailure, InboundMessage, MessageLink, OutboundMessage
+from casedesk.mail import routing
+from casedesk.mail.models import AddressFailure, InboundMessage
+from casedesk.mime import parse
+from casedesk.mime.bounces import Bounce
+from casedesk.outbox.leases import backoff
+from casedesk.outbox.models import MessageLink, OutboundMessage
 from casedesk.rules.lifecycle import ReopenOutcome
 
 log = logging.getLogger(__name__)
@@ -65,30 +67,9 @@ class Result:
         return {"outcome": self.outcome, "case": self.case, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class InboundContext:
-    """The message being processed, for the notifications its actions cause."""
-
-    message_id: str
-    sender: str
-    subject: str
-    events: list[int] = field(default_factory=list)  # timeline entries written meanwhile
-
-
-current: contextvars.ContextVar[InboundContext | None] = contextvars.ContextVar("inbound", default=None)
-
-
-@contextmanager
-def _processing(ctx: InboundContext) -> Iterator[None]:
-    token = current.set(ctx)
-    try:
-        yield
-    finally:
-        current.reset(token)
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+def origin_of(parsed: parse.ParsedMessage) -> notices.Origin:
+    """What the case actions taking a message are told of it: their notices answer it."""
+    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject)
 
 
 # --- entry points --------------------------------------------------------------------
@@ -103,20 +84,6 @@ def ingest(
         number = row.case.number if row.case_id and row.case else None
         return Result("duplicate", number, f"already received (message {row.pk}: {row.outcome})", row.pk)
     return process(row, claimed=created)
-
-
-def ingest_many(
-    raws: Sequence[bytes],
-    *,
-    source: str = "cli",
-    batch: int = 100,
-    envelopes: Sequence[tuple[str, Sequence[str]]] | None = None,
-) -> list[Result]:
-    """Ingest several messages (a mailbox, or `ingest_email` with many files): see
-    `casedesk.mail.batch`."""
-    from casedesk.mail import batch as batches
-
-    return batches.ingest_many(raws, source=source, batch=batch, envelopes=envelopes)
 
 
 def new_row(
@@ -175,10 +142,7 @@ def process(row: InboundMessage, *, claimed: bool = False, now: datetime | None 
         log.exception("parsing inbound message %s failed", row.pk)
         return _settle(row, None, Result("quarantined", None, f"The message cannot be read: {exc!r}"))
     try:
-        with (
-            _processing(InboundContext(parsed.message_id, parsed.sender, parsed.subject)),
-            transaction.atomic(),
-        ):
+        with transaction.atomic():
             try:
                 with transaction.atomic():
                     result = _decide(row, parsed)
@@ -337,6 +301,7 @@ def is_participant(case: Case, address: str, contact: Contact | None) -> bool:
 def _decide(row: InboundMessage, parsed: parse.ParsedMessage) -> Result:
     if parsed.bounce is not None:
         return _bounce(row, parsed, parsed.bounce)
+    origin = origin_of(parsed)
     envelope_to = [a for a in row.envelope_to.split("\n") if a]
     case, how = find_thread(parsed, envelope_to)
     contact = find_contact(parsed.sender, case)
@@ -352,13 +317,13 @@ def _decide(row: InboundMessage, parsed: parse.ParsedMessage) -> Result:
                 None,
                 f"{parsed.sender} wrote to {case.number} (found by {how}) but is not a participant of it.",
             )
-        return _reply(row, parsed, case, contact)
+        return _reply(row, parsed, case, contact, origin)
     if contact is None:
         return Result("quarantined", None, f"Unknown sender {parsed.sender}.")
     if not contact.is_mpoc:
-        _refusal(contact, parsed)
+        _refusal(contact, origin)
         return Result("refused", None, f"{contact.email} is not a main point of contact.")
-    return _new_case(row, parsed, contact)
+    return _new_case(row, parsed, contact, origin)
 
 
 def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
@@ -392,7 +357,7 @@ def opening_for(
     contact: Contact,
     router: routing.Router,
     platforms: list[Any] | None = None,
-    origin: InboundContext | None = None,
+    origin: notices.Origin | None = None,
 ) -> actions.Opening:
     """The case a new message from an MPOC opens: its platform (the organisation's only
     one, or the one the message names; `platforms` if already looked up), routed in turn."""
@@ -411,9 +376,11 @@ def opening_for(
     )
 
 
-def _new_case(row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact) -> Result:
+def _new_case(
+    row: InboundMessage, parsed: parse.ParsedMessage, contact: Contact, origin: notices.Origin
+) -> Result:
     router = routing.Router(clock.now())
-    opened = actions.open_cases([opening_for(parsed, contact, router)])[0]
+    opened = actions.open_cases([opening_for(parsed, contact, router, origin=origin)])[0]
     if isinstance(opened, Refused):
         raise opened
     router.save()
@@ -431,7 +398,13 @@ def reply_text(parsed: parse.ParsedMessage, case: Case, contact: Contact | None)
     return text
 
 
-def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> Result:
+def _reply(
+    row: InboundMessage,
+    parsed: parse.ParsedMessage,
+    case: Case,
+    contact: Contact | None,
+    origin: notices.Origin,
+) -> Result:
     uploads, note = uploads_of(parsed)
     by: Contact = (
         contact if contact is not None and contact.organisation_id == case.organisation_id else case.contact
@@ -439,18 +412,22 @@ def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact
     text = reply_text(parsed, case, contact)
     body = (text + note).strip()
     if case.is_open:
-        event = actions.add_comment(case, by=by, body=body or "(empty message)", uploads=uploads)
+        event = actions.add_comment(
+            case, by=by, body=body or "(empty message)", uploads=uploads, origin=origin
+        )
         _link(case, parsed)
         return Result("appended", case.number, None, event_id=event.pk)
     try:
-        outcome, target = actions.request_reopen(case, by=by, note=body, channel=Channel.EMAIL)
+        outcome, target = actions.request_reopen(case, by=by, note=body, channel=Channel.EMAIL, origin=origin)
     except Forbidden as exc:
-        _refusal(by, parsed, reason=str(exc))
+        _refusal(by, origin, reason=str(exc))
         return Result("refused", case.number, str(exc))
     if uploads:
-        actions.add_comment(target, by=by, body="", uploads=uploads)
+        actions.add_comment(target, by=by, body="", uploads=uploads, origin=origin)
     _link(target, parsed)
-    last_event = CaseEvent.objects.filter(case=target).order_by("-id").values_list("pk", flat=True).first()
+    # The latest entry the message wrote on the case it went to (a follow-up's opening,
+    # not the note on the closed case that points at it).
+    last_event = next((e.pk for e in reversed(origin.events) if e.case_id == target.pk), None)
     if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME, ReopenOutcome.ALREADY_OPEN):
         return Result(
             "reopened", target.number, f"{case.number} was {case.status_label}.", event_id=last_event
@@ -461,13 +438,11 @@ def _reply(row: InboundMessage, parsed: parse.ParsedMessage, case: Case, contact
     )
 
 
-def _refusal(contact: Contact, parsed: parse.ParsedMessage, reason: str = "") -> None:
-    from casedesk.mail import notify
-
-    notify.refusal(contact, parsed, reason or actions.mpoc_refusal(contact))
+def _refusal(contact: Contact, origin: notices.Origin, reason: str = "") -> None:
+    notices.refusal(contact, origin, reason or actions.mpoc_refusal(contact))
 
 
-def _bounce(row: InboundMessage, parsed: parse.ParsedMessage, bounce: parse.Bounce) -> Result:
+def _bounce(row: InboundMessage, parsed: parse.ParsedMessage, bounce: Bounce) -> Result:
     outbound = None
     if bounce.original_ids:
         outbound = (
@@ -518,11 +493,14 @@ def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
             raise Refused(f"The message cannot be read ({exc}); download it instead.") from None
         uploads, note = uploads_of(parsed)
         body = (parsed.new_text[:BODY_LIMIT] + note).strip()
+        origin = origin_of(parsed)
         if number:
             case = selectors.get_case(by, number)
             if contact.organisation_id != case.organisation_id:
                 raise Refused(f"{contact.name} is not a contact of {case.organisation.name}.")
-            event = actions.add_comment(case, by=contact, body=body or "(empty message)", uploads=uploads)
+            event = actions.add_comment(
+                case, by=contact, body=body or "(empty message)", uploads=uploads, origin=origin
+            )
             outcome = "appended"
         else:
             case = actions.open_case(
@@ -532,6 +510,7 @@ def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
                 description=body,
                 channel=Channel.EMAIL,
                 uploads=uploads,
+                origin=origin,
             )
             case = routing.route_new_case(case)
             event = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CREATED).get()

@@ -1,51 +1,11 @@
-"""The outbox: every notification is a row written in the transaction that caused it."""
+"""What e-mail intake keeps: every received message, raw, and the delivery failures that
+bounces report (against the outbox message they name)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-
-class OutboundMessage(models.Model):
-    """One e-mail to one recipient; delivered by `outbox.deliver_due`, marked sent once."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (gave up)"
-
-    created_at = models.DateTimeField()
-    kind = models.CharField(max_length=40)
-    case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
-    )
-    to = models.CharField(max_length=254)
-    subject = models.CharField(max_length=255)
-    text = models.TextField()
-    html = models.TextField(blank=True)
-    message_id = models.CharField(max_length=255, unique=True)
-    headers = models.JSONField(default=dict, blank=True)
-    # Set by callers whose work may run twice (sweeps): the second enqueue is a no-op.
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at", "id"], condition=Q(state="pending"), name="outbox_pending_due"
-            ),
-            models.Index(fields=["case", "id"], name="outbox_case"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.to} ({self.state})"
 
 
 class InboundMessage(models.Model):
@@ -107,31 +67,6 @@ class InboundMessage(models.Model):
         return f"{self.sender or 'unknown sender'}: {self.subject or '(no subject)'} ({self.state})"
 
 
-class MessageLink(models.Model):
-    """A Message-ID (sent or received) known to belong to a case: replies thread by it.
-    `address` is who sent or received it, so the case's thread participants are known."""
-
-    class Direction(models.TextChoices):
-        IN = "in", "Received"
-        OUT = "out", "Sent"
-
-    message_id = models.CharField(max_length=255)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="message_links")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    address = models.CharField(max_length=254, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["message_id"], name="link_message_id"),
-            models.Index(fields=["case", "address"], name="link_case_address"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.message_id} -> {self.case_id}"
-
-
 class AddressFailure(models.Model):
     """A bounce: delivery to `address` failed (or was delayed), for the message it names."""
 
@@ -141,7 +76,7 @@ class AddressFailure(models.Model):
     status = models.CharField(max_length=32, blank=True)
     diagnostic = models.TextField(blank=True)
     outbound = models.ForeignKey(
-        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="failures"
+        "outbox.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="failures"
     )
     bounce = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="failures")
     at = models.DateTimeField()
@@ -152,17 +87,3 @@ class AddressFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {self.action} {self.status}"
-
-
-class AutoAnswerCount(models.Model):
-    """Automatic answers sent to one address on one day: the cap that stops mail loops."""
-
-    address = models.CharField(max_length=254)
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["address", "day"], name="auto_answer_once_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.address} {self.day}: {self.count}"

@@ -22,20 +22,13 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
 
-from casedesk.rules.calendar import STANDARD, TWENTY_FOUR_SEVEN, BusinessCalendar
+from casedesk.rules.calendar import BusinessCalendar
 from casedesk.rules.lifecycle import CLOSED_STATUSES, Status
+from casedesk.rules.policies import DEFAULT_POLICIES, Policies, Policy, Target, calendar_named
+from casedesk.rules.triage import Priority
 
-
-class Priority(enum.StrEnum):
-    """The plan's priorities; the values are those the case records hold."""
-
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-    P1G = "P1G"
+__all__ = ["DEFAULT_POLICIES", "Policies", "Policy", "Target"]
 
 
 class Clock(enum.StrEnum):
@@ -52,92 +45,10 @@ class PauseReason(enum.StrEnum):
     AWAITING_CUSTOMER = "awaiting_customer"
 
 
-# -- targets and policies ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """How long a clock may run: `duration` plus `business_days` on the named calendar.
-
-    The calendar is named rather than held so that policies stay plain data, and the
-    calendars (hours, holidays) can be corrected without touching them.
-    """
-
-    calendar: str
-    duration: timedelta = timedelta(0)
-    business_days: float = 0
-
-    def __post_init__(self) -> None:
-        if self.duration < timedelta(0) or self.business_days < 0:
-            raise ValueError("A target cannot be negative.")
-
-    def length(self, calendar: BusinessCalendar) -> timedelta:
-        """Business time allowed; 'N business days' is N of the calendar's business days."""
-        return self.duration + calendar.business_day * self.business_days
-
-    def due(self, start: datetime, calendars: Mapping[str, BusinessCalendar]) -> datetime:
-        """The deadline for a clock that starts at `start` and never pauses."""
-        calendar = _calendar(calendars, self.calendar)
-        return calendar.add(start, self.length(calendar))
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The targets of one priority: the first public response, then each update."""
-
-    initial_response: Target
-    update_frequency: Target
-
-
-def _minutes(n: int) -> Target:
-    return Target(TWENTY_FOUR_SEVEN, timedelta(minutes=n))
-
-
-DEFAULT_POLICIES: Mapping[Priority, Policy] = MappingProxyType(
-    {
-        Priority.P1: Policy(_minutes(15), _minutes(60)),
-        Priority.P2: Policy(_minutes(30), _minutes(120)),
-        Priority.P3: Policy(Target(STANDARD, timedelta(hours=4)), Target(STANDARD, business_days=1)),
-        Priority.P4: Policy(Target(STANDARD, business_days=1), Target(STANDARD, business_days=2)),
-        # "Immediate, continuous" has no measurable target of its own; a master case must
-        # at least meet what each of the P1 cases linked to it is promised.
-        Priority.P1G: Policy(_minutes(15), _minutes(60)),
-    }
-)
-
-
-@dataclass(frozen=True)
-class Policies:
-    """Targets per priority, and per vendor those that apply while the vendor is attached.
-
-    A vendor's table may list only some priorities; the others keep the default targets.
-    """
-
-    default: Mapping[Priority, Policy] = field(default_factory=lambda: DEFAULT_POLICIES)
-    vendors: Mapping[str, Mapping[Priority, Policy]] = field(default_factory=dict)
-
-    def policy(self, priority: Priority, vendor: str | None = None) -> Policy:
-        if vendor:
-            override = self.vendors.get(vendor, {}).get(priority)
-            if override is not None:
-                return override
-        try:
-            return self.default[priority]
-        except KeyError:
-            raise ValueError(f"No SLA policy for priority {priority}.") from None
-
-
 def _utc(instant: datetime) -> datetime:
     if instant.utcoffset() is None:
         raise ValueError(f"SLA clocks need aware datetimes, not {instant!r}.")
     return instant.astimezone(UTC)
-
-
-def _calendar(calendars: Mapping[str, BusinessCalendar], key: str) -> BusinessCalendar:
-    try:
-        return calendars[key]
-    except KeyError:
-        raise ValueError(f"An SLA target names calendar {key!r}, which is not configured.") from None
 
 
 # -- history ---------------------------------------------------------------------------------
@@ -476,7 +387,7 @@ def _due(
     now: datetime,
 ) -> datetime | None:
     """When the run's budget is (or will be) used up; None if paused with no known end."""
-    calendar = _calendar(calendars, target.calendar)
+    calendar = calendar_named(calendars, target.calendar)
     remaining = target.length(calendar)
     stop = run.end if run.end is not None else now
     segments = _running(run.start, stop, halts)

@@ -84,7 +84,7 @@ def seed() -> list[tuple[str, str]]:
                 Team.objects.filter(pk=teams[slug].pk, manager__isnull=True).update(manager=user)
         staff[first] = user
         logins.append((email, f"staff, {User.StaffRole(role).label}"))
-    admin = _user("admin@support.example.com", "Ada", "Admin", staff=True, role=User.StaffRole.MANAGER)
+    admin = _user("admin@support.example.com", "Ada", "Admin", staff=True, role=User.StaffRole.ADMINISTRATOR)
     if not admin.is_superuser:
         admin.is_superuser = True
         admin.save(update_fields=["is_superuser"])
@@ -234,16 +234,17 @@ def _cases(
     actions.disposition(c, by=theo, priority=Priority.P3, team=p.team, assignee=theo)
     actions.transition(c, to=Status.CLOSED.value, by=theo, resolution="Hunt group order corrected.")
     actions.request_reopen(c, by=dana, note="It is skipping again this morning.")
+    # A representative takes the call and routes it; the technician sets the priority.
     main = actions.open_case(
         by=rita,
         contact=contacts["Dana"],
         title="Inbound calls fail for main number",
         channel=Channel.PHONE,
         platform=p,
-        priority=Priority.P1,
         assignee=theo,
         team=p.team,
     )
+    actions.disposition(main, by=theo, priority=Priority.P1, team=p.team, assignee=theo)
     dup = opened("Main number not ringing", by=sam)
     actions.transition(
         dup,

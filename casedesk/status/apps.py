@@ -7,9 +7,9 @@ from django.db.models.signals import post_migrate
 def _rerender_after_migrate(**_: Any) -> None:
     # Stored pages were rendered by the code before this upgrade; every deployment runs
     # migrate, so the next request renders them with the new templates.
-    from casedesk.status import pages
+    from casedesk.status import versions
 
-    pages.changed()
+    versions.changed()
 
 
 class StatusConfig(AppConfig):

@@ -1,6 +1,7 @@
 """Master-case incidents, maintenance windows, subscriptions and the published status page.
 
-Writes go through `status.actions`; reads through `status.selectors`.
+Writes go through `status.masters`, `maintenance`, `subscriptions`, `webhooks` and
+`versions`; reads through `status.selectors`.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from django.urls import reverse
 
 from casedesk.accounts.models import Contact
 from casedesk.core import clock
-from casedesk.mail import outbox
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox import delivery
+from casedesk.outbox.models import OutboundMessage
 from casedesk.status.models import Incident, MaintenanceWindow, Subscription, WebhookDelivery
 
 UNSUB = "@@UNSUBSCRIBE@@"
@@ -147,7 +147,7 @@ def fan_out(
                 subject=subject[:255],
                 text=text,
                 html=html,
-                message_id=outbox.new_message_id(),
+                message_id=delivery.new_message_id(),
                 headers=headers,
                 dedupe_key=_key(notice, address)[:200],
                 next_attempt_at=now,
@@ -159,7 +159,7 @@ def fan_out(
         added = OutboundMessage.objects.filter(dedupe_key__startswith=f"{notice}:").count() - before
         if webhook_topic is not None and payload is not None:
             queue_webhooks(notice, webhook_topic, payload)
-    transaction.on_commit(outbox.kick)
+    transaction.on_commit(delivery.kick)
     return added
 
 

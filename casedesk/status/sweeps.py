@@ -3,19 +3,19 @@ from datetime import datetime
 from django.db import transaction
 
 from casedesk.core.sweeps import sweep
-from casedesk.status import actions, pages, webhooks
+from casedesk.status import maintenance, masters, versions, webhooks
 from casedesk.status.models import StatusVersion
 from casedesk.status.selectors import local_day
 
 
 @sweep("maintenance_windows")
 def maintenance_windows(now: datetime) -> dict[str, int]:
-    return actions.advance_maintenance(now)
+    return maintenance.advance_maintenance(now)
 
 
 @sweep("master_case_updates")
 def master_case_updates(now: datetime) -> dict[str, int]:
-    return actions.remind_and_escalate(now)
+    return masters.remind_and_escalate(now)
 
 
 @sweep("status_webhooks")
@@ -30,6 +30,6 @@ def status_new_day(now: datetime) -> bool:
     with transaction.atomic():
         if StatusVersion.objects.filter(pk=1, day=today).exists():
             return False
-        pages.changed()
+        versions.changed()
         StatusVersion.objects.filter(pk=1).update(day=today)
     return True

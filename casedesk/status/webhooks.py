@@ -1,4 +1,5 @@
-"""Webhook delivery: a JSON POST signed with HMAC-SHA256, retried with backoff, no redirects.
+"""Status webhooks: the targets they may have, adding and removing them, and delivery as
+a JSON POST signed with HMAC-SHA256, retried with backoff, never redirected.
 
 Signature header: `X-Casedesk-Signature: t=<unix time>,v1=<hex hmac of "<t>.<body>">`,
 keyed with the subscription's secret (the receiver checks it and the age of `t`).
@@ -6,140 +7,139 @@ keyed with the subscription's secret (the receiver checks it and the age of `t`)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import http.client
-import logging
+import ipaddress
+import secrets
+import socket
 import urllib.error
-import urllib.request
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
-from casedesk.core import clock
-from casedesk.core.errors import Refused
-from casedesk.mail.outbox import backoff
-from casedesk.status.models import WebhookDelivery
+from casedesk.accounts.models import Platform, User
+from casedesk.cases import actions as case_actions
+from casedesk.core import clock, safe_http
+from casedesk.core.errors import Forbidden, Refused
+from casedesk.outbox import leases
+from casedesk.rules.permissions import Ability
+from casedesk.status import subscriptions
+from casedesk.status.models import Incident, Subscription, WebhookDelivery
 
-log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 TIMEOUT = 5
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect refused ({code})", headers, fp)
+def webhook_addresses(url: str) -> list[str]:
+    """The addresses `url` may be posted to: refuses targets on private, loopback or
+    link-local addresses unless allowed explicitly (CASEDESK_WEBHOOK_ALLOWED_HOSTS)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused("Webhooks need an http or https URL.")
+    allowed = set(settings.CASEDESK_WEBHOOK_ALLOWED_HOSTS)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError:
+        raise Refused(f"{parts.hostname} does not resolve.") from None
+    addresses: list[str] = []
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0])
+        if not safe_http.public(ip) and parts.hostname not in allowed and str(ip) not in allowed:
+            raise Refused(f"Webhooks may not target {ip} (not a public address).")
+        if str(ip) not in addresses:
+            addresses.append(str(ip))
+    if not addresses:
+        raise Refused(f"{parts.hostname} does not resolve.")
+    return addresses
 
 
-def _pinned(connection_class: type[http.client.HTTPConnection], address: str) -> Any:
-    """Connections of `connection_class` that reach `address`, the address that was
-    checked, whatever the host name resolves to by the time they connect (TLS still
-    verifies the certificate against the host name)."""
-
-    def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
-        connection = connection_class(host, **kwargs)
-        create = connection._create_connection  # type: ignore[attr-defined]
-
-        def to_address(destination: tuple[str, int], *args: Any, **kw: Any) -> Any:
-            return create((address, destination[1]), *args, **kw)
-
-        connection._create_connection = to_address  # type: ignore[attr-defined]
-        return connection
-
-    return make
+def check_webhook_target(url: str) -> str:
+    webhook_addresses(url)
+    return url
 
 
-class _PinnedHTTP(urllib.request.HTTPHandler):
-    def __init__(self, address: str) -> None:
-        super().__init__()
-        self.address = address
-
-    def http_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(_pinned(http.client.HTTPConnection, self.address), req)
-
-
-class _PinnedHTTPS(urllib.request.HTTPSHandler):
-    def __init__(self, address: str) -> None:
-        super().__init__()
-        self.address = address
-
-    def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(
-            _pinned(http.client.HTTPSConnection, self.address),
-            req,
-            context=self._context,  # type: ignore[attr-defined]
-        )
-
-
-def _opener(address: str) -> urllib.request.OpenerDirector:
-    # No proxy: the request goes straight to the address that was checked.
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _NoRedirect, _PinnedHTTP(address), _PinnedHTTPS(address)
+def add_webhook(
+    *,
+    by: User,
+    url: str,
+    platform: Platform | None = None,
+    incident: Incident | None = None,
+    secret: str = "",
+) -> Subscription:
+    if not by.is_authenticated:
+        raise Forbidden("Log in first.")
+    check_webhook_target(url)
+    now = clock.now()
+    return Subscription.objects.create(
+        channel=Subscription.Channel.WEBHOOK,
+        url=url,
+        secret=secret or secrets.token_hex(32),
+        created_at=now,
+        confirmed_at=now,
+        **subscriptions.topic(platform, incident),
     )
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def add_platform_webhooks(*, by: User, url: str, platforms: Iterable[Platform]) -> list[Subscription]:
+    """One webhook for maintenance and incidents on each of `platforms`, sharing one secret
+    (each row's `secret`)."""
+    case_actions.require_staff(by, Ability.MAINTENANCE)
+    platform_list = list(platforms)
+    if not platform_list:
+        raise Refused("Choose a platform, or all platforms.")
+    check_webhook_target(url)
+    now = clock.now()
+    secret = secrets.token_hex(32)
+    with transaction.atomic():
+        return [
+            Subscription.objects.create(
+                channel=Subscription.Channel.WEBHOOK,
+                url=url,
+                secret=secret,
+                platform=platform,
+                created_at=now,
+                confirmed_at=now,
+            )
+            for platform in platform_list
+        ]
+
+
+def remove_webhook(subscription: Subscription, *, by: User) -> None:
+    """Stop posting to a webhook; deliveries still queued for it go with it."""
+    case_actions.require_staff(by, Ability.MAINTENANCE)
+    Subscription.objects.filter(pk=subscription.pk, channel=Subscription.Channel.WEBHOOK).delete()
 
 
 def post(url: str, secret: str, body: bytes, event_id: str, now: datetime) -> int:
-    from casedesk.status.actions import webhook_addresses
-
     # Checked again at delivery (the name may resolve elsewhere by now), and the
     # connection goes to the address checked, not to a second look-up of the name.
     address = webhook_addresses(url)[0]
-    stamp = int(now.timestamp())
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "casedesk-webhooks/1",
-            "X-Casedesk-Event": event_id,
-            "X-Casedesk-Signature": signature(secret, stamp, body),
-        },
-    )
-    with _opener(address).open(request, timeout=TIMEOUT) as response:
-        return int(response.status)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "casedesk-webhooks/1",
+        "X-Casedesk-Event": event_id,
+        "X-Casedesk-Signature": safe_http.signature(secret, int(now.timestamp()), body),
+    }
+    return safe_http.post(url, address=address, body=body, headers=headers, timeout=TIMEOUT)
+
+
+QUEUE = leases.Queue(WebhookDelivery, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
     now = now or clock.now()
-    with transaction.atomic():
-        rows = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("subscription")
-            .filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now)
-            .exclude(locked_until__gt=now)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        WebhookDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=now + LEASE)
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for row in rows:
+    for row in QUEUE.claim(now, limit, related=["subscription"]):
         sub = row.subscription
         try:
             status = post(sub.url, sub.secret, row.payload.encode(), f"{row.event_key}:{row.pk}", now)
             if not 200 <= status < 300:
                 raise RuntimeError(f"HTTP {status}")
         except (OSError, RuntimeError, Refused, urllib.error.URLError) as exc:
-            attempts = row.attempts + 1
-            gave_up = attempts >= MAX_ATTEMPTS
-            log.warning("webhook %s to %s failed (try %d): %s", row.event_key, sub.url, attempts, exc)
-            WebhookDelivery.objects.filter(pk=row.pk).update(
-                attempts=attempts,
-                state=WebhookDelivery.State.FAILED if gave_up else WebhookDelivery.State.PENDING,
-                next_attempt_at=now + backoff(attempts),
-                locked_until=None,
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            counts["failed" if gave_up else "retry"] += 1
+            counts[QUEUE.retry(row, now, exc, f"webhook {row.event_key} to {sub.url}")] += 1
             continue
-        WebhookDelivery.objects.filter(pk=row.pk).update(
-            state=WebhookDelivery.State.SENT, attempts=row.attempts + 1, locked_until=None, last_error=""
-        )
+        QUEUE.done(row)
         counts["sent"] += 1
     return counts

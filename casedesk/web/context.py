@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
 from casedesk.core import clock
 
 
@@ -13,5 +13,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.CASEDESK_SITE_NAME,
         "is_staff_user": is_staff(user),
         "portal_contact": customer_contact(user),
+        # What the user may do, so that pages leave out what they may not use.
+        "abilities": {a.value for a in abilities_of(user)} if user is not None else set(),
         "now": clock.now(),
     }

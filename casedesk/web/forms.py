@@ -8,9 +8,11 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from casedesk.accounts.models import Platform, Team, User
-from casedesk.cases.attachments import Upload
-from casedesk.cases.models import STATUS_CHOICES, Priority
+from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES
+from casedesk.core.uploads import Upload
+from casedesk.rules import triage
 from casedesk.rules.lifecycle import CLOSED_STATUSES
+from casedesk.rules.permissions import Ability
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -69,12 +71,31 @@ class TransitionForm(forms.Form):
     main_case = forms.CharField(required=False, max_length=20, label="Main case number")
 
 
+def offer_priorities(
+    field: forms.Field, held: frozenset[Ability], current: str | None = None, blank: str = ""
+) -> None:
+    """Offer the priorities the rules let `held` set (and the current one). The field still
+    accepts any priority, so that a refused one reaches the action and is refused with why."""
+    offered = triage.settable(held, triage.Priority(current) if current else None)
+    choices = [("", blank)] if blank else []
+    field.widget.choices = [*choices, *[(p.value, p.label) for p in offered]]
+
+
 class DispositionForm(forms.Form):
-    priority = forms.ChoiceField(choices=[c for c in Priority.choices if c[0] != Priority.P1G])
+    """Priority (left out: unchanged), team and assignee. Those who may only route see no
+    priority; those who may not set P1 are not offered it."""
+
+    priority = forms.ChoiceField(choices=[("", ""), *PRIORITY_CHOICES], required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(is_staff=True, is_active=True).order_by("first_name"), required=False
     )
+
+    def __init__(self, *args: Any, held: frozenset[Ability] = frozenset(), current: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        offer_priorities(self.fields["priority"], held, current)
+        self.sets_priority = Ability.DISPOSE in held
+        self.routes = Ability.ROUTE in held
 
 
 class DetailsForm(forms.Form):
@@ -99,15 +120,18 @@ class StaffCaseForm(forms.Form):
     platform = forms.ModelChoiceField(queryset=Platform.objects.filter(active=True), required=False)
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
-    priority = forms.ChoiceField(
-        choices=[("", "P4 - needs triage"), *[c for c in Priority.choices if c[0] != Priority.P1G]],
-        required=False,
-    )
+    priority = forms.ChoiceField(choices=[("", "P4 - needs triage"), *PRIORITY_CHOICES], required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(is_staff=True, is_active=True), required=False
     )
     attachments = MultipleFileField(label="Attachments")
+
+    def __init__(self, *args: Any, held: frozenset[Ability] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer_priorities(self.fields["priority"], held, blank="P4 - needs triage")
+        self.sets_priority = Ability.DISPOSE in held
+        self.routes = Ability.ROUTE in held
 
 
 CLOSED_VALUES = {s.value for s in CLOSED_STATUSES}

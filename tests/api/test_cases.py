@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from casedesk.cases import actions
-from casedesk.cases.attachments import Upload
 from casedesk.cases.models import Case, CaseEvent
+from casedesk.core.uploads import Upload
 from casedesk.rules.lifecycle import Status
 from tests.api.helpers import api_for
 from tests.factories import (

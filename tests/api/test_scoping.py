@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from casedesk.accounts.models import Contact, User
 from casedesk.cases.models import CaseEvent
 from tests.api.helpers import Api, api_for
 from tests.factories import ContactFactory, OrganisationFactory, StaffFactory, customer, make_case
@@ -109,3 +110,19 @@ def test_staff_reach_every_organisation_route():
     assert staff.get(f"/organisations/{org.pk}").status_code == 200
     assert staff.get(f"/organisations/{org.pk}/contacts").status_code == 200
     assert staff.get(f"/contacts/{contact.pk}").status_code == 200
+
+
+def test_a_contact_who_is_not_an_mpoc_lists_and_opens_only_the_cases_they_take_part_in():
+    org = OrganisationFactory()
+    lee, mpoc = customer(org), customer(org)
+    own = make_case(by=lee, title="Lee's")
+    other = make_case(by=mpoc, title="Not Lee's")
+    Contact.objects.filter(user=lee).update(is_secondary_mpoc=False)  # no longer an MPOC
+    api = api_for(User.objects.get(pk=lee.pk))
+    assert [c["number"] for c in api.get("/cases", state="all").json()["items"]] == [own.number]
+    assert api.get(f"/cases/{own.number}").status_code == 200
+    assert api.get(f"/cases/{other.number}").json() == {"detail": "No such case."}
+    assert api.post(f"/cases/{other.number}/comments", {"body": "hi"}).status_code == 404
+    assert api.post(f"/cases/{own.number}/comments", {"body": "hi"}).status_code == 201
+    refused = api.post(f"/cases/{own.number}/transition", {"to": "closed"})
+    assert refused.status_code == 403 and "main points of contact" in refused.json()["detail"]

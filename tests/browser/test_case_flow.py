@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from casedesk.accounts.models import Contact
+from casedesk.cases import actions
 from casedesk.cases.models import Case
 from tests.factories import (
     ContactFactory,
@@ -83,3 +85,31 @@ def test_mpoc_opens_technician_triages_and_replies_mpoc_reads(live_server, brows
     assert "Pat Primary" in refusal and mpoc.email in refusal
     assert plain_page.locator("input[name=title]").count() == 0
     shot(plain_page, "04-portal-non-mpoc-refused")
+
+
+def test_a_contact_who_is_not_an_mpoc_reads_their_case_without_mpoc_buttons(live_server, browser, shot):
+    org = OrganisationFactory(name="Acme Dental")
+    ContactFactory(
+        organisation=org,
+        name="Pat Primary",
+        email="pat@acme.example.com",
+        is_primary_mpoc=True,
+        is_secondary_mpoc=False,
+    )
+    lee = customer(org)
+    case = actions.open_case(by=lee, title="Reception phone has no dial tone", channel="portal")
+    actions.transition(
+        case, to="resolved_follow_up", by=StaffFactory(), note="Handset replaced. Can you confirm?"
+    )
+    Contact.objects.filter(user=lee).update(is_secondary_mpoc=False)  # the organisation named other MPOCs
+    for width in (1366, 390):
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        login(page, live_server.url, lee.email)
+        page.goto(f"{live_server.url}/portal/cases/{case.number}/")
+        assert "Handset replaced" in page.locator(".timeline").inner_text()
+        for button in ("Escalate", "Yes, close it", "It is not fixed", "Ask to reopen"):
+            assert page.get_by_role("button", name=button).count() == 0, button
+        assert "Pat Primary" in page.locator("#ask-mpocs").inner_text()
+        assert page.get_by_role("button", name="Send").count() == 1  # a comment is still theirs to add
+        assert page.get_by_role("link", name="Open a case").count() == 0
+        shot(page, f"05-portal-non-mpoc-case-{width}")

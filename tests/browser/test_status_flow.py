@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 
 from casedesk.core import clock
-from casedesk.mail import outbox
-from casedesk.status import actions, pages
+from casedesk.outbox import delivery as outbox
+from casedesk.status import maintenance, masters, versions
 from casedesk.status.models import MaintenanceKind, Subscription
-from tests.factories import PlatformFactory, StaffFactory
+from casedesk.statuspage import pages
+from tests.factories import ManagerFactory, PlatformFactory
 from tests.mail.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,7 @@ def sink(settings, live_server):
     settings.CASEDESK_STATUS_RECHECK_SECONDS = 0
     settings.CASEDESK_BASE_URL = live_server.url
     pages._memo.clear()
-    pages.forget()
+    versions.forget()
     with SmtpSink() as sink:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST = "127.0.0.1"
@@ -38,13 +39,13 @@ def deliver() -> None:
 
 def test_subscribe_confirm_receive_and_unsubscribe(live_server, browser, shot, sink):
     voice = PlatformFactory(name="Hosted Voice", code="voice")
-    staff = StaffFactory()
-    master = actions.create_master(
+    staff = ManagerFactory()
+    master = masters.create_master(
         by=staff, title="Calls dropping in the west region", body="We are investigating.",
         platforms=[voice], impact="partial",
     )  # fmt: skip
     today = clock.now().date()
-    actions.create_window(
+    maintenance.create_window(
         by=staff, kind=MaintenanceKind.ONE_OFF, title="Core router upgrade", platforms=[voice],
         description="Router OS upgrade.", justification="Vendor security fix.",
         first_day=today + timedelta(days=3), start_time=clock.now().time().replace(microsecond=0, second=0),
@@ -71,7 +72,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(live_server, browser, shot, s
     assert "Subscription confirmed" in page.locator("h1").inner_text()
     shot(page, "status-subscribed")
 
-    actions.post_update(master, by=staff, body="Fix deployed; monitoring.", state="monitoring")
+    masters.post_update(master, by=staff, body="Fix deployed; monitoring.", state="monitoring")
     deliver()
     (update,) = [
         m for m in sink.messages if m["To"] == "watcher@example.net" and "Monitoring" in m["Subject"]

@@ -9,9 +9,9 @@ import time_machine
 from django.utils import timezone
 
 from casedesk.cases import actions, selectors
-from casedesk.cases.attachments import Upload, clean_name
 from casedesk.cases.models import Attachment, Case, CaseEvent, Channel
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.core.uploads import Upload, clean_name
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from tests.factories import (
     ContactFactory,
@@ -139,7 +139,7 @@ def test_transition_records_who_what_and_from_what(staff):
     assert case.on_hold_until == hold
     event = case.events.filter(kind=CaseEvent.Kind.STATUS).last()
     assert event.actor == staff and event.body == "Waiting for carrier"
-    assert event.changes["status"] == ["In-Progress", "On Hold"]
+    assert event.changes["status"] == ["in_progress", "on_hold"]
     case = actions.transition(case, to="in_progress", by=staff)
     assert case.on_hold_until is None
 

@@ -11,7 +11,8 @@ from casedesk.accounts.models import TeamRotation
 from casedesk.cases import actions
 from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.mail import batch, intake
-from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
+from casedesk.mail.models import InboundMessage
+from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
 
@@ -96,7 +97,7 @@ def _summary(results: list[intake.Result]) -> list[tuple[str, list[tuple[str, st
 @pytest.mark.parametrize("together", [False, True], ids=["one-at-a-time", "batch"])
 def test_a_mixed_mailbox_gives_the_same_outcomes_either_way(desk, together):
     raws, outcomes = _mixed(desk)
-    results = intake.ingest_many(raws, batch=50) if together else [intake.ingest(raw) for raw in raws]
+    results = batch.ingest_many(raws, batch=50) if together else [intake.ingest(raw) for raw in raws]
     assert [r.outcome for r in results] == outcomes
     summary = _summary(results)
     opened = [("created", "customer"), ("change", "system")]  # opened, then routed in turn
@@ -144,7 +145,7 @@ def test_a_batch_reads_and_writes_in_a_few_statements_whatever_its_size(desk):
     def run(count: int, tag: str) -> tuple[int, int]:
         news = [make_mail(s.email, subject=f"{tag} {i}") for i, s in enumerate(senders[:count])]
         with CaptureQueriesContext(connection) as opened:
-            results = intake.ingest_many(news, batch=count)
+            results = batch.ingest_many(news, batch=count)
         assert {r.outcome for r in results} == {"created"}
         replies = [
             make_mail(s.email, subject=f"Re: {tag} {i}", body="thanks", in_reply_to=m.message_id)
@@ -153,7 +154,7 @@ def test_a_batch_reads_and_writes_in_a_few_statements_whatever_its_size(desk):
             )
         ]
         with CaptureQueriesContext(connection) as replied:
-            results = intake.ingest_many(replies, batch=count)
+            results = batch.ingest_many(replies, batch=count)
         assert {r.outcome for r in results} == {"appended"}
         # replies take no turn in a rotation: concurrent batches of replies do not queue on it
         assert not any("teamrotation" in q["sql"] for q in replied.captured_queries)
@@ -172,7 +173,7 @@ def test_a_failure_while_writing_a_run_takes_its_messages_one_at_a_time(desk, mo
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(batch, "_write", broken)
-    results = intake.ingest_many(raws)
+    results = batch.ingest_many(raws)
     assert [r.outcome for r in results] == ["created"] * 3
     assert Case.objects.count() == 3
     assert [c.assignee for c in Case.objects.order_by("pk")] == [*desk["techs"], desk["techs"][0]]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from casedesk.accounts.models import Shift
 from casedesk.cases import actions
 from casedesk.cases.models import Case, CaseEvent, Channel
-from casedesk.mail import intake
+from casedesk.mail import batch
 from tests.cases.test_concurrency import in_threads
 from tests.factories import ContactFactory, OrganisationFactory, PlatformFactory, StaffFactory, TeamFactory
 from tests.mail.mailgen import make_mail
@@ -43,7 +43,7 @@ def test_two_batches_at_once_lose_nothing_and_take_turns_fairly():
         return raws
 
     boxes = [mailbox(0), mailbox(1)]
-    results = in_threads(2, lambda index: intake.ingest_many(boxes[index], batch=15))
+    results = in_threads(2, lambda index: batch.ingest_many(boxes[index], batch=15))
     outcomes = Counter(r.outcome for batch in results for r in batch)  # type: ignore[attr-defined]
     assert outcomes == {"created": 24, "appended": 6}
     for case in existing:

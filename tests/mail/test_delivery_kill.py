@@ -74,9 +74,9 @@ def test_a_killed_worker_leaves_nothing_lost_and_nothing_twice(tmp_path):
             env,
             "shell",
             "-c",
-            "from casedesk.mail import outbox\n"
+            "from casedesk.outbox import delivery\n"
             f"for i in range({COUNT}):\n"
-            "    outbox.enqueue(kind='t', to=f'r{i}@example.com', subject=f'n{i}', text='x')\n",
+            "    delivery.enqueue(kind='t', to=f'r{i}@example.com', subject=f'n{i}', text='x')\n",
         )
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "run_sweeps", "--loop", "--interval", "1"],
@@ -96,10 +96,10 @@ def test_a_killed_worker_leaves_nothing_lost_and_nothing_twice(tmp_path):
             "-c",
             "import time_machine, json\n"
             "from django.utils import timezone\n"
-            "from casedesk.mail import outbox\n"
-            "from casedesk.mail.models import OutboundMessage as O\n"
-            "with time_machine.travel(timezone.now() + outbox.LEASE, tick=True):\n"
-            "    outbox.deliver_due()\n"
+            "from casedesk.outbox import delivery\n"
+            "from casedesk.outbox.models import OutboundMessage as O\n"
+            "with time_machine.travel(timezone.now() + delivery.LEASE, tick=True):\n"
+            "    delivery.deliver_due()\n"
             "sent = O.objects.filter(state='sent').count()\n"
             "print(json.dumps([sent, list(O.objects.values_list('message_id', flat=True))]))\n",
         ).stdout

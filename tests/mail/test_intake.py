@@ -15,7 +15,8 @@ from django.utils import timezone
 from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.mail import batch, intake
-from casedesk.mail.models import InboundMessage, MessageLink, OutboundMessage
+from casedesk.mail.models import InboundMessage
+from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
 
@@ -268,7 +269,7 @@ def test_command_reads_standard_input(desk, monkeypatch):
 def test_a_batch_commits_together_and_one_failure_stays_its_own(desk, fail_on):
     raws = [make_mail(desk["mpoc"].email, subject=f"Batch {i}") for i in range(4)]
     fail_on("Batch 2")
-    results = intake.ingest_many([*raws, raws[0]], batch=3)
+    results = batch.ingest_many([*raws, raws[0]], batch=3)
     assert [r.outcome for r in results] == ["created", "created", "pending", "created", "duplicate"]
     assert Case.objects.count() == 3
     assert InboundMessage.objects.get(subject="").state == "pending"  # still stored, retried later
@@ -284,7 +285,7 @@ def test_a_crash_before_the_batch_commits_leaves_it_stored_and_pending(desk, mon
 
     monkeypatch.setattr(batch, "_write", killed_after_writing)
     with pytest.raises(SystemExit):
-        intake.ingest_many(raws)
+        batch.ingest_many(raws)
     monkeypatch.setattr(batch, "_write", real)
     assert not Case.objects.exists()
     assert list(InboundMessage.objects.values_list("state", flat=True)) == ["pending"] * 3

@@ -8,8 +8,9 @@ import pytest
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case
-from casedesk.mail import intake, outbox
-from casedesk.mail.models import MessageLink, OutboundMessage
+from casedesk.mail import intake
+from casedesk.outbox import delivery
+from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import StaffFactory
 from tests.mail.mailgen import make_mail
 
@@ -72,7 +73,7 @@ def test_every_message_threads_on_the_case(opened):
 
 def test_delivered_over_smtp_and_a_reply_threads_back(opened, smtp):
     actions.add_comment(opened, by=StaffFactory(), body="Please try again now.")
-    assert outbox.deliver_due()["sent"] == 2
+    assert delivery.deliver_due()["sent"] == 2
     received = {m["Subject"]: m for m in smtp.messages}
     reply_sent = next(m for s, m in received.items() if s.startswith("Re:"))
     assert reply_sent["In-Reply-To"] and reply_sent["References"]

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from casedesk.mail import parse
+from casedesk.mime import parse
 from tests.mail.mailgen import make_mail
 
 

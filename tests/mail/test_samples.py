@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from casedesk.cases.models import Case
-from casedesk.mail import intake, parse
-from casedesk.mail.models import AddressFailure, OutboundMessage
+from casedesk.mail import intake
+from casedesk.mail.models import AddressFailure
+from casedesk.mime import parse
+from casedesk.outbox.models import OutboundMessage
 from tests.factories import ContactFactory, make_case
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "mail"

@@ -14,7 +14,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel
 from casedesk.core.sweeps import run_all
 from casedesk.escalation import sweeps
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from casedesk.sla.models import Breach
 from tests.factories import (
     ContactFactory,

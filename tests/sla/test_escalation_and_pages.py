@@ -13,8 +13,8 @@ from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.errors import Refused
 from casedesk.escalation import actions as escalation
-from casedesk.mail.models import OutboundMessage
-from tests.factories import StaffFactory, TeamFactory, customer, make_case
+from casedesk.outbox.models import OutboundMessage
+from tests.factories import ManagerFactory, StaffFactory, TeamFactory, customer, make_case
 
 pytestmark = pytest.mark.django_db
 MT = ZoneInfo("America/Denver")
@@ -85,7 +85,7 @@ def test_escalation_paths_page_lists_every_path():
 
 
 def test_sla_report_with_chart_and_csv():
-    staff = StaffFactory()
+    staff = ManagerFactory()
     team = TeamFactory(name="Cloud")
     with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=MT), tick=False):
         on_time = make_case()

@@ -11,7 +11,7 @@ import time_machine
 from casedesk.cases import actions
 from casedesk.cases.models import Channel
 from casedesk.escalation import sweeps
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from tests.cases.test_concurrency import in_threads
 from tests.factories import (
     ContactFactory,
@@ -51,4 +51,4 @@ def test_concurrent_sweeps_send_each_breach_and_close_each_case_once():
     assert OutboundMessage.objects.filter(kind="no_response").count() == 1
     waiting.refresh_from_db()
     assert waiting.status == "closed_no_response"
-    assert waiting.events.filter(kind="status", changes__status__1="Closed No Response").count() == 1
+    assert waiting.events.filter(kind="status", changes__status__1="closed_no_response").count() == 1

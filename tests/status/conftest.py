@@ -10,10 +10,11 @@ def _status_settings(settings):
     settings.CASEDESK_STATUS_RECHECK_SECONDS = 0
     settings.CASEDESK_BASE_URL = "http://127.0.0.1:8000"
     settings.CASEDESK_MAIL_DOMAIN = "example.com"
-    from casedesk.status import pages
+    from casedesk.status import versions
+    from casedesk.statuspage import pages
 
     pages._memo.clear()
-    pages.forget()
+    versions.forget()
 
 
 @pytest.fixture

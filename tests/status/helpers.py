@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import schedule
-from casedesk.status import actions
+from casedesk.status import maintenance
 from casedesk.status.models import MaintenanceKind
 from tests.factories import ContactFactory, OrganisationFactory, PlatformFactory
 
@@ -30,7 +30,7 @@ def monthly(platforms, by=None, **kw):
         "end_time": time(4),
     }
     values.update(kw)
-    return actions.create_window(**values)
+    return maintenance.create_window(**values)
 
 
 def sent_to(kind_prefix: str) -> list[str]:

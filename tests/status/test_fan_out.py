@@ -9,11 +9,11 @@ from unittest import mock
 import pytest
 
 from casedesk.core import clock
-from casedesk.mail import outbox
-from casedesk.mail.models import OutboundMessage
-from casedesk.status import actions
+from casedesk.outbox import delivery as outbox
+from casedesk.outbox.models import OutboundMessage
+from casedesk.status import masters
 from casedesk.status.models import Subscription
-from tests.factories import StaffFactory
+from tests.factories import ManagerFactory
 from tests.status.helpers import PlatformFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,10 @@ def test_update_reaches_every_subscriber_once_despite_a_dying_worker(smtp_server
             for n in range(N)
         ]
     )
-    staff = StaffFactory()
-    master = actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
+    staff = ManagerFactory()
+    master = masters.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
     assert OutboundMessage.objects.filter(kind="status_incident").count() == N
-    actions.post_update(master, by=staff, body="Identified.", state="identified")
+    masters.post_update(master, by=staff, body="Identified.", state="identified")
     assert OutboundMessage.objects.filter(kind="status_incident").count() == 2 * N
 
     # A worker sends 150 messages and dies: the rest of its claimed batch stays leased.

@@ -12,10 +12,10 @@ from django.test import Client
 from icalendar import Calendar
 
 from casedesk.core import clock
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import schedule
 from casedesk.rules.schedule import DENVER
-from casedesk.status import actions
+from casedesk.status import maintenance
 from casedesk.status.models import MaintenanceKind, MaintenanceOccurrence, OccurrenceState
 from tests.factories import StaffFactory
 from tests.status.helpers import PlatformFactory, monthly, org_with, sent_to
@@ -28,7 +28,7 @@ def at(*args: int) -> datetime:
 
 
 def sweep() -> dict:
-    return actions.advance_maintenance(clock.now())
+    return maintenance.advance_maintenance(clock.now())
 
 
 def test_monthly_window_notices_and_states_through_one_occurrence():
@@ -75,13 +75,13 @@ def test_platform_updates_remind_a_day_ahead_and_certificates_send_nothing():
     voice = PlatformFactory()
     _, contact = org_with(voice, is_maintenance_contact=True)
     with time_machine.travel(at(2025, 1, 6, 12), tick=False):
-        actions.create_window(
+        maintenance.create_window(
             by=None, kind=MaintenanceKind.PLATFORM_UPDATE, title="Platform update", platforms=[voice],
             description="Sprint release.", justification="New features.", impact="operational",
             rrule=schedule.EVERY_THIRD_TUESDAY, first_day=date(2025, 1, 7),
             start_time=time(21), end_time=time(23),
         )  # fmt: skip
-        actions.create_window(
+        maintenance.create_window(
             by=None, kind=MaintenanceKind.CERTIFICATE, title="Certificate update", platforms=[voice],
             description="Certificates renewed.", justification="Expiry.", impact="operational",
             rrule=schedule.WEEKLY_FRIDAY, first_day=date(2025, 1, 3),
@@ -104,7 +104,7 @@ def test_unscheduled_announced_at_once_and_cancel_reschedule_follow_up_are_annou
     voice = PlatformFactory()
     _, contact = org_with(voice, is_maintenance_contact=True)
     with time_machine.travel(at(2025, 6, 2, 14), tick=False):
-        actions.create_window(
+        maintenance.create_window(
             by=StaffFactory(), kind=MaintenanceKind.UNSCHEDULED, title="Emergency router swap",
             platforms=[voice],
             description="Failing line card.", justification="Hardware fault.", impact="partial",
@@ -116,11 +116,11 @@ def test_unscheduled_announced_at_once_and_cancel_reschedule_follow_up_are_annou
         assert Client().get("/status/summary.json").json()["platforms"][0]["status"] == "partial"
         window = monthly([voice])
         june, july = window.occurrences.order_by("start")[:2]
-        actions.cancel_occurrence(june, by=None)
-        actions.reschedule(
+        maintenance.cancel_occurrence(june, by=None)
+        maintenance.reschedule(
             july, by=None, start=july.start + timedelta(days=1), end=july.end + timedelta(days=1)
         )
-        actions.add_follow_up(occ, by=None, text="Replaced line card 3; firmware 17.3 installed.")
+        maintenance.add_follow_up(occ, by=None, text="Replaced line card 3; firmware 17.3 installed.")
     kinds = set(OutboundMessage.objects.values_list("kind", flat=True))
     assert {"maintenance_cancelled", "maintenance_rescheduled", "maintenance_follow_up"} <= kinds
     with time_machine.travel(at(2025, 6, 2, 15, 1), tick=False):
@@ -132,17 +132,17 @@ def test_icalendar_feed_parses_back_field_by_field():
     voice = PlatformFactory(name="Hosted Voice", code="voice")
     with time_machine.travel(at(2025, 3, 1, 9), tick=False):
         window = monthly([voice])
-        one_off = actions.create_window(
+        one_off = maintenance.create_window(
             by=None, kind=MaintenanceKind.ONE_OFF, title="Carrier cut-over", platforms=[voice],
             description="Move trunks.", justification="New carrier.", expected_impact="None expected",
             first_day=date(2025, 4, 5), start_time=time(23), end_time=time(1),
         )  # fmt: skip
         march, april = window.occurrences.order_by("start")[:2]
-        actions.cancel_occurrence(march, by=None)
-        actions.reschedule(
+        maintenance.cancel_occurrence(march, by=None)
+        maintenance.reschedule(
             april, by=None, start=april.start + timedelta(hours=1), end=april.end + timedelta(hours=1)
         )
-        actions.cancel_window(one_off, by=None)
+        maintenance.cancel_window(one_off, by=None)
         response = Client().get("/status/maintenance.ics")
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import schedule
 from casedesk.rules.schedule import DENVER
 from casedesk.status.models import (

@@ -12,15 +12,15 @@ from django.test import Client
 from casedesk.cases.models import CaseEvent, Priority
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, Refused
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from casedesk.rules.lifecycle import Status
 from casedesk.rules.schedule import DENVER
-from casedesk.status import actions, selectors
+from casedesk.status import masters, selectors
 from casedesk.status.models import Subscription
 from tests.factories import (
     ContactFactory,
+    ManagerFactory,
     OrganisationFactory,
-    StaffFactory,
     TeamFactory,
     customer,
     make_case,
@@ -34,9 +34,9 @@ NOW = datetime(2025, 11, 2, 0, 30, tzinfo=DENVER)  # the night the clocks go bac
 @pytest.fixture
 def world():
     voice, teams = PlatformFactory(name="Hosted Voice"), PlatformFactory(name="Teams")
-    manager = StaffFactory(email="manager@example.com")
+    manager = ManagerFactory(email="manager@example.com")
     team = TeamFactory(manager=manager)
-    staff = StaffFactory(email="owner@example.com")
+    staff = ManagerFactory(email="owner@example.com")
     orgs = [OrganisationFactory(name=f"Org {n}", platforms=[voice, teams]) for n in "ABC"]
     bystander = OrganisationFactory(name="Org D", platforms=[voice])
     users = [customer(org) for org in orgs]
@@ -57,10 +57,10 @@ def test_master_case_with_three_organisations_update_notices_resolve(world):
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
         suggestion = selectors.master_suggestions(clock.now())
         assert [len(s.cases) for s in suggestion] == [3] and suggestion[0].platform == voice
-        master = actions.promote(cases[0], by=staff, body="Investigating loss of dial tone.", impact="major")
+        master = masters.promote(cases[0], by=staff, body="Investigating loss of dial tone.", impact="major")
         assert master.priority == Priority.P1G
         for child in cases[1:]:
-            actions.link_child(master, child, by=staff)
+            masters.link_child(master, child, by=staff)
         assert selectors.master_suggestions(clock.now()) == []
         incident = master.incident
         assert set(incident.organisations.values_list("name", flat=True)) == {"Org A", "Org B", "Org C"}
@@ -71,7 +71,7 @@ def test_master_case_with_three_organisations_update_notices_resolve(world):
             email="unconfirmed@example.net", incident=incident, created_at=clock.now()
         )
         OutboundMessage.objects.all().delete()
-        actions.post_update(
+        masters.post_update(
             master,
             by=staff,
             body="Carrier trunk failure identified.",
@@ -94,10 +94,14 @@ def test_master_case_with_three_organisations_update_notices_resolve(world):
     assert sub_copy.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"/status/subscriptions/{sub.token}/" in sub_copy.text
     # Each child's timeline carries the update publicly; its page names the master case.
+    # The update is a public staff answer, so a New child is now being worked on.
     for child in cases[1:]:
         assert child.events.filter(
             kind=CaseEvent.Kind.COMMENT, public=True, body__contains="Carrier trunk"
         ).exists()
+        child.refresh_from_db()
+        assert child.status == Status.IN_PROGRESS.value
+        assert child.updated_at == NOW + timedelta(minutes=5)
     client = Client()
     client.force_login(world["users"][1])
     page = client.get(f"/portal/cases/{cases[1].number}/").content.decode()
@@ -133,7 +137,7 @@ def test_master_case_with_three_organisations_update_notices_resolve(world):
 def test_hourly_clock_reminds_then_escalates_once(world):
     staff = world["staff"]
     with time_machine.travel(NOW, tick=False):
-        master = actions.create_master(
+        master = masters.create_master(
             by=staff, title="Voice outage", body="Investigating.", platforms=[world["voice"]],
             organisations=[world["orgs"][0]],
         )  # fmt: skip
@@ -142,18 +146,18 @@ def test_hourly_clock_reminds_then_escalates_once(world):
         due = master.incident.next_update_due
         assert due == clock.now() + timedelta(hours=1)  # elapsed hour, across the change
     with time_machine.travel(due - timedelta(minutes=11), tick=False):
-        assert actions.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
+        assert masters.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
     with time_machine.travel(due - timedelta(minutes=9), tick=False):
-        assert actions.remind_and_escalate(clock.now()) == {"reminded": 1, "escalated": 0}
-        assert actions.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
+        assert masters.remind_and_escalate(clock.now()) == {"reminded": 1, "escalated": 0}
+        assert masters.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
     with time_machine.travel(due + timedelta(minutes=1), tick=False):
-        assert actions.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 1}
-        assert actions.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
+        assert masters.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 1}
+        assert masters.remind_and_escalate(clock.now()) == {"reminded": 0, "escalated": 0}
         assert set(OutboundMessage.objects.filter(kind="master_escalation").values_list("to", flat=True)) == {
             "owner@example.com", "manager@example.com"
         }  # fmt: skip
         assert master.events.filter(kind=CaseEvent.Kind.NOTE, body__contains="missed").count() == 1
-        actions.post_update(master, by=staff, body="Still investigating.")
+        masters.post_update(master, by=staff, body="Still investigating.")
         master.incident.refresh_from_db()
         assert master.incident.next_update_due == clock.now() + timedelta(hours=1)
     assert OutboundMessage.objects.filter(kind="master_reminder", to="owner@example.com").count() == 1
@@ -162,19 +166,19 @@ def test_hourly_clock_reminds_then_escalates_once(world):
 def test_only_staff_designate_and_links_are_checked(world):
     user, staff, cases = world["users"][0], world["staff"], world["cases"]
     with pytest.raises(Forbidden):
-        actions.promote(cases[0], by=user, body="x")
+        masters.promote(cases[0], by=user, body="x")
     with pytest.raises(Forbidden):
-        actions.create_master(by=user, title="t", body="b", platforms=[world["voice"]])
+        masters.create_master(by=user, title="t", body="b", platforms=[world["voice"]])
     client = Client()
     client.force_login(user)
     assert client.post(f"/console/cases/{cases[0].number}/promote/", {"body": "x"}).status_code == 403
-    master = actions.promote(cases[0], by=staff, body="Investigating.")
-    actions.link_child(master, cases[1], by=staff)
+    master = masters.promote(cases[0], by=staff, body="Investigating.")
+    masters.link_child(master, cases[1], by=staff)
     with pytest.raises(Refused):
-        actions.link_child(master, cases[1], by=staff)
+        masters.link_child(master, cases[1], by=staff)
     with pytest.raises(Refused):
-        actions.promote(cases[1], by=staff, body="x")
-    actions.unlink_child(master, cases[1], by=staff)
+        masters.promote(cases[1], by=staff, body="x")
+    masters.unlink_child(master, cases[1], by=staff)
     assert selectors.master_of(cases[1]) is None
     assert "Org B" not in set(master.incident.organisations.values_list("name", flat=True))
     staff_client = Client()

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from casedesk.rules.schedule import DENVER
-from casedesk.status import actions, pages
+from casedesk.status import maintenance, masters
 from casedesk.status.models import MaintenanceKind
-from tests.factories import StaffFactory, customer
+from casedesk.statuspage import pages
+from tests.factories import ManagerFactory, customer
 from tests.status.helpers import PlatformFactory, monthly
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +27,14 @@ def incident_world():
     with time_machine.travel(NOW, tick=False):
         voice = PlatformFactory(name="Hosted Voice", code="voice")
         teams = PlatformFactory(name="Teams", code="teams")
-        staff = StaffFactory()
-        master = actions.create_master(
+        staff = ManagerFactory()
+        master = masters.create_master(
             by=staff, title="Calls failing <script>alert(1)</script>", body="We are investigating & more.",
             platforms=[voice], impact="partial",
         )  # fmt: skip
         monthly([voice])
     with time_machine.travel(NOW.replace(minute=40), tick=False):
-        actions.post_update(master, by=staff, body="Carrier fault identified.", state="identified")
+        masters.post_update(master, by=staff, body="Carrier fault identified.", state="identified")
     return {"voice": voice, "teams": teams, "staff": staff, "master": master}
 
 
@@ -98,7 +99,7 @@ def test_caching_headers_etag_304_and_no_cookies(incident_world, django_assert_m
         django_assert_max_num_queries(1),  # the version check only
     ):
         assert client.get("/status/").content == first.content
-    actions.post_update(
+    masters.post_update(
         incident_world["master"], by=incident_world["staff"], body="Monitoring now.", state="monitoring"
     )
     changed = client.get("/status/", HTTP_IF_NONE_MATCH=etag)
@@ -129,7 +130,7 @@ def test_rendered_once_per_change_across_requests(incident_world):
 def test_history_archive_and_incident_pages(incident_world):
     staff, master = incident_world["staff"], incident_world["master"]
     with time_machine.travel(NOW.replace(hour=11), tick=False):
-        actions.resolve_master(master, by=staff, note="Carrier fixed the trunk.")
+        masters.resolve_master(master, by=staff, note="Carrier fixed the trunk.")
         index = Client().get("/status/").content.decode()
         history = Client().get("/status/history/").content.decode()
         incident = Client().get(f"/status/incidents/{master.incident.pk}/").content.decode()
@@ -144,13 +145,13 @@ def test_history_archive_and_incident_pages(incident_world):
 def test_the_archive_has_a_page_for_each_year_with_all_of_its_incidents(incident_world, tmp_path):
     staff, master = incident_world["staff"], incident_world["master"]
     with time_machine.travel(NOW.replace(hour=11), tick=False):
-        actions.resolve_master(master, by=staff, note="Fixed.")
+        masters.resolve_master(master, by=staff, note="Fixed.")
     for n, year in enumerate((2025, 2026, 2026)):
         with time_machine.travel(datetime(year, 6, 1 + n, 9, tzinfo=DENVER), tick=False):
-            other = actions.create_master(
+            other = masters.create_master(
                 by=staff, title=f"Outage {year}-{n}", body="Looking.", platforms=[incident_world["teams"]]
             )
-            actions.resolve_master(other, by=staff, note="Fixed.")
+            masters.resolve_master(other, by=staff, note="Fixed.")
     client = Client()
     latest = client.get("/status/history/").content.decode()
     assert 'href="/status/history/2026/"' in latest and 'href="/status/history/2025/"' in latest
@@ -168,7 +169,7 @@ def test_the_archive_has_a_page_for_each_year_with_all_of_its_incidents(incident
 
 
 def test_export_writes_the_page_and_feeds_as_files(incident_world, tmp_path):
-    actions.create_window(
+    maintenance.create_window(
         by=None, kind=MaintenanceKind.ONE_OFF, title="Cut-over", platforms=[incident_world["teams"]],
         description="d", justification="j", first_day=date(2025, 4, 1), start_time=time(1), end_time=time(2),
     )  # fmt: skip
@@ -186,7 +187,7 @@ def test_export_writes_the_page_and_feeds_as_files(incident_world, tmp_path):
 def test_atom_summaries_are_plain_text_so_readers_render_no_markup(incident_world):
     # A master case promoted from a customer's case may carry the customer's own words.
     with time_machine.travel(NOW.replace(minute=50), tick=False):
-        actions.post_update(
+        masters.post_update(
             incident_world["master"],
             by=incident_world["staff"],
             body='Fixed <img src=x onerror="alert(1)"> & <b>bold</b>',

@@ -17,10 +17,10 @@ from django.test import Client
 
 from casedesk.core import clock
 from casedesk.core.errors import Refused
-from casedesk.mail.models import OutboundMessage
-from casedesk.status import actions, webhooks
+from casedesk.outbox.models import OutboundMessage
+from casedesk.status import masters, subscriptions, webhooks
 from casedesk.status.models import Subscription, WebhookDelivery
-from tests.factories import StaffFactory, customer
+from tests.factories import ManagerFactory, customer
 from tests.status.helpers import PlatformFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_confirmation_links_expire_and_requests_are_rate_limited(settings):
     )
     assert client.post("/status/subscribe/", {"email": "x", "platform": "nope"}).status_code in (400, 429)
     with pytest.raises(signing.BadSignature):
-        signing.loads("x", salt=actions.CONFIRM_SALT)
+        signing.loads("x", salt=subscriptions.CONFIRM_SALT)
 
 
 def test_portal_user_subscribes_with_one_click():
@@ -125,12 +125,12 @@ def receiver():
 
 def test_webhooks_signed_retried_and_never_redirected(receiver, settings):
     voice = PlatformFactory(code="voice")
-    staff = StaffFactory()
+    staff = ManagerFactory()
     with pytest.raises(Refused):  # loopback is refused unless allow-listed
-        actions.add_webhook(by=staff, url=receiver, platform=voice)
+        webhooks.add_webhook(by=staff, url=receiver, platform=voice)
     settings.CASEDESK_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    hook = actions.add_webhook(by=staff, url=receiver, platform=voice, secret="s3cret")
-    master = actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
+    hook = webhooks.add_webhook(by=staff, url=receiver, platform=voice, secret="s3cret")
+    master = masters.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
     assert webhooks.deliver_due(clock.now()) == {"sent": 1, "retry": 0, "failed": 0}
     headers, body, _ = Receiver.received[0]
     stamp, digest = re.match(r"t=(\d+),v1=(\w+)", headers["X-Casedesk-Signature"]).groups()
@@ -139,7 +139,7 @@ def test_webhooks_signed_retried_and_never_redirected(receiver, settings):
     payload = json.loads(body)
     assert payload["incident"]["title"] == "Outage" and payload["update"]["body"] == "Investigating."
     Receiver.redirect = True
-    actions.post_update(master, by=staff, body="Next.")
+    masters.post_update(master, by=staff, body="Next.")
     assert webhooks.deliver_due(clock.now())["retry"] == 1
     assert [path for _, _, path in Receiver.received] == ["/hook", "/hook"]  # /elsewhere never asked
     Receiver.redirect = False
@@ -151,11 +151,11 @@ def test_webhooks_signed_retried_and_never_redirected(receiver, settings):
 def test_a_webhook_on_several_platforms_hears_of_an_event_on_two_of_them_once(settings):
     settings.CASEDESK_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     voice, teams, fax = (PlatformFactory(code=code) for code in ("voice", "teams", "fax"))
-    staff = StaffFactory()
+    staff = ManagerFactory()
     url = "http://127.0.0.1:9/hook"
-    hooks = actions.add_platform_webhooks(by=staff, url=url, platforms=[voice, teams, fax])
-    other = actions.add_webhook(by=staff, url="http://127.0.0.1:9/other", platform=teams, secret="x")
-    actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice, teams])
+    hooks = webhooks.add_platform_webhooks(by=staff, url=url, platforms=[voice, teams, fax])
+    other = webhooks.add_webhook(by=staff, url="http://127.0.0.1:9/other", platform=teams, secret="x")
+    masters.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice, teams])
     queued = list(WebhookDelivery.objects.values_list("subscription_id", flat=True))
     assert sorted(queued) == sorted([hooks[0].pk, other.pk])
 
@@ -171,7 +171,7 @@ def test_a_webhook_on_several_platforms_hears_of_an_event_on_two_of_them_once(se
 )
 def test_webhook_targets_carrying_a_private_ipv4_address_are_refused(url):
     with pytest.raises(Refused, match="not a public address"):
-        actions.check_webhook_target(url)
+        webhooks.check_webhook_target(url)
 
 
 def test_webhook_delivery_connects_to_the_address_it_checked(receiver, settings, monkeypatch):
@@ -200,8 +200,8 @@ def test_webhook_delivery_connects_to_the_address_it_checked(receiver, settings,
 
 def test_portal_subscribe_goes_through_a_page_with_a_csrf_token():
     voice = PlatformFactory(code="voice")
-    staff = StaffFactory()
-    master = actions.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
+    staff = ManagerFactory()
+    master = masters.create_master(by=staff, title="Outage", body="Investigating.", platforms=[voice])
     incident = master.incident
     user = customer()
     client = Client(enforce_csrf_checks=True)

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casedesk.cases import actions
-from casedesk.cases.attachments import Upload
 from casedesk.cases.models import Case
+from casedesk.core.uploads import Upload
 from tests.factories import (
     ContactFactory,
     OrganisationFactory,

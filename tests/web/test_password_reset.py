@@ -11,7 +11,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from casedesk.mail.models import OutboundMessage
+from casedesk.outbox.models import OutboundMessage
 from tests.factories import StaffFactory, customer
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
-from casedesk.cases.attachments import Upload
+from casedesk.core.uploads import Upload
 from casedesk.mail import intake
-from casedesk.status import actions as status_actions
+from casedesk.status import maintenance, webhooks
 from casedesk.status.models import MaintenanceKind
 from tests.factories import ContactFactory, PlatformFactory, StaffFactory, customer, make_case
 from tests.mail.mailgen import make_mail
@@ -86,7 +86,7 @@ def world():
 
 def _maintenance(staff) -> dict:
     platform = PlatformFactory()
-    window = status_actions.create_window(
+    window = maintenance.create_window(
         by=staff,
         kind=MaintenanceKind.ONE_OFF,
         title="Core router swap",
@@ -97,9 +97,7 @@ def _maintenance(staff) -> dict:
         start_time=time(22),
         end_time=time(2),
     )
-    hook = status_actions.add_platform_webhooks(
-        by=staff, url="https://93.184.216.34/hook", platforms=[platform]
-    )
+    hook = webhooks.add_platform_webhooks(by=staff, url="https://93.184.216.34/hook", platforms=[platform])
     return {
         "window_id": window.pk,
         "occurrence_id": window.occurrences.get().pk,

@@ -4,21 +4,23 @@ use these and never write a case themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import actor_for, customer_contact, user_of
-from casedesk.cases import clocks, notices
-from casedesk.cases.attachments import Upload, check_upload
+from casedesk.cases import clocks, notices, selectors
 from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules.lifecycle import Actor
+from casedesk.rules.permissions import Ability
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -92,16 +94,32 @@ def clean_text(value: str, what: str, *, required: bool, limit: int) -> str:
     return value
 
 
-def require_staff(by: Who | None) -> None:
+def require_staff(by: Who | None, ability: Ability | None = None) -> None:
+    """Staff only; with `ability`, only staff whose role holds it."""
     if by is None or actor_for(by) != Actor.STAFF:
         raise Forbidden("Only support staff may do this.")
+    if ability is not None:
+        permissions.require(by, ability)
 
 
 def require_own(case: Case, by: Who) -> None:
-    """A customer acts only on their own organisation's cases: another's answers 404."""
+    """A customer acts only on the cases they see (`selectors.cases_visible_to`): others 404.
+    A Contact without a login is e-mail, whose intake found them on the case's thread."""
     contact = customer_contact(by)
     if contact is None or contact.organisation_id != case.organisation_id:
         raise NotFound("No such case.")
+    if not isinstance(by, Contact) and not selectors.cases_visible_to(by).filter(pk=case.pk).exists():
+        raise NotFound("No such case.")
+
+
+def require_ability(case: Case, by: Who, ability: Ability) -> None:
+    """A customer on a case they see (else 404); staff whose role holds it and, for team
+    work, reaches the case (else 403 saying why)."""
+    if actor_for(by) == Actor.CUSTOMER:
+        require_own(case, by)
+        permissions.require(by, ability)
+    else:
+        permissions.require_for_case(by, ability, case)
 
 
 def check_assignee(assignee: User | None) -> None:
@@ -136,18 +154,23 @@ def apply(case: Case, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 def change_fields(
     case: Case,
-    values: dict[str, Any],
+    values: dict[str, Any] | Callable[[Case], dict[str, Any]],
     *,
     by: Who | None,
     actor: Actor,
     public: bool,
     body: str = "",
     origin: Any = None,
+    require: Ability | None = None,
 ) -> Case:
-    """Set fields under the row lock; audit what changed (nothing changed: no event)."""
+    """Set fields under the row lock; audit what changed (nothing changed: no event).
+    `values` may be decided from the locked row; `require`: the staff ability that must
+    reach the case as it is now, not as the caller last read it."""
     with transaction.atomic():
         case = lock(case)
-        changes = apply(case, values)
+        if require is not None:
+            permissions.require_for_case(by, require, case)
+        changes = apply(case, values(case) if callable(values) else values)
         if changes:
             case.updated_at = clock.now()
             case.save()
@@ -188,9 +211,4 @@ def store_attachments(
 
 
 def mpoc_refusal(contact: Contact) -> str:
-    names = [f"{c.name} <{c.email}>" for c in contact.organisation.mpocs()]
-    who = ", ".join(names) if names else "no one yet; ask your account manager to name them"
-    return (
-        f"Only the main points of contact of {contact.organisation.name} may open support "
-        f"cases. Please ask one of them to open it: {who}."
-    )
+    return permissions.mpoc_refusal(contact, Ability.OPEN_CASE)

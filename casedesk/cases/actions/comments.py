@@ -8,15 +8,17 @@ from typing import Any
 
 from django.db import transaction
 
+from casedesk.accounts import permissions
 from casedesk.accounts.permissions import actor_for
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
-from casedesk.cases.attachments import Upload, check_upload
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
+from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules.lifecycle import Actor, Status
+from casedesk.rules.permissions import Ability
 
 
 @dataclass
@@ -43,7 +45,9 @@ def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
         try:
             actor = actor_for(comment.by)
             if actor == Actor.CUSTOMER:
-                base.require_own(comment.case, comment.by)
+                base.require_ability(comment.case, comment.by, Ability.COMMENT)
+            else:
+                permissions.require(comment.by, Ability.COMMENT if comment.public else Ability.INTERNAL_NOTE)
             body = base.clean_text(comment.body, "comment", required=not comment.uploads, limit=base.BODY_MAX)
             for upload in comment.uploads:
                 check_upload(upload)

@@ -8,18 +8,19 @@ from typing import Any
 
 from django.db import transaction
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
-from casedesk.cases.attachments import Upload, check_upload
 from casedesk.cases.models import Case, CaseEvent, Channel, Priority
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, Refused
+from casedesk.core.uploads import Upload, check_upload
+from casedesk.rules import triage
 from casedesk.rules.lifecycle import Actor, Status
-
-STAFF_PRIORITIES = {Priority.P1, Priority.P2, Priority.P3, Priority.P4}
+from casedesk.rules.permissions import Ability
 
 
 @dataclass
@@ -77,20 +78,23 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
     if actor == Actor.CUSTOMER:
         contact = customer_contact(op.by)
         priority, team, assignee = None, None, None
+        permissions.require(op.by, Ability.OPEN_CASE)
     elif contact is None:
         raise Refused("Choose the customer contact the case is opened for.")
+    else:
+        base.require_staff(op.by, Ability.OPEN_FOR_CALLER)
     assert contact is not None
     if not contact.active or not contact.organisation.active:
         raise Refused(f"{contact.name} is no longer an active contact.")
-    if not contact.is_mpoc:
-        raise Forbidden(base.mpoc_refusal(contact))
+    if not permissions.can(contact, Ability.OPEN_CASE):
+        raise Forbidden(base.mpoc_refusal(contact))  # the caller must be someone who may open cases
     platform = op.platform
     if platform is not None and not (platform.active and (contact.organisation_id, platform.pk) in offered):
         raise Refused(f"{contact.organisation.name} has no service on the platform {platform.name}.")
-    if priority is not None and priority not in STAFF_PRIORITIES:
-        raise Refused(
-            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
-        )
+    if priority is not None:
+        priority = permissions.check_priority(op.by, priority)
+    if team is not None or assignee is not None:
+        permissions.require(op.by, Ability.ROUTE)
     base.check_assignee(assignee)
     base.check_assignee(op.routed_to)
     title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
@@ -101,7 +105,7 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
 
 
 def _check_master(op: Opening, actor: Actor) -> _Checked:
-    base.require_staff(op.by)
+    base.require_staff(op.by, Ability.MASTER_CASES)
     if op.contact is None:
         raise Refused("A master case needs the provider's contact.")
     assert isinstance(op.by, User)
@@ -154,18 +158,23 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
         deadlines = []
         for _, c in checked:
             op = c.opening
+            start = triage.start(
+                by_staff=c.actor == Actor.STAFF,
+                priority=triage.Priority(c.priority) if c.priority else None,
+                master=op.master,
+            )
             case = Case(
                 organisation=c.contact.organisation,
                 contact=c.contact,
                 platform=op.platform,
                 title=c.title,
                 description=c.description,
-                priority=c.priority or Priority.P4,
+                priority=start.priority.value,
                 status=(Status.IN_PROGRESS if op.master else Status.NEW).value,
                 channel=op.channel,
                 team=c.team or (op.platform.team if op.platform else None),
                 assignee=c.assignee,
-                needs_triage=c.priority is None,
+                needs_triage=start.needs_triage,
                 created_by=user_of(op.by),
                 opened_at=now,
                 updated_at=now,

@@ -6,31 +6,41 @@ from typing import Any
 
 from django.db import transaction
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Team, User
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
-from casedesk.cases.actions.opening import STAFF_PRIORITIES
 from casedesk.cases.models import Case, CaseEvent, Priority
 from casedesk.core import clock
 from casedesk.core.errors import Refused
 from casedesk.rules.lifecycle import Actor
+from casedesk.rules.permissions import Ability
 
 
 def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assignee: User | None) -> Case:
-    """Staff review: set priority, team and assignee; the case leaves the triage queue."""
+    """Staff review: set priority, team and assignee; the case leaves the triage queue.
+
+    Staff who may only route it (representatives; technicians of another team) keep the
+    priority and change team and assignee; the case then stays in triage."""
     base.require_staff(by)
-    if priority not in STAFF_PRIORITIES:
-        raise Refused(
-            "P1G is reserved for master cases." if priority == Priority.P1G else "Unknown priority."
-        )
     base.check_assignee(assignee)
-    values = {"priority": priority, "team": team, "assignee": assignee, "needs_triage": False}
-    return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=False)
+
+    def decide(locked: Case) -> dict[str, Any]:
+        values: dict[str, Any] = {"team": team, "assignee": assignee}
+        if priority != locked.priority or permissions.reaches(by, Ability.DISPOSE, locked):
+            permissions.require_for_case(by, Ability.DISPOSE, locked)
+            values["priority"] = permissions.check_priority(by, priority, current=locked.priority)
+            values["needs_triage"] = False
+        else:
+            permissions.require(by, Ability.ROUTE)
+        return values
+
+    return base.change_fields(case, decide, by=by, actor=Actor.STAFF, public=False)
 
 
 def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     """Staff set vendor and its ticket reference, ETR, shipping carrier and tracking."""
-    base.require_staff(by)
+    base.require_staff(by, Ability.WORK_CASE)
     allowed = {"vendor", "vendor_ticket", "etr", "shipping_carrier", "tracking_number", "title"}
     unknown = set(values) - allowed
     if unknown:
@@ -46,15 +56,16 @@ def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     etr = values.get("etr")
     if etr is not None and etr <= clock.now():
         raise Refused("The estimated time of resolution must be in the future.")
-    return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=True)
+    return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=True, require=Ability.WORK_CASE)
 
 
 def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> Case:
-    base.require_staff(by)
+    base.require_staff(by, Ability.WORK_CASE)
     if other.pk == case.pk:
         raise Refused("A case cannot be related to itself.")
     with transaction.atomic():
         case = base.lock(case)
+        permissions.require_for_case(by, Ability.WORK_CASE, case)
         if unlink:
             case.related.remove(other)
         else:
@@ -87,6 +98,8 @@ def route(case: Case, *, team: Team | None = None, assignee: User | None = None,
 
 def raise_escalation(case: Case, *, by: Who, actor: Actor, level: int, body: str) -> Case:
     """Record that the (locked, open) case reached escalation `level` of its path."""
+    if by is not None and actor != Actor.SYSTEM:
+        base.require_ability(case, by, Ability.ESCALATE)
     old = case.escalation_level
     case.escalation_level = level
     Case.objects.filter(pk=case.pk).update(escalation_level=level)
@@ -104,7 +117,7 @@ def raise_escalation(case: Case, *, by: Who, actor: Actor, level: int, body: str
 def designate_master(case: Case, *, by: Who) -> Case:
     """Make the (locked, open) case a master case (P1G), out of triage, its owner `by` if
     it had none; the caller checks it is not already part of an incident."""
-    base.require_staff(by)
+    base.require_staff(by, Ability.MASTER_CASES)
     values: dict[str, Any] = {"priority": Priority.P1G.value, "needs_triage": False}
     if case.assignee_id is None:
         values["assignee"] = by

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from casedesk.accounts import permissions
 from casedesk.accounts.permissions import actor_for, customer_contact
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
@@ -19,7 +20,9 @@ from casedesk.cases.models import Case, CaseEvent, Channel
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
 from casedesk.rules import lifecycle
+from casedesk.rules import permissions as rules
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status, TransitionRefused
+from casedesk.rules.permissions import Ability
 
 
 def transition(
@@ -35,21 +38,33 @@ def transition(
     resolution: str = "",
     actor: Actor | None = None,
     origin: Any = None,
+    under: Ability = Ability.WORK_CASE,
 ) -> Case:
-    """Move a case to another status, if the plan allows `by` to; `by=None` is the system."""
+    """Move a case to another status, if the plan allows `by` to; `by=None` is the system.
+    `actor` other than who `by` is: staff recording a caller's request (`request_reopen`,
+    which checked it). `under`: the staff ability the move is made with (a master case's
+    children move with it under the master-case ability, whatever their team)."""
+    who = Actor.SYSTEM if by is None else actor_for(by)
     if actor is None:
-        actor = Actor.SYSTEM if by is None else actor_for(by)
-    if actor == Actor.CUSTOMER and by is not None:
+        actor = who
+    if who == Actor.CUSTOMER:
+        assert by is not None
         base.require_own(case, by)
     try:
         target = Status(to)
     except ValueError:
         raise Refused(f"Unknown status {to!r}.") from None
+    if who == Actor.CUSTOMER:
+        permissions.require(by, rules.customer_move_needs(target))
+    elif who == Actor.STAFF and actor == Actor.STAFF:
+        permissions.require(by, under)
     note = base.clean_text(note, "note", required=False, limit=base.BODY_MAX)
     resolution = base.clean_text(resolution, "resolution note", required=False, limit=base.BODY_MAX)
     tracking_number = base.clean_text(tracking_number, "tracking number", required=False, limit=80)
     with transaction.atomic():
         case = base.lock(case)
+        if who == Actor.STAFF and actor == Actor.STAFF:
+            permissions.require_for_case(by, under, case)  # its team as it is now
         now = clock.now()
         changes = _move(
             case,
@@ -175,14 +190,19 @@ def request_reopen(
     Closed No Response or Duplicate, a new case is opened and related to the original.
     Staff may record the request for a caller; the rule is the customer's either way.
     """
-    if actor_for(by) == Actor.CUSTOMER:
+    customer = actor_for(by) == Actor.CUSTOMER
+    if customer:
         base.require_own(case, by)
+    else:
+        base.require_staff(by, Ability.OPEN_FOR_CALLER)
     note = base.clean_text(note, "reason", required=False, limit=base.BODY_MAX)
     with transaction.atomic():
         case = base.lock(case)  # decide on the status as it is now, not as the caller last saw it
         outcome = lifecycle.reopen_outcome(
             case.status_enum, case.closed_at, clock.now(), settings.CASEDESK_REOPEN_DAYS
         )
+        if customer:
+            permissions.require(by, rules.reopen_request_needs(outcome))
         if outcome == ReopenOutcome.ALREADY_OPEN:
             if note:
                 add_comment(case, by=by, body=note, origin=origin)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
 from casedesk.core.errors import Refused
+from casedesk.outbox import delivery
 
 FAILURES_PER_ADDRESS = 10  # failed logins for one e-mail address in a window
 FAILURES_PER_CLIENT = 50  # from one client address: offices share one behind NAT
@@ -70,13 +72,26 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link. The answer is the same whether the address has an account."""
     if request.method == "POST":
         email = request.POST.get("email", "")
+        client = request.META.get("REMOTE_ADDR", "") or "unknown"
         try:
-            actions.request_password_reset(email, client=request.META.get("REMOTE_ADDR", "") or "unknown")
+            link = actions.request_password_reset(email, client=client)
         except Refused as exc:
             context = {"error": str(exc), "email": email}
             return render(request, "web/password_reset_form.html", context, status=exc.status_code)
+        if link is not None:
+            _send_reset(link)
         return redirect("password_reset_done")
     return render(request, "web/password_reset_form.html", {"email": ""})
+
+
+def _send_reset(link: actions.ResetLink) -> None:
+    with transaction.atomic():
+        delivery.enqueue_template(
+            kind="password_reset",
+            to=link.user.email,
+            template="password_reset",
+            context={"user": link.user, "url": link.url, "hours": link.hours},
+        )
 
 
 def password_reset_done(request: HttpRequest) -> HttpResponse:

@@ -10,9 +10,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import User
 from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.core.errors import Forbidden, Refused
+from casedesk.rules.permissions import Ability
 
 View = Callable[..., HttpResponse]
 
@@ -40,6 +42,21 @@ def _gate(check: Callable[[Any], bool], who: str) -> Callable[[View], View]:
 
 staff_required = _gate(is_staff, "support staff")
 customer_required = _gate(lambda user: customer_contact(user) is not None, "customer contacts")
+
+
+def staff_can(ability: Ability) -> Callable[[View], View]:
+    """Support staff whose role holds `ability`; others get a page saying what and why."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if is_staff(request.user) and not permissions.can(request.user, ability):
+                return error_page(request, Forbidden(permissions.refusal(request.user, ability)))
+            return view(request, *args, **kwargs)
+
+        return staff_required(wrapped)
+
+    return decorator
 
 
 def error_page(request: HttpRequest, exc: Refused) -> HttpResponse:

@@ -11,11 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.cases import actions, selectors
-from casedesk.cases.models import Channel, Priority
+from casedesk.cases.models import PRIORITY_CHOICES, Channel
 from casedesk.core.errors import NotFound, Refused
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
+from casedesk.rules.permissions import Ability
 from casedesk.web.forms import (
     CommentForm,
     DetailsForm,
@@ -26,7 +28,7 @@ from casedesk.web.forms import (
     TransitionForm,
     uploads_from,
 )
-from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
+from casedesk.web.views.common import AuthedRequest, form_errors, staff_can, staff_required
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 
 
@@ -59,23 +61,46 @@ def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
             "has_next": has_next,
             "page": page_number(request),
             "filters": filters,
-            "priorities": Priority.choices,
+            "priorities": PRIORITY_CHOICES,
             "case_url": case_url_prefix("console"),
+            "sees_cases": permissions.can(request.user, Ability.VIEW_CASES),
         },
     )
+
+
+def _may(user: Any, case: Any) -> dict[str, bool]:
+    """What the case page offers: only the forms the user's role lets them use on it."""
+
+    def reaches(ability: Ability) -> bool:
+        return permissions.reaches(user, ability, case)
+
+    return {
+        "comment": permissions.can(user, Ability.COMMENT),
+        "note": permissions.can(user, Ability.INTERNAL_NOTE),
+        "work": reaches(Ability.WORK_CASE),
+        "dispose": reaches(Ability.DISPOSE),
+        "route": permissions.can(user, Ability.ROUTE),
+        "escalate": permissions.can(user, Ability.ESCALATE),
+        "reopen": permissions.can(user, Ability.OPEN_FOR_CALLER),
+        "master": permissions.can(user, Ability.MASTER_CASES),
+    }
 
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: Any) -> HttpResponse:
     case = selectors.get_case(request.user, number)
     case_related = list(case.related.all().only("id", "title", "status"))
+    may = _may(request.user, case)
     context = {
         "case": case,
+        "may": may,
         "events": selectors.timeline(case, request.user),
-        "targets": allowed_targets(case.status_enum, Actor.STAFF),
+        "targets": allowed_targets(case.status_enum, Actor.STAFF) if may["work"] else [],
         "comment_form": CommentForm(),
         "transition_form": TransitionForm(),
         "disposition_form": DispositionForm(
-            initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id}
+            held=permissions.abilities_of(request.user) if may["dispose"] else frozenset(),
+            current=case.priority,
+            initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id},
         ),
         "details_form": DetailsForm(
             initial={
@@ -175,7 +200,11 @@ def case_transition(request: AuthedRequest, number: str) -> HttpResponse:
 def case_disposition(request: AuthedRequest, number: str) -> HttpResponse:
     def act(case: Any, data: dict[str, Any]) -> Any:
         return actions.disposition(
-            case, by=request.user, priority=data["priority"], team=data["team"], assignee=data["assignee"]
+            case,
+            by=request.user,
+            priority=data["priority"] or case.priority,
+            team=data["team"],
+            assignee=data["assignee"],
         )
 
     return _staff_post(request, number, DispositionForm, act, "Disposition saved.")
@@ -221,7 +250,7 @@ def case_reopen(request: AuthedRequest, number: str) -> HttpResponse:
     return _staff_post(request, number, ReopenForm, act, "")
 
 
-@staff_required
+@staff_can(Ability.OPEN_FOR_CALLER)
 def contact_search(request: AuthedRequest) -> HttpResponse:
     term = request.GET.get("q", "")[:100]
     return render(
@@ -231,16 +260,21 @@ def contact_search(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_can(Ability.OPEN_FOR_CALLER)
 def case_new(request: AuthedRequest) -> HttpResponse:
     """Open a case for a caller: found by name, email or phone, then the case form."""
     contact_id = request.POST.get("contact") or request.GET.get("contact")
     contact = accounts.contact_for(request.user, contact_id, active_only=True)
     if contact is None:
         return redirect(reverse("console:contacts"))
-    form = StaffCaseForm(request.POST or None, request.FILES or None, initial={"contact": contact.pk})
+    form = StaffCaseForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"contact": contact.pk},
+        held=permissions.abilities_of(request.user),
+    )
     form.fields["platform"].queryset = contact.organisation.platforms.filter(active=True)  # type: ignore[attr-defined]
-    error = None if contact.is_mpoc else actions.mpoc_refusal(contact)
+    error = None if permissions.can(contact, Ability.OPEN_CASE) else actions.mpoc_refusal(contact)
     if request.method == "POST" and error is None:
         if form.is_valid():
             data = form.cleaned_data

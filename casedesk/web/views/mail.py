@@ -15,7 +15,8 @@ from casedesk.core.errors import NotFound, Refused
 from casedesk.mail import intake
 from casedesk.mail.models import InboundMessage
 from casedesk.mime import parse
-from casedesk.web.views.common import AuthedRequest, staff_required
+from casedesk.rules.permissions import Ability
+from casedesk.web.views.common import AuthedRequest, staff_can
 from casedesk.web.views.listing import page_number
 
 LIST_FIELDS = ("id", "received_at", "sender", "subject", "reason", "state", "source", "size")
@@ -28,7 +29,7 @@ def _message(message_id: int) -> InboundMessage:
     return row
 
 
-@staff_required
+@staff_can(Ability.ROUTE)
 def quarantine(request: AuthedRequest) -> HttpResponse:
     state = request.GET.get("state", "quarantined")
     if state not in InboundMessage.State.values:
@@ -52,7 +53,7 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_can(Ability.ROUTE)
 def message(request: AuthedRequest, message_id: int) -> HttpResponse:
     row = _message(message_id)
     parsed, problem = None, ""
@@ -76,7 +77,7 @@ def _contacts_for(address: str) -> list:
     return accounts.contacts_at_domain(address)
 
 
-@staff_required
+@staff_can(Ability.ROUTE)
 def raw(request: AuthedRequest, message_id: int) -> HttpResponse:
     row = _message(message_id)
     response = HttpResponse(bytes(row.raw), content_type="application/octet-stream")
@@ -87,7 +88,7 @@ def raw(request: AuthedRequest, message_id: int) -> HttpResponse:
     return response
 
 
-@staff_required
+@staff_can(Ability.ROUTE)
 @require_POST
 def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
     row = _message(message_id)
@@ -107,7 +108,7 @@ def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
     return redirect(reverse("console:case", kwargs={"number": result.case}))
 
 
-@staff_required
+@staff_can(Ability.ROUTE)
 @require_POST
 def reject(request: AuthedRequest, message_id: int) -> HttpResponse:
     row = _message(message_id)

@@ -18,9 +18,10 @@ from casedesk.accounts.models import Platform
 from casedesk.core import clock
 from casedesk.core.errors import Refused
 from casedesk.rules import schedule
-from casedesk.status import actions, selectors
+from casedesk.rules.permissions import Ability
+from casedesk.status import maintenance, selectors, webhooks
 from casedesk.status.models import Impact, MaintenanceKind, MaintenanceWindow, OccurrenceState
-from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
+from casedesk.web.views.common import AuthedRequest, form_errors, staff_can
 
 PLAN = "plan"
 ONCE = "once"
@@ -120,7 +121,7 @@ def _describe(windows: list[MaintenanceWindow]) -> list[MaintenanceWindow]:
     return windows
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 def maintenance_list(request: AuthedRequest) -> HttpResponse:
     now = clock.now()
     return render(
@@ -143,7 +144,7 @@ def _form_page(request: AuthedRequest, form: WindowForm, error: str = "", status
     )
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 def window_new(request: AuthedRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, WindowForm())
@@ -152,7 +153,7 @@ def window_new(request: AuthedRequest) -> HttpResponse:
         return _form_page(request, form, form_errors(form), status=400)
     data = form.cleaned_data
     try:
-        window = actions.create_window(
+        window = maintenance.create_window(
             by=request.user,
             kind=data["kind"],
             title=data["title"],
@@ -176,7 +177,7 @@ def window_new(request: AuthedRequest) -> HttpResponse:
     return redirect("console:maintenance_window", window_id=window.pk)
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 def window_detail(request: AuthedRequest, window_id: int) -> HttpResponse:
     window = selectors.get_window(window_id)
     now = clock.now()
@@ -193,22 +194,22 @@ def window_detail(request: AuthedRequest, window_id: int) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def window_cancel(request: AuthedRequest, window_id: int) -> HttpResponse:
     window = selectors.get_window(window_id)
     if window.cancelled:
         raise Refused("This maintenance window is already cancelled.")
-    actions.cancel_window(window, by=request.user)
+    maintenance.cancel_window(window, by=request.user)
     messages.success(request, "Maintenance window cancelled; scheduled occurrences were called off.")
     return redirect("console:maintenance_window", window_id=window.pk)
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def occurrence_cancel(request: AuthedRequest, window_id: int, occurrence_id: int) -> HttpResponse:
     occ = selectors.get_occurrence(window_id, occurrence_id)
-    actions.cancel_occurrence(occ, by=request.user)
+    maintenance.cancel_occurrence(occ, by=request.user)
     messages.success(request, "Occurrence cancelled.")
     return redirect("console:maintenance_window", window_id=window_id)
 
@@ -217,7 +218,7 @@ def _local(moment: datetime, zone: str) -> datetime:
     return schedule.localize(moment.replace(tzinfo=None), ZoneInfo(zone))
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def occurrence_reschedule(request: AuthedRequest, window_id: int, occurrence_id: int) -> HttpResponse:
     occ = selectors.get_occurrence(window_id, occurrence_id)
@@ -228,18 +229,18 @@ def occurrence_reschedule(request: AuthedRequest, window_id: int, occurrence_id:
     start, end = _local(form.cleaned_data["start"], zone), _local(form.cleaned_data["end"], zone)
     if start < clock.now():
         raise Refused("The new start is in the past.")
-    actions.reschedule(occ, by=request.user, start=start, end=end)
+    maintenance.reschedule(occ, by=request.user, start=start, end=end)
     messages.success(request, "Occurrence moved; the affected contacts are told.")
     return redirect("console:maintenance_window", window_id=window_id)
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def occurrence_follow_up(request: AuthedRequest, window_id: int, occurrence_id: int) -> HttpResponse:
     occ = selectors.get_occurrence(window_id, occurrence_id)
     if occ.state == OccurrenceState.CANCELLED:
         raise Refused("This occurrence was cancelled; there is nothing to follow up.")
-    actions.add_follow_up(occ, by=request.user, text=request.POST.get("text", ""))
+    maintenance.add_follow_up(occ, by=request.user, text=request.POST.get("text", ""))
     messages.success(request, "Follow-up posted.")
     return redirect("console:maintenance_window", window_id=window_id)
 
@@ -267,12 +268,12 @@ def _webhook_page(
     return response
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 def webhook_list(request: AuthedRequest) -> HttpResponse:
     return _webhook_page(request)
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def webhook_add(request: AuthedRequest) -> HttpResponse:
     form = WebhookForm(request.POST)
@@ -282,7 +283,7 @@ def webhook_add(request: AuthedRequest) -> HttpResponse:
     available = selectors.platforms()
     targets = available if choice == "all" else [p for p in available if str(p.pk) == choice]
     try:
-        added = actions.add_platform_webhooks(
+        added = webhooks.add_platform_webhooks(
             by=request.user, url=form.cleaned_data["url"], platforms=targets
         )
     except Refused as exc:
@@ -290,10 +291,10 @@ def webhook_add(request: AuthedRequest) -> HttpResponse:
     return _webhook_page(request, added=added, secret=added[0].secret)
 
 
-@staff_required
+@staff_can(Ability.MAINTENANCE)
 @require_POST
 def webhook_remove(request: AuthedRequest, subscription_id: int) -> HttpResponse:
     hook = selectors.get_webhook(subscription_id)
-    actions.remove_webhook(hook, by=request.user)
+    webhooks.remove_webhook(hook, by=request.user)
     messages.success(request, f"Webhook to {hook.url} ({hook.topic}) removed.")
     return redirect("console:webhooks")

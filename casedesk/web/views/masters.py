@@ -12,16 +12,17 @@ from casedesk.accounts.models import Organisation, Platform
 from casedesk.cases import selectors as case_selectors
 from casedesk.core import clock
 from casedesk.core.errors import Refused
-from casedesk.status import actions, selectors
+from casedesk.rules.permissions import Ability
+from casedesk.status import masters, selectors
 from casedesk.status.models import Impact, IncidentState
-from casedesk.web.views.common import AuthedRequest, staff_required
+from casedesk.web.views.common import AuthedRequest, staff_can
 
 
 def _ids(request: AuthedRequest, name: str) -> list[int]:
     return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 def master_list(request: AuthedRequest) -> HttpResponse:
     now = clock.now()
     return render(
@@ -37,10 +38,10 @@ def master_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_new(request: AuthedRequest) -> HttpResponse:
-    case = actions.create_master(
+    case = masters.create_master(
         by=request.user,
         title=request.POST.get("title", ""),
         body=request.POST.get("body", ""),
@@ -49,19 +50,19 @@ def master_new(request: AuthedRequest) -> HttpResponse:
         impact=request.POST.get("impact", Impact.MAJOR),
     )
     for number in request.POST.get("children", "").split():
-        actions.link_child(case, case_selectors.get_case(request.user, number), by=request.user)
+        masters.link_child(case, case_selectors.get_case(request.user, number), by=request.user)
     return redirect("console:master", number=case.number)
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def promote(request: AuthedRequest, number: str) -> HttpResponse:
     case = case_selectors.get_case(request.user, number)
-    actions.promote(case, by=request.user, body=request.POST.get("body", "") or case.title)
+    masters.promote(case, by=request.user, body=request.POST.get("body", "") or case.title)
     return redirect("console:master", number=case.number)
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 def master_detail(request: AuthedRequest, number: str) -> HttpResponse:
     case, incident = selectors.get_master(request.user, number)
     now = clock.now()
@@ -81,7 +82,7 @@ def master_detail(request: AuthedRequest, number: str) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_update(request: AuthedRequest, number: str) -> HttpResponse:
     case, incident = selectors.get_master(request.user, number)
@@ -93,7 +94,7 @@ def master_update(request: AuthedRequest, number: str) -> HttpResponse:
     added = request.POST.get("add_platform", "")
     if added.isdigit():
         impacts[int(added)] = request.POST.get("add_impact", Impact.DEGRADED)
-    actions.post_update(
+    masters.post_update(
         case,
         by=request.user,
         body=request.POST.get("body", ""),
@@ -104,7 +105,7 @@ def master_update(request: AuthedRequest, number: str) -> HttpResponse:
     return redirect("console:master", number=case.number)
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_link(request: AuthedRequest, number: str) -> HttpResponse:
     case, _ = selectors.get_master(request.user, number)
@@ -112,23 +113,23 @@ def master_link(request: AuthedRequest, number: str) -> HttpResponse:
     if not numbers:
         raise Refused("Give the numbers of the cases to link.")
     for child in numbers:
-        actions.link_child(case, case_selectors.get_case(request.user, child), by=request.user)
+        masters.link_child(case, case_selectors.get_case(request.user, child), by=request.user)
     return redirect("console:master", number=case.number)
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_unlink(request: AuthedRequest, number: str) -> HttpResponse:
     case, _ = selectors.get_master(request.user, number)
     child = case_selectors.get_case(request.user, request.POST.get("child", ""))
-    actions.unlink_child(case, child, by=request.user)
+    masters.unlink_child(case, child, by=request.user)
     return redirect("console:master", number=case.number)
 
 
-@staff_required
+@staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_resolve(request: AuthedRequest, number: str) -> HttpResponse:
     case, _ = selectors.get_master(request.user, number)
-    actions.resolve_master(case, by=request.user, note=request.POST.get("note", ""))
+    masters.resolve_master(case, by=request.user, note=request.POST.get("note", ""))
     messages.success(request, "Resolved; every child case is now Resolved Follow-up Required.")
     return redirect("console:master", number=case.number)

@@ -9,13 +9,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts import permissions
 from casedesk.accounts.permissions import customer_contact
 from casedesk.cases import actions, selectors
-from casedesk.cases.models import STATUS_CHOICES, Channel, Priority
+from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES, Channel
 from casedesk.core import clock
 from casedesk.core.errors import Refused
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import ReopenOutcome, Status
+from casedesk.rules.permissions import Ability
 from casedesk.status.models import Subscription
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
@@ -43,8 +45,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "page": page_number(request),
             "filters": filters,
             "statuses": STATUS_CHOICES,
-            "priorities": Priority.choices,
+            "priorities": PRIORITY_CHOICES,
             "platforms": contact.organisation.platforms.all(),
+            "mpocs": contact.organisation.mpocs(),  # read only for those told to ask them
             "case_url": case_url_prefix("portal"),
         },
     )
@@ -64,6 +67,7 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         "reopen_form": ReopenForm(),
         "reopen": reopen,
         "reopen_days": settings.CASEDESK_REOPEN_DAYS,
+        "mpocs": customer_contact(request.user).organisation.mpocs(),
         **extra,
     }
     return render(request, "portal/case_detail.html", context, status=status)
@@ -79,7 +83,8 @@ def case_new(request: AuthedRequest) -> HttpResponse:
     contact = customer_contact(request.user)
     form = CustomerCaseForm(request.POST or None, request.FILES or None, organisation=contact.organisation)
     error = None
-    if not contact.is_mpoc:
+    may_open = permissions.can(request.user, Ability.OPEN_CASE)
+    if not may_open:
         error = actions.mpoc_refusal(contact)
     elif request.method == "POST":
         if form.is_valid():
@@ -103,7 +108,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                 return redirect(reverse("portal:case", kwargs={"number": case.number}))
         else:
             error = form_errors(form)
-    status = 403 if not contact.is_mpoc else (400 if error else 200)
+    status = 403 if not may_open else (400 if error else 200)
     return render(
         request, "portal/case_new.html", {"form": form, "error": error, "contact": contact}, status=status
     )

@@ -13,20 +13,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts import permissions
 from casedesk.accounts.permissions import is_staff
 from casedesk.cases import selectors
-from casedesk.core.errors import Refused
-from casedesk.sla import escalation
-from casedesk.sla import selectors as sla_selectors
-from casedesk.web.views.common import AuthedRequest, error_page, staff_required
+from casedesk.core.errors import Forbidden, Refused
+from casedesk.escalation import actions as escalation
+from casedesk.escalation import selectors as sla_selectors
+from casedesk.rules.permissions import Ability
+from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_can, staff_required
 
 
 @login_required
 @require_POST
 def escalate(request: AuthedRequest, number: str) -> HttpResponse:
-    """The Escalate button, on the portal's and the console's case page alike."""
+    """The Escalate button, on the portal's and the console's case page alike (each side's
+    URL is for its own users: `portal_escalate`, `console_escalate`)."""
     case = selectors.get_case(request.user, number)
     side = "console" if is_staff(request.user) else "portal"
+    if not permissions.can(request.user, Ability.ESCALATE):
+        return error_page(request, Forbidden(permissions.refusal(request.user, Ability.ESCALATE)))
     try:
         case, reached = escalation.escalate(case, by=request.user, reason=request.POST.get("reason", ""))
     except Refused as exc:
@@ -34,6 +39,10 @@ def escalate(request: AuthedRequest, number: str) -> HttpResponse:
     roles = ", ".join(dict.fromkeys(level.role for level in reached))
     messages.success(request, f"{case.number} is escalated to level {case.escalation_level}: {roles}.")
     return redirect(reverse(f"{side}:case", kwargs={"number": case.number}))
+
+
+portal_escalate = customer_required(escalate)
+console_escalate = staff_required(escalate)
 
 
 @login_required
@@ -48,7 +57,7 @@ def _date(value: str | None, default: date) -> date:
         return default
 
 
-@staff_required
+@staff_can(Ability.REPORTS)
 def sla_report(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     end = _date(request.GET.get("end"), today)

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.mail import intake
+from casedesk.mail.batch import ingest_many
 
 BATCH = 100
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         pending = False
         if paths == ["-"]:
             raw = sys.stdin.buffer.read()
-            pending = self._report(intake.ingest_many([raw], source="cli", envelopes=[envelope]))
+            pending = self._report(ingest_many([raw], source="cli", envelopes=[envelope]))
         else:
             if "-" in paths:
                 raise CommandError("Read either standard input (-) or files, not both.")
@@ -68,7 +69,7 @@ class Command(BaseCommand):
             self.stderr.write("some messages failed to process; they are stored and will be retried")
 
     def _ingest(self, raws: list[bytes], envelope: tuple[str, list[str]]) -> bool:
-        results = intake.ingest_many(raws, source="cli", batch=BATCH, envelopes=[envelope] * len(raws))
+        results = ingest_many(raws, source="cli", batch=BATCH, envelopes=[envelope] * len(raws))
         return self._report(results)
 
     def _report(self, results: list[intake.Result]) -> bool:

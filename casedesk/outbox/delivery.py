@@ -1,0 +1,184 @@
+"""Write notifications with the change that caused them; deliver them after commit.
+
+Delivery claims due rows under a lease (`leases.Queue`), sends each over one reused SMTP
+connection, and marks it sent in its own transaction right after the server accepted it.
+A worker killed mid-batch leaves the rest pending; once the lease runs out another worker
+sends them. The one window for a repeat is between the server's acceptance and that mark;
+the repeat carries the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from casedesk.core import bulk, clock
+from casedesk.outbox.leases import Queue
+from casedesk.outbox.models import OutboundMessage
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+TASK = "casedesk.deliver_outbox"  # the Celery task that delivers (`outbox.tasks`)
+
+QUEUE = Queue(OutboundMessage, lease=LEASE, max_attempts=MAX_ATTEMPTS)
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@{settings.CASEDESK_MAIL_DOMAIN}>"
+
+
+def build(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    case: Any = None,
+    headers: Mapping[str, str] | None = None,
+    dedupe_key: str | None = None,
+    automatic: bool = True,
+    message_id: str | None = None,
+) -> OutboundMessage:
+    """One outbox row, not yet saved (`save`, or `save_many` for several)."""
+    now = clock.now()
+    all_headers = dict(headers or {})
+    if automatic:
+        all_headers.setdefault("Auto-Submitted", "auto-generated")
+    return OutboundMessage(
+        created_at=now,
+        kind=kind,
+        case=case,
+        to=to,
+        subject=subject[:255],
+        text=text,
+        html=html,
+        message_id=message_id or new_message_id(),
+        headers=all_headers,
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+    )
+
+
+def save(message: OutboundMessage) -> OutboundMessage | None:
+    """Add the row in the caller's transaction; None if one is already queued under its
+    dedupe key (a sweep's second run)."""
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if message.dedupe_key and OutboundMessage.objects.filter(dedupe_key=message.dedupe_key).exists():
+            return None
+        raise
+    transaction.on_commit(kick)
+    return message
+
+
+def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+    """Add several rows with one insert; if one of them was already queued under its dedupe
+    key, row by row instead. Returns the rows added."""
+    if not messages:
+        return []
+    try:
+        with transaction.atomic():
+            bulk.insert(messages)
+    except IntegrityError:
+        for message in messages:
+            message.pk = None
+            message._state.adding = True
+        return [m for m in messages if save(m) is not None]
+    transaction.on_commit(kick)
+    return list(messages)
+
+
+def enqueue(*, to: str, **kwargs: Any) -> OutboundMessage | None:
+    """Add one message to the outbox in the caller's transaction; None if already queued
+    under `dedupe_key` or the address is empty."""
+    if not to:
+        return None
+    return save(build(to=to, **kwargs))
+
+
+def build_template(
+    *, kind: str, to: str, template: str, context: dict[str, Any], **kwargs: Any
+) -> OutboundMessage:
+    """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row."""
+    context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
+    subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
+    text = render_to_string(f"mail/{template}.txt", context)
+    html = render_to_string(f"mail/{template}.html", context)
+    return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
+
+
+def enqueue_template(*, to: str, **kwargs: Any) -> OutboundMessage | None:
+    """Render and enqueue (see `build_template`)."""
+    if not to:
+        return None
+    return save(build_template(to=to, **kwargs))
+
+
+def kick() -> None:
+    """After commit: with a broker, wake a worker now; embedded, the sweep loop delivers.
+    The task is sent by name: `tasks` imports this module, not the other way round."""
+    if settings.CELERY_BROKER_URL:
+        from celery import current_app
+
+        current_app.send_task(TASK)
+
+
+def claim(now: datetime, limit: int) -> list[OutboundMessage]:
+    """The due messages, leased to the caller (see `leases.Queue.claim`)."""
+    return QUEUE.claim(now, limit)
+
+
+def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Message-ID": message.message_id, **message.headers},
+        connection=connection,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send what is due; returns counts. Safe to run in several processes at once."""
+    now = now or clock.now()
+    rows = claim(now, limit)
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if not rows:
+        return counts
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:
+        for row in rows:
+            counts[_retry(row, now, exc)] += 1
+        return counts
+    try:
+        for row in rows:
+            try:
+                _email(row, connection).send()
+            except Exception as exc:
+                counts[_retry(row, now, exc)] += 1
+                continue
+            QUEUE.done(row, sent_at=clock.now())
+            counts["sent"] += 1
+    finally:
+        connection.close()
+    return counts
+
+
+def _retry(row: OutboundMessage, now: datetime, exc: Exception) -> str:
+    return QUEUE.retry(row, now, exc, f"delivery of {row.kind} to {row.to}")

@@ -1,0 +1,95 @@
+"""The plan's SLA targets as plain data: per priority, the first public response and each
+update, as business time on a named calendar; per vendor, the targets that apply while the
+vendor is attached (Client Support Plan §3, §4). Pure Python: no Django."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from casedesk.rules.calendar import STANDARD, TWENTY_FOUR_SEVEN, BusinessCalendar
+from casedesk.rules.triage import Priority
+
+
+def calendar_named(calendars: Mapping[str, BusinessCalendar], key: str) -> BusinessCalendar:
+    try:
+        return calendars[key]
+    except KeyError:
+        raise ValueError(f"An SLA target names calendar {key!r}, which is not configured.") from None
+
+
+# -- targets and policies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """How long a clock may run: `duration` plus `business_days` on the named calendar.
+
+    The calendar is named rather than held so that policies stay plain data, and the
+    calendars (hours, holidays) can be corrected without touching them.
+    """
+
+    calendar: str
+    duration: timedelta = timedelta(0)
+    business_days: float = 0
+
+    def __post_init__(self) -> None:
+        if self.duration < timedelta(0) or self.business_days < 0:
+            raise ValueError("A target cannot be negative.")
+
+    def length(self, calendar: BusinessCalendar) -> timedelta:
+        """Business time allowed; 'N business days' is N of the calendar's business days."""
+        return self.duration + calendar.business_day * self.business_days
+
+    def due(self, start: datetime, calendars: Mapping[str, BusinessCalendar]) -> datetime:
+        """The deadline for a clock that starts at `start` and never pauses."""
+        calendar = calendar_named(calendars, self.calendar)
+        return calendar.add(start, self.length(calendar))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The targets of one priority: the first public response, then each update."""
+
+    initial_response: Target
+    update_frequency: Target
+
+
+def _minutes(n: int) -> Target:
+    return Target(TWENTY_FOUR_SEVEN, timedelta(minutes=n))
+
+
+DEFAULT_POLICIES: Mapping[Priority, Policy] = MappingProxyType(
+    {
+        Priority.P1: Policy(_minutes(15), _minutes(60)),
+        Priority.P2: Policy(_minutes(30), _minutes(120)),
+        Priority.P3: Policy(Target(STANDARD, timedelta(hours=4)), Target(STANDARD, business_days=1)),
+        Priority.P4: Policy(Target(STANDARD, business_days=1), Target(STANDARD, business_days=2)),
+        # "Immediate, continuous" has no measurable target of its own; a master case must
+        # at least meet what each of the P1 cases linked to it is promised.
+        Priority.P1G: Policy(_minutes(15), _minutes(60)),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Targets per priority, and per vendor those that apply while the vendor is attached.
+
+    A vendor's table may list only some priorities; the others keep the default targets.
+    """
+
+    default: Mapping[Priority, Policy] = field(default_factory=lambda: DEFAULT_POLICIES)
+    vendors: Mapping[str, Mapping[Priority, Policy]] = field(default_factory=dict)
+
+    def policy(self, priority: Priority, vendor: str | None = None) -> Policy:
+        if vendor:
+            override = self.vendors.get(vendor, {}).get(priority)
+            if override is not None:
+                return override
+        try:
+            return self.default[priority]
+        except KeyError:
+            raise ValueError(f"No SLA policy for priority {priority}.") from None

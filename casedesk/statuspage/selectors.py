@@ -1,0 +1,145 @@
+"""The reads only the public pages make: each platform's current impact and its last 90
+days, the overall state, the incident archive, the maintenance calendar's windows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+
+from casedesk.accounts.models import Platform
+from casedesk.core.errors import NotFound
+from casedesk.rules.schedule import DENVER
+from casedesk.status import selectors
+from casedesk.status.models import (
+    IMPACT_RANK,
+    Impact,
+    Incident,
+    IncidentState,
+    MaintenanceOccurrence,
+    MaintenanceWindow,
+    OccurrenceState,
+    PlatformImpact,
+    worst,
+)
+
+HISTORY_DAYS = 90
+
+
+def active_incidents() -> list[Incident]:
+    active = selectors.incidents_with_detail().exclude(state=IncidentState.RESOLVED)
+    return list(active.order_by("-started_at"))
+
+
+def past_incidents(limit: int = 100, year: int | None = None) -> list[Incident]:
+    """Resolved incidents, the latest first: the latest `limit`, or all of one year (local
+    time), which the yearly archive pages show in full."""
+    found = selectors.incidents_with_detail().filter(state=IncidentState.RESOLVED).order_by("-started_at")
+    if year is not None:
+        return list(found.filter(started_at__year=year))
+    return list(found[:limit])
+
+
+def incident_years() -> list[int]:
+    """The years (local time) with resolved incidents, the latest first."""
+    years = Incident.objects.filter(state=IncidentState.RESOLVED).dates("started_at", "year", order="DESC")
+    return [day.year for day in years]
+
+
+def get_platform(code: str) -> Platform:
+    platform = Platform.objects.filter(code=code, active=True).first()
+    if platform is None:
+        raise NotFound("No such platform.")
+    return platform
+
+
+def platform_impacts() -> dict[int, str]:
+    """Each active platform's current impact: the worst of its active incidents, and
+    "under maintenance" while a window that touches it is in progress."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for platform_id, impact in PlatformImpact.objects.exclude(
+        incident__state=IncidentState.RESOLVED
+    ).values_list("platform_id", "impact"):
+        found[platform_id].append(impact)
+    for platform_id, impact in MaintenanceWindow.platforms.through.objects.filter(
+        maintenancewindow__occurrences__state=OccurrenceState.IN_PROGRESS
+    ).values_list("platform_id", "maintenancewindow__impact"):
+        found[platform_id].append(impact or Impact.MAINTENANCE)
+    return {pid: worst(values) for pid, values in found.items()}
+
+
+@dataclass
+class PlatformRow:
+    platform: Platform
+    impact: str
+    days: list[tuple[date, str]] = field(default_factory=list)
+
+    @property
+    def impact_label(self) -> str:
+        return Impact(self.impact).label
+
+
+def history(now: datetime, days: int = HISTORY_DAYS) -> dict[int, list[tuple[date, str]]]:
+    """For each platform, the worst impact of each of the last `days` local days."""
+    today = selectors.local_day(now)
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=DENVER)
+    worst_by_day: dict[int, dict[date, str]] = defaultdict(dict)
+
+    def mark(platform_id: int, start: datetime, end: datetime, impact: str) -> None:
+        day = max(selectors.local_day(start), first)
+        last = min(selectors.local_day(end), today)
+        while day <= last:
+            current = worst_by_day[platform_id].get(day, Impact.OPERATIONAL.value)
+            if IMPACT_RANK[impact] > IMPACT_RANK[current]:
+                worst_by_day[platform_id][day] = impact
+            day += timedelta(days=1)
+
+    rows = PlatformImpact.objects.filter(
+        Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gte=since)
+    ).values_list("platform_id", "worst", "incident__started_at", "incident__resolved_at")
+    for platform_id, impact, started, resolved in rows:
+        mark(platform_id, started, resolved or now, impact)
+    occurrences = (
+        MaintenanceOccurrence.objects.filter(end__gte=since, start__lte=now)
+        .exclude(state=OccurrenceState.CANCELLED)
+        .values_list("window__platforms", "window__impact", "start", "end")
+    )
+    for platform_id, impact, start, end in occurrences:
+        if platform_id is not None and impact != Impact.OPERATIONAL:
+            mark(platform_id, start, min(end, now), impact)
+    result = {}
+    for platform_id, marks in worst_by_day.items():
+        result[platform_id] = [
+            (first + timedelta(days=i), marks.get(first + timedelta(days=i), Impact.OPERATIONAL.value))
+            for i in range(days)
+        ]
+    return result
+
+
+def platform_rows(now: datetime, with_history: bool = True) -> list[PlatformRow]:
+    current = platform_impacts()
+    bars = history(now) if with_history else {}
+    today = selectors.local_day(now)
+    blank = [
+        (today - timedelta(days=HISTORY_DAYS - 1 - i), Impact.OPERATIONAL.value) for i in range(HISTORY_DAYS)
+    ]
+    return [
+        PlatformRow(
+            p, current.get(p.pk, Impact.OPERATIONAL.value), bars.get(p.pk, blank) if with_history else []
+        )
+        for p in selectors.platforms()
+    ]
+
+
+def overall(rows: list[PlatformRow]) -> str:
+    return worst([row.impact for row in rows])
+
+
+def windows_for(platform: Platform | None = None) -> list[MaintenanceWindow]:
+    qs = MaintenanceWindow.objects.prefetch_related("platforms", "occurrences").order_by("id")
+    if platform is not None:
+        qs = qs.filter(platforms=platform)
+    return list(qs)

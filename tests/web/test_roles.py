@@ -1,0 +1,401 @@
+"""The role walk: every URL pattern and API route, requested as each customer role and each
+staff role of the plan (SPEC §1), against one organisation's own objects.
+
+Who may use what is stated once, in ALLOWED. An allowed request answers 2xx/3xx (never a
+redirect to the login page); any other answers 403 or 404; nothing answers 500. Each request
+runs in a transaction rolled back after it, so every one sees the same world. A method the table
+does not name for a route is refused to everyone (403, 404 or 405); a route it does not name
+at all fails the walk until it is added.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from http.cookies import SimpleCookie
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from casedesk.accounts.models import User
+from casedesk.api.models import ApiToken, digest
+from casedesk.cases import actions
+from casedesk.core.uploads import Upload
+from casedesk.mail import intake
+from casedesk.status import maintenance, masters, webhooks
+from casedesk.status.models import Impact, MaintenanceKind
+from tests.factories import (
+    AdministratorFactory,
+    BillingFactory,
+    ContactFactory,
+    ManagerFactory,
+    OrganisationFactory,
+    PlatformFactory,
+    RepresentativeFactory,
+    StaffFactory,
+    TeamFactory,
+    UserFactory,
+    make_case,
+)
+from tests.mail.mailgen import make_mail
+from tests.web.test_tenancy import PARAM, PUBLIC_NAMESPACES
+
+pytestmark = pytest.mark.django_db
+
+PRIMARY, SECONDARY, CONTACT, FINANCIAL = "primary MPOC", "secondary MPOC", "contact", "financial contact"
+CSR, TECH, MANAGER, BILLING, ADMIN = "representative", "technician", "manager", "billing", "administrator"
+MPOCS = {PRIMARY, SECONDARY}
+CUSTOMERS = MPOCS | {CONTACT, FINANCIAL}
+CASE_STAFF = {CSR, TECH, MANAGER, ADMIN}  # staff who see cases (billing sees billing cases only)
+STAFF = CASE_STAFF | {BILLING}
+WORKERS = {TECH, MANAGER, ADMIN}  # work the team's cases, triage, maintenance
+MANAGERS = {MANAGER, ADMIN}  # master cases, reports
+EVERYONE = CUSTOMERS | STAFF
+ROLES = sorted(EVERYONE)
+
+# (method, route name) -> the roles that may. A non-MPOC contact sees only the cases they
+# take part in, and the walk's case is not one of theirs: its pages answer them 404.
+ALLOWED: dict[tuple[str, str], set[str]] = {
+    # Sign-in pages and the home redirect: anyone.
+    ("GET", "home"): EVERYONE,
+    ("GET", "login"): EVERYONE,
+    ("POST", "login"): EVERYONE,
+    ("POST", "logout"): EVERYONE,
+    ("GET", "password_reset"): EVERYONE,
+    ("POST", "password_reset"): EVERYONE,
+    ("GET", "password_reset_done"): EVERYONE,
+    ("GET", "password_reset_confirm"): set(),  # the walk's link has no valid token: 404
+    ("POST", "password_reset_confirm"): set(),
+    ("GET", "password_reset_complete"): EVERYONE,
+    ("GET", "attachment"): MPOCS | CASE_STAFF,
+    # Portal.
+    ("GET", "portal:cases"): CUSTOMERS,
+    ("GET", "portal:new"): MPOCS,
+    ("POST", "portal:new"): MPOCS,
+    ("GET", "portal:case"): MPOCS,
+    ("POST", "portal:comment"): MPOCS,
+    ("POST", "portal:reopen"): MPOCS,
+    ("POST", "portal:confirm"): MPOCS,
+    ("POST", "portal:escalate"): MPOCS,
+    ("GET", "portal:profile"): CUSTOMERS,
+    ("GET", "portal:escalation"): EVERYONE,
+    # Console.
+    ("GET", "console:queue"): STAFF,
+    ("GET", "console:queue_named"): STAFF,
+    ("GET", "console:contacts"): CASE_STAFF,
+    ("GET", "console:new"): CASE_STAFF,
+    ("POST", "console:new"): CASE_STAFF,
+    ("GET", "console:case"): CASE_STAFF,
+    ("POST", "console:comment"): CASE_STAFF,
+    ("POST", "console:transition"): WORKERS,
+    ("POST", "console:disposition"): WORKERS,  # sets a priority: representatives only route
+    ("POST", "console:details"): WORKERS,
+    ("POST", "console:link"): WORKERS,
+    ("POST", "console:reopen"): CASE_STAFF,
+    ("POST", "console:escalate"): CASE_STAFF,
+    ("GET", "console:mail_quarantine"): CASE_STAFF,
+    ("GET", "console:mail_message"): CASE_STAFF,
+    ("GET", "console:mail_raw"): CASE_STAFF,
+    ("POST", "console:mail_accept"): CASE_STAFF,
+    ("POST", "console:mail_reject"): CASE_STAFF,
+    ("GET", "console:masters"): MANAGERS,
+    ("POST", "console:master_new"): MANAGERS,
+    ("GET", "console:master"): MANAGERS,
+    ("POST", "console:master_update"): MANAGERS,
+    ("POST", "console:master_link"): MANAGERS,
+    ("POST", "console:master_unlink"): MANAGERS,
+    ("POST", "console:master_resolve"): MANAGERS,
+    ("POST", "console:promote"): MANAGERS,
+    ("GET", "console:sla_report"): MANAGERS,
+    ("GET", "console:maintenance"): WORKERS,
+    ("GET", "console:maintenance_new"): WORKERS,
+    ("POST", "console:maintenance_new"): WORKERS,
+    ("GET", "console:maintenance_window"): WORKERS,
+    ("POST", "console:maintenance_cancel"): WORKERS,
+    ("POST", "console:occurrence_cancel"): WORKERS,
+    ("POST", "console:occurrence_reschedule"): WORKERS,
+    ("POST", "console:occurrence_follow_up"): WORKERS,
+    ("GET", "console:webhooks"): WORKERS,
+    ("POST", "console:webhook_add"): WORKERS,
+    ("POST", "console:webhook_remove"): WORKERS,
+    # API.
+    ("GET", "api:api-root"): set(),  # the bare prefix is no page
+    ("GET", "api:openapi-json"): EVERYONE,
+    ("GET", "api:openapi-view"): EVERYONE,
+    ("GET", "api:list_cases"): EVERYONE,  # each sees their own list (billing and contacts: empty)
+    ("POST", "api:list_cases"): MPOCS | CASE_STAFF,
+    ("GET", "api:get_case"): MPOCS | CASE_STAFF,
+    ("POST", "api:add_comment"): MPOCS | CASE_STAFF,
+    ("POST", "api:transition"): MPOCS | WORKERS,  # a customer confirms; staff close
+    ("POST", "api:reopen"): MPOCS | CASE_STAFF,
+    ("POST", "api:disposition"): WORKERS,
+    ("GET", "api:list_organisations"): STAFF,
+    ("GET", "api:get_organisation"): STAFF,
+    ("GET", "api:list_contacts"): STAFF,
+    ("GET", "api:get_contact"): STAFF,
+    ("GET", "api:deadline_preview"): STAFF,
+}
+# Pages that only read answer a POST as they answer a GET.
+READS = [
+    "home",
+    "password_reset_done",
+    "password_reset_complete",
+    "attachment",
+    "portal:cases",
+    "portal:case",
+    "portal:profile",
+    "portal:escalation",
+    "console:queue",
+    "console:queue_named",
+    "console:contacts",
+    "console:case",
+    "console:mail_quarantine",
+    "console:mail_message",
+    "console:mail_raw",
+    "console:masters",
+    "console:master",
+    "console:sla_report",
+    "console:maintenance",
+    "console:maintenance_window",
+    "console:webhooks",
+    "api:openapi-json",
+    "api:openapi-view",
+]
+ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
+
+
+def named_routes() -> list[tuple[str, str]]:
+    """(name, route) of every URL pattern the walk covers, as the tenancy walk picks them."""
+
+    def walk(patterns, prefix: str = "", namespace: str = ""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
+            elif isinstance(entry, URLPattern):
+                yield namespace, prefix + str(entry.pattern), entry.name
+
+    seen: dict[str, str] = {}
+    for ns, route, name in walk(get_resolver().url_patterns):
+        if ns in PUBLIC_NAMESPACES or route.startswith("static"):
+            continue
+        seen.setdefault(route, f"{ns}:{name}" if ns else name)  # one route, several methods: one name
+    return sorted((name, route) for route, name in seen.items())
+
+
+@pytest.fixture
+def world():
+    team = TeamFactory(name="Cloud")
+    platform = PlatformFactory(name="Hosted Voice", team=team)
+    org = OrganisationFactory(name="Acme Dental", platforms=[platform])
+    users: dict[str, User] = {}
+    contacts = {}
+    for role, flags in (
+        (PRIMARY, {"is_primary_mpoc": True, "is_secondary_mpoc": False}),
+        (SECONDARY, {"is_secondary_mpoc": True}),
+        (CONTACT, {"is_secondary_mpoc": False}),
+        (FINANCIAL, {"is_secondary_mpoc": False, "is_financial_contact": True}),
+    ):
+        user = UserFactory()
+        contacts[role] = ContactFactory(organisation=org, user=user, email=user.email, **flags)
+        users[role] = user
+    tech = StaffFactory()
+    team.members.add(tech)
+    manager = ManagerFactory()
+    team.manager = manager
+    team.save()
+    users.update(
+        {
+            CSR: RepresentativeFactory(),
+            TECH: tech,
+            MANAGER: manager,
+            BILLING: BillingFactory(),
+            ADMIN: AdministratorFactory(),
+        }
+    )
+    dana = users[PRIMARY]
+    # The organisation's cases, opened by the primary MPOC and triaged into the Cloud team.
+    case = make_case(by=dana, title="Phones down", platform=platform, uploads=[Upload("log.txt", b"log")])
+    actions.disposition(case, by=tech, priority="P3", team=team, assignee=tech)
+    other = make_case(by=dana, title="Voicemail", platform=platform)
+    resolved = make_case(by=dana, title="Fax", platform=platform)
+    actions.disposition(resolved, by=tech, priority="P4", team=team, assignee=tech)
+    actions.transition(resolved, to="resolved_follow_up", by=tech, note="Fixed?")
+    closed = make_case(by=dana, title="Greeting", platform=platform)
+    actions.disposition(closed, by=tech, priority="P4", team=team, assignee=tech)
+    actions.transition(closed, to="closed", by=tech, resolution="Uploaded.")
+    master = masters.create_master(by=manager, title="Outage", body="Investigating.", platforms=[platform])
+    child = make_case(by=dana, title="No dial tone", platform=platform)
+    masters.link_child(master, child, by=manager)
+    window = maintenance.create_window(
+        by=tech,
+        kind=MaintenanceKind.ONE_OFF,
+        title="Core router swap",
+        platforms=[platform],
+        description="Swap.",
+        justification="Age.",
+        first_day=timezone.localdate() + timedelta(days=3),
+        start_time=time(22),
+        end_time=time(2),
+    )
+    hook = webhooks.add_platform_webhooks(by=tech, url="https://93.184.216.34/hook", platforms=[platform])
+    tokens = {}
+    for role, user in users.items():
+        raw = ApiToken.new_raw()
+        ApiToken.objects.create(user=user, key_digest=digest(raw), prefix=raw[:8], created_at=timezone.now())
+        tokens[role] = raw
+    start = timezone.localtime() + timedelta(days=5)
+    values = {
+        "number": case.number,
+        "attachment_id": case.attachments.get().pk,
+        "org_id": org.pk,
+        "contact_id": contacts[SECONDARY].pk,
+        "name": "team",
+        "uidb64": urlsafe_base64_encode(force_bytes(dana.pk)),
+        "token": "set-password",
+        "message_id": intake.ingest(make_mail("stranger@elsewhere.example.org", subject="Hello")).inbound_id,
+        "window_id": window.pk,
+        "occurrence_id": window.occurrences.get().pk,
+        "subscription_id": hook[0].pk,
+    }
+    # Which case a route acts on when the open one would not do.
+    numbers = {
+        "portal:confirm": resolved.number,
+        "api:transition": resolved.number,
+        "portal:reopen": closed.number,
+        "console:reopen": closed.number,
+        "api:reopen": closed.number,
+        "console:master": master.number,
+        "console:master_update": master.number,
+        "console:master_link": master.number,
+        "console:master_unlink": master.number,
+        "console:master_resolve": master.number,
+    }
+    local = "%Y-%m-%dT%H:%M"
+    bodies = {
+        "login": {"username": "nobody@example.com", "password": "wrong"},
+        "password_reset": {"email": "nobody@example.com"},
+        "portal:new": {"title": "Desk phone dead", "description": "No dial tone."},
+        "portal:comment": {"body": "Any news?"},
+        "portal:reopen": {"note": "Broken again."},
+        "portal:escalate": {"reason": "Too slow."},
+        "console:new": {"contact": contacts[PRIMARY].pk, "title": "Caller: lines down"},
+        "console:comment": {"body": "On it."},
+        "console:transition": {"to": "in_progress"},
+        "console:disposition": {"priority": "P2", "team": team.pk, "assignee": tech.pk},
+        "console:details": {"vendor": "CarrierCo"},
+        "console:link": {"other": other.number},
+        "console:reopen": {"note": "Caller says it is broken again."},
+        "console:escalate": {"reason": "Caller upset."},
+        "console:mail_accept": {"contact": contacts[PRIMARY].pk},
+        "console:master_new": {
+            "title": "Second outage",
+            "body": "Investigating.",
+            "platforms": [platform.pk],
+        },
+        "console:master_update": {"body": "Carrier found the fault."},
+        "console:master_link": {"children": other.number},
+        "console:master_unlink": {"child": child.number},
+        "console:master_resolve": {"note": "Restored."},
+        "console:promote": {"body": "Investigating."},
+        "console:maintenance_new": {
+            "kind": MaintenanceKind.ONE_OFF,
+            "title": "Firmware",
+            "platforms": [platform.pk],
+            "description": "Firmware.",
+            "justification": "Fixes.",
+            "impact": Impact.MAINTENANCE,
+            "first_day": (timezone.localdate() + timedelta(days=4)).isoformat(),
+            "start_time": "22:00",
+            "end_time": "02:00",
+            "recurrence": "once",
+        },
+        "console:occurrence_reschedule": {
+            "start": start.strftime(local),
+            "end": (start + timedelta(hours=2)).strftime(local),
+        },
+        "console:occurrence_follow_up": {"text": "Went well."},
+        "console:webhook_add": {"url": "https://93.184.216.34/other", "platform": "all"},
+        "api:add_comment": {"body": "Any news?"},
+        "api:transition": {"to": "closed", "resolution": "Confirmed fixed."},
+        "api:reopen": {"note": "Broken again."},
+        "api:disposition": {"priority": "P2"},
+    }
+    return {
+        "users": users,
+        "tokens": tokens,
+        "values": values,
+        "numbers": numbers,
+        "bodies": bodies,
+        "primary_contact": contacts[PRIMARY].pk,
+    }
+
+
+def url_for(name: str, route: str, world: dict) -> str:
+    values = {**world["values"], "number": world["numbers"].get(name, world["values"]["number"])}
+
+    def value(match) -> str:
+        key = match.group(2)
+        assert key in values, f"the role walk does not know how to fill <{key}> in {route}"
+        return str(values[key])
+
+    url = "/" + PARAM.sub(value, route).replace("^", "").replace("$", "")
+    if name == "api:deadline_preview":
+        url += "?priority=P1&opened_at=2026-11-27T16:55:00-07:00"
+    return url
+
+
+def body_for(name: str, role: str, world: dict) -> dict:
+    if name == "api:list_cases":  # opening a case: staff name the caller, customers open for themselves
+        body = {"title": "Phones down"}
+        return {**body, "contact_id": world["primary_contact"]} if role in STAFF else body
+    return world["bodies"].get(name, {})
+
+
+def request(client: Client, method: str, name: str, url: str, body: dict, token: str):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    session = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    with transaction.atomic():
+        if name.startswith("api:") and method == "POST":
+            response = client.post(url, body, content_type="application/json", **auth)
+        elif method == "POST":
+            response = client.post(url, body, **auth)
+        else:
+            response = client.get(url, **auth)
+        transaction.set_rollback(True)
+    if session is not None:  # logging in or out changed the cookie; the session row was kept
+        client.cookies = SimpleCookie({settings.SESSION_COOKIE_NAME: session.value})
+    return response
+
+
+def test_the_table_names_every_route():
+    named = {name for _, name in ALLOWED}
+    assert [name for name, _ in named_routes() if name not in named] == []
+    assert named <= {name for name, _ in named_routes()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_what_the_table_allows(world, role):
+    user = world["users"][role]
+    client = Client()
+    client.force_login(user)
+    wrong = []
+    for name, route in named_routes():
+        for method in ("GET", "POST"):
+            url = url_for(name, route, world)
+            response = request(client, method, name, url, body_for(name, role, world), world["tokens"][role])
+            status = response.status_code
+            allowed = role in ALLOWED.get((method, name), set())
+            sent_to_login = name != "logout" and "/login/" in response.get("Location", "")
+            ok = 200 <= status < 400 and not sent_to_login
+            if (allowed and not ok) or (not allowed and status not in (403, 404, 405)):
+                detail = response.content[:300].decode(errors="replace").replace("\n", " ")
+                wrong.append(
+                    f"{method} {url} ({name}): {status}, expected {'2xx/3xx' if allowed else '403/404'}"
+                )
+                wrong.append(f"    {detail}")
+    assert wrong == [], f"as {role}:\n" + "\n".join(wrong)
