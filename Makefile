@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint unit serve bench migrate demo
+.PHONY: run test install lint unit serve bench migrate demo structure
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -49,3 +49,7 @@ bench: install
 	$(PY) bench/bench_mail.py
 	$(PY) bench/bench_listener.py
 	$(PY) bench/bench_status.py
+
+## Each package's share of the code and what it imports; fails on an import circle
+structure: install
+	$(PY) scripts/structure.py
