@@ -29,10 +29,9 @@ def platforms_of(organisation_ids: Iterable[int]) -> dict[int, list[Platform]]:
     return out
 
 
-def platform_for(contact: Contact, text: str, platforms: list[Platform] | None = None) -> Platform | None:
-    """The organisation's only platform, or the one the message names; else None."""
-    if platforms is None:
-        platforms = platforms_of([contact.organisation_id]).get(contact.organisation_id, [])
+def platform_for(contact: Contact, text: str, platforms: list[Platform]) -> Platform | None:
+    """Among the organisation's platforms (`platforms_of`), its only one, or the one the
+    message names; else None."""
     if len(platforms) == 1:
         return platforms[0]
     low = text.lower()
@@ -66,6 +65,7 @@ class Router:
         self.now = now
         self._on_shift: dict[int, list[User]] = {}
         self._rotations: dict[int, TeamRotation] = {}
+        self._turned: set[int] = set()  # the teams whose turn moved on
 
     def prepare(self, teams: Iterable[Team]) -> None:
         """Lock the rotations of the teams a batch may route to, all at once and in key
@@ -73,12 +73,17 @@ class Router:
         wanted = sorted({team.pk for team in teams} - set(self._rotations))
         if not wanted:
             return
-        rows = TeamRotation.objects.filter(team_id__in=wanted)
-        missing = set(wanted) - set(rows.values_list("team_id", flat=True))
+        self._lock(wanted)
+        # A team's row is made the first time it is routed to (then locked like the rest).
+        missing = [pk for pk in wanted if pk not in self._rotations]
         if missing:
             new = [TeamRotation(team_id=pk) for pk in missing]
             TeamRotation.objects.bulk_create(new, ignore_conflicts=True)
-        for rotation in rows.select_for_update().order_by("team_id"):
+            self._lock(missing)
+
+    def _lock(self, team_ids: list[int]) -> None:
+        rows = TeamRotation.objects.filter(team_id__in=team_ids).select_for_update().order_by("team_id")
+        for rotation in rows:
             self._rotations[rotation.team_id] = rotation
 
     def next(self, team: Team | None) -> User | None:
@@ -90,19 +95,19 @@ class Router:
         technicians = self._on_shift[team.pk]
         if not technicians:
             return None
-        rotation = self._rotations.get(team.pk)
-        if rotation is None:
-            TeamRotation.objects.get_or_create(team=team)
-            rotation = self._rotations[team.pk] = TeamRotation.objects.select_for_update().get(team=team)
+        if team.pk not in self._rotations:
+            self.prepare([team])
+        rotation = self._rotations[team.pk]
         last = rotation.last_user_id
         later = [user for user in technicians if last is None or user.pk > last]
         chosen = later[0] if later else technicians[0]
         rotation.last_user = chosen
+        self._turned.add(team.pk)
         return chosen
 
     def save(self) -> None:
-        for rotation in self._rotations.values():
-            rotation.save(update_fields=["last_user"])
+        for pk in sorted(self._turned):
+            self._rotations[pk].save(update_fields=["last_user"])
 
 
 def next_technician(team: Team, now: datetime) -> User | None:

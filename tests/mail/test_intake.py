@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case
-from casedesk.mail import batch, intake
+from casedesk.mail import batch, decisions, intake
 from casedesk.mail.models import InboundMessage
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
@@ -194,7 +194,7 @@ def test_a_crash_part_way_leaves_the_message_stored_and_retried(desk, monkeypatc
 
 def test_a_message_failing_every_time_ends_in_quarantine(desk, monkeypatch, settings):
     settings.CASEDESK_INBOUND_MAX_ATTEMPTS = 2
-    monkeypatch.setattr(intake, "_decide", lambda row, parsed: 1 / 0)
+    monkeypatch.setattr(decisions, "decide", lambda parsed, found: 1 / 0)
     assert ingest(make_mail(desk["mpoc"].email)).outcome == "pending"
     assert intake.retry_due(timezone.now() + timedelta(hours=1)) == {"quarantined": 1}
     row = InboundMessage.objects.get()

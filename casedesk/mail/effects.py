@@ -1,0 +1,182 @@
+"""What a decided message becomes: the opening or the comment that `cases.actions` take
+for it (many at once), and the effects of the kinds taken one at a time: a bounce, the
+answer to a contact who may not open cases, a reply to a closed case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from casedesk.accounts.models import Contact
+from casedesk.cases import actions, notices
+from casedesk.cases.models import Case, Channel
+from casedesk.core import clock
+from casedesk.core.errors import Forbidden, Refused
+from casedesk.core.uploads import Upload, check_upload
+from casedesk.mail import routing
+from casedesk.mail.inbound import Result
+from casedesk.mail.models import AddressFailure, InboundMessage
+from casedesk.mime import parse
+from casedesk.outbox.models import MessageLink, OutboundMessage
+from casedesk.rules.lifecycle import ReopenOutcome
+
+BODY_LIMIT = actions.BODY_MAX - 2000
+
+
+def origin_of(parsed: parse.ParsedMessage) -> notices.Origin:
+    """What the case actions taking a message are told of it: their notices answer it."""
+    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject)
+
+
+def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
+    """The attachments to keep, and a note of those left out (and why) for the text."""
+    uploads: list[Upload] = []
+    notes = list(parsed.notes)
+    for item in parsed.attachments:
+        upload = Upload(item.name, item.content, item.content_type)
+        try:
+            check_upload(upload)
+        except Refused as exc:
+            notes.append(f"Attachment not kept: {exc}")
+            continue
+        uploads.append(upload)
+    note = ("\n\n" + "\n".join(f"[{n}]" for n in notes)) if notes else ""
+    return uploads, note
+
+
+def link(case: Case, parsed: parse.ParsedMessage, now: datetime) -> MessageLink:
+    """The received message's Message-ID on its case, not yet saved: answers to it thread
+    there, and its sender is on the case's thread."""
+    return MessageLink(
+        message_id=parsed.message_id[:255],
+        case=case,
+        direction=MessageLink.Direction.IN,
+        address=parsed.sender[:254],
+        created_at=now,
+    )
+
+
+def opening_for(
+    parsed: parse.ParsedMessage,
+    contact: Contact,
+    router: routing.Router,
+    platforms: list[Any],
+    origin: notices.Origin | None = None,
+) -> actions.Opening:
+    """The case a new message from an MPOC opens: its platform (the organisation's only
+    one, or the one the message names, among `platforms`), routed in turn."""
+    uploads, note = uploads_of(parsed)
+    platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}", platforms)
+    return actions.Opening(
+        by=contact,
+        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+        description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
+        channel=Channel.EMAIL,
+        platform=platform,
+        uploads=uploads,
+        routed_to=router.next(platform.team if platform else None),
+        route_note=routing.ROUTE_NOTE,
+        origin=origin,
+    )
+
+
+def _writer(case: Case, contact: Contact | None) -> Contact:
+    """Whose a reply is: the sender's, for a contact of the case's organisation; otherwise
+    (an address on the thread) the case contact's."""
+    if contact is not None and contact.organisation_id == case.organisation_id:
+        return contact
+    return case.contact
+
+
+def reply_text(parsed: parse.ParsedMessage, case: Case, contact: Contact | None) -> str:
+    """A reply's comment; one from an address on the thread (not a contact of the case's
+    organisation) is recorded as the case contact's, saying who wrote it."""
+    text = parsed.new_text[:BODY_LIMIT]
+    if contact is None or contact.organisation_id != case.organisation_id:
+        name = parsed.sender_name or parsed.sender
+        text = f"(E-mail from {name} <{parsed.sender}>, on the thread)\n\n{text}"
+    return text
+
+
+def comment_for(
+    parsed: parse.ParsedMessage, case: Case, contact: Contact | None, origin: notices.Origin
+) -> actions.Comment:
+    """The comment a reply to an open case adds."""
+    uploads, note = uploads_of(parsed)
+    body = (reply_text(parsed, case, contact) + note).strip()
+    return actions.Comment(
+        case=case,
+        by=_writer(case, contact),
+        body=body or "(empty message)",
+        uploads=uploads,
+        origin=origin,
+    )
+
+
+# --- the kinds taken one at a time ---------------------------------------------------
+
+
+def refusal(contact: Contact, origin: notices.Origin, reason: str = "") -> None:
+    notices.refusal(contact, origin, reason or actions.mpoc_refusal(contact))
+
+
+def not_mpoc(contact: Contact, origin: notices.Origin) -> Result:
+    refusal(contact, origin)
+    return Result("refused", None, f"{contact.email} is not a main point of contact.")
+
+
+def reply_to_closed(
+    parsed: parse.ParsedMessage, case: Case, contact: Contact | None, origin: notices.Origin
+) -> Result:
+    """Within the reopen window the case reopens; later a follow-up case is opened (and
+    routed in turn); a sender who may not ask is told why."""
+    uploads, note = uploads_of(parsed)
+    by = _writer(case, contact)
+    body = (reply_text(parsed, case, contact) + note).strip()
+    try:
+        outcome, target = actions.request_reopen(case, by=by, note=body, channel=Channel.EMAIL, origin=origin)
+    except Forbidden as exc:
+        refusal(by, origin, reason=str(exc))
+        return Result("refused", case.number, str(exc))
+    if uploads:
+        actions.add_comment(target, by=by, body="", uploads=uploads, origin=origin)
+    if parsed.message_id:
+        link(target, parsed, clock.now()).save(force_insert=True)
+    # The latest entry the message wrote on the case it went to (a follow-up's opening,
+    # not the note on the closed case that points at it).
+    last_event = next((e.pk for e in reversed(origin.events) if e.case_id == target.pk), None)
+    why = f"{case.number} was {case.status_label}."
+    if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME, ReopenOutcome.ALREADY_OPEN):
+        return Result("reopened", target.number, why, event_id=last_event)
+    routing.route_new_case(target)
+    return Result("follow_up_created", target.number, why, event_id=last_event)
+
+
+def bounce(row: InboundMessage, parsed: parse.ParsedMessage, outbound: OutboundMessage | None) -> Result:
+    """A delivery report: a failure recorded for each address it names (or the address of
+    the message it reports on), against that message."""
+    report = parsed.bounce
+    assert report is not None
+    recipients = list(report.recipients) or ([outbound.to] if outbound else [])
+    now = clock.now()
+    AddressFailure.objects.bulk_create(
+        [
+            AddressFailure(
+                address=address.lower()[:254],
+                permanent=report.permanent,
+                action=report.action[:20],
+                status=report.status,
+                diagnostic=report.diagnostic,
+                outbound=outbound,
+                bounce=row,
+                at=now,
+            )
+            for address in recipients
+        ]
+    )
+    case = outbound.case if outbound is not None else None
+    what = "failed" if report.permanent else report.action
+    reason = f"Delivery {what} for {', '.join(recipients) or 'an unnamed recipient'}"
+    if report.status:
+        reason += f" ({report.status})"
+    return Result("bounce", case.number if case else None, reason + ".")
