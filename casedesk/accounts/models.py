@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from casedesk.core.mailboxes import not_ours
 from casedesk.rules import permissions as rules
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in rules.StaffRole]
@@ -94,7 +97,18 @@ class Organisation(models.Model):
     platforms = models.ManyToManyField(
         Platform, blank=True, related_name="organisations", help_text="Services it has."
     )
+    legacy_network = models.BooleanField(
+        "legacy network customer",
+        default=False,
+        help_text="On the provider's legacy network: network operations is on its support escalation path.",
+    )
     active = models.BooleanField(default=True)
+    copy_every_mpoc = models.BooleanField(
+        "copy every MPOC",
+        default=False,
+        help_text="Every case notice also goes to each main point of contact of the organisation, "
+        "not only to the case's contact and participants.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,7 +137,11 @@ class Contact(models.Model):
     )
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
-    email = models.EmailField()
+    email = models.EmailField(
+        blank=True,
+        validators=[not_ours],
+        help_text="Required, except for the provider's own organisation (master cases).",
+    )
     phone = models.CharField(max_length=40, blank=True)
     mobile = models.CharField(max_length=40, blank=True)
     is_primary_mpoc = models.BooleanField("primary MPOC", default=False)
@@ -150,6 +168,17 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
+
+    def clean(self) -> None:
+        # The provider's own contact has no address: notices about its master cases are
+        # mail to no one, and least of all to the desk's own intake.
+        if not self.email and not (
+            self.organisation_id
+            and Organisation.objects.filter(
+                pk=self.organisation_id, account_number=settings.CASEDESK_PROVIDER_ACCOUNT
+            ).exists()
+        ):
+            raise ValidationError({"email": "Enter the contact's e-mail address."})
 
     @property
     def is_mpoc(self) -> bool:
@@ -178,7 +207,7 @@ class EscalationContact(models.Model):
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, validators=[not_ours])
 
     class Meta:
         ordering = ["organisation", "position"]

@@ -5,9 +5,11 @@ contact answers 404, as if it did not exist)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import customer_contact, is_staff
@@ -39,6 +41,12 @@ def contacts_of(org: Organisation, term: str = "") -> QuerySet[Contact]:
     if term:
         qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term))
     return qs
+
+
+def colleagues(organisation_id: int, excluding: Iterable[int | None] = ()) -> QuerySet[Contact]:
+    """The organisation's active contacts but those named (a case's contact and participants)."""
+    qs = Contact.objects.filter(organisation_id=organisation_id, active=True)
+    return qs.exclude(pk__in=[pk for pk in excluding if pk is not None]).order_by("name", "id")
 
 
 def contact_for(user: Any, contact_id: int | str | None, *, active_only: bool = False) -> Contact | None:
@@ -119,3 +127,31 @@ def staff_by_ref(ref: str | int) -> User | None:
 
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
+    """Staff look-up of a caller by name, email or phone number (digits compared)."""
+    term = term.strip()
+    if not term:
+        return Contact.objects.none()
+    cond = Q(name__icontains=term) | Q(email__icontains=term)
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= 3:
+        cond |= Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
+    return (
+        Contact.objects.filter(active=True, organisation__active=True)
+        .alias(
+            phone_digits=_digits("phone"),
+            mobile_digits=_digits("mobile"),
+        )
+        .filter(cond)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")[:limit]
+    )
+
+
+def _digits(field: str) -> Any:
+    expr: Any = F(field)
+    for ch in ("-", " ", "(", ")", ".", "+"):
+        expr = Replace(expr, Value(ch), Value(""))
+    return expr

@@ -29,6 +29,7 @@ def _summary_fields(case: Case, staff: bool) -> dict[str, Any]:
         "status_label": case.status_label,
         "is_open": case.is_open,
         "priority": case.priority,
+        "priority_label": case.get_priority_display(),
         "channel": case.channel,
         "organisation": s.OrganisationRef(id=case.organisation.pk, name=case.organisation.name),
         "contact": s.ContactRef(id=case.contact.pk, name=case.contact.name),

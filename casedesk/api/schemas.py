@@ -98,6 +98,7 @@ class CaseSummary(Schema):
     status_label: str
     is_open: bool
     priority: str
+    priority_label: str
     channel: str
     organisation: OrganisationRef
     contact: ContactRef

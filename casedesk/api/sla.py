@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from casedesk.accounts import selectors as accounts
 from casedesk.api import lookups
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
@@ -22,11 +23,13 @@ class PreviewQuery(Schema):
     priority: rules.Priority
     opened_at: datetime
     vendor: str = ""
+    organisation: int | None = None  # its agreements, if it has any for the priority
 
 
 class PreviewOut(Schema):
     priority: str
     vendor: str | None
+    organisation: int | None
     opened_at: str
     initial_response_due: str
     first_update_due: str
@@ -41,18 +44,26 @@ def _local(instant: datetime) -> str:
 )
 def deadline_preview(request: HttpRequest, query: Query[PreviewQuery]) -> PreviewOut:
     """Computed by the same rules and the same configured policies and calendars as the
-    cases' own clocks; times come back in the provider's time zone with their offset."""
+    cases' own clocks; with `organisation`, its alternative agreements apply as they do to
+    its cases. Times come back in the provider's time zone with their offset."""
     lookups.require_staff(user_of(request), "preview SLA deadlines")
     if timezone.is_naive(query.opened_at):
         raise Refused("opened_at needs a UTC offset, e.g. 2026-11-27T16:55:00-07:00.")
+    if query.organisation is not None and not accounts.organisations_by_ids([query.organisation]).exists():
+        raise Refused(f"Unknown organisation {query.organisation}.")
     cfg = config.current()
     vendor = query.vendor.strip() or None
     initial, first_update = rules.deadline_preview(
-        query.priority, query.opened_at, cfg.policies, cfg.calendars, vendor=vendor
+        query.priority,
+        query.opened_at,
+        cfg.policies.for_organisation(query.organisation),
+        cfg.calendars,
+        vendor=vendor,
     )
     return PreviewOut(
         priority=query.priority.value,
         vendor=vendor,
+        organisation=query.organisation,
         opened_at=_local(query.opened_at),
         initial_response_due=_local(initial),
         first_update_due=_local(first_update),

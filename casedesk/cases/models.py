@@ -98,8 +98,15 @@ class Case(models.Model):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     next_update_due = models.DateTimeField(null=True, blank=True)
     sla_paused = models.BooleanField(default=False)
-    # When the case closes for no response if the customer stays silent.
+    # When the case closes by itself if the customer stays silent (no response to a
+    # question, or a resolution never confirmed), and when they are warned before.
     auto_close_at = models.DateTimeField(null=True, blank=True)
+    close_warning_at = models.DateTimeField(null=True, blank=True)
+    # Updates more often than the policy gives them, as the customer asked ("hourly, or as
+    # requested"); None: the policy's interval.
+    requested_update_minutes = models.PositiveIntegerField(
+        "requested update interval (minutes)", null=True, blank=True
+    )
     # When the next SLA warning or breach notice is due, and the last one already sent.
     next_alert_at = models.DateTimeField(null=True, blank=True)
     alerted_through = models.DateTimeField(null=True, blank=True)
@@ -124,6 +131,7 @@ class Case(models.Model):
                 fields=["on_hold_until", "id"], condition=Q(status="on_hold"), name="case_hold_wake"
             ),
             models.Index(fields=["auto_close_at", "id"], condition=OPEN_Q, name="case_auto_close"),
+            models.Index(fields=["close_warning_at", "id"], condition=OPEN_Q, name="case_close_warning"),
             models.Index(fields=["next_alert_at", "id"], condition=OPEN_Q, name="case_sla_alert"),
         ]
 
@@ -223,3 +231,57 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Participant(models.Model):
+    """Someone besides its contact who hears what the case's contact hears (copied, Cc): a
+    contact of the case's organisation, who then also sees the case in the portal, or an
+    e-mail address, who only gets the mail. Written only by the case actions
+    (`actions.add_participants`, `actions.remove_participant`), each change on the timeline."""
+
+    class Source(models.TextChoices):
+        CONSOLE = "console", "Support staff"
+        PORTAL = "portal", "Portal"
+        EMAIL = "email", "E-mail Cc"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="participations"
+    )
+    # In lower case; "" for a contact, whose address is read when a notice goes out.
+    address = models.EmailField(max_length=254, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The customer who added them without a login (their e-mail's Cc).
+    added_by_contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(contact__isnull=False) & Q(address=""))
+                | (Q(contact__isnull=True) & ~Q(address="")),
+                name="participant_contact_or_address",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "contact"],
+                condition=Q(contact__isnull=False),
+                name="participant_contact_once",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "address"], condition=~Q(address=""), name="participant_address_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["address"], condition=~Q(address=""), name="participant_address")]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.case_id}"
+
+    @property
+    def email(self) -> str:
+        return self.contact.email if self.contact is not None else self.address

@@ -3,8 +3,11 @@
 `cases.actions` calls `case_events` for every timeline entry, inside the transaction that
 wrote it, so a notification exists exactly when its cause was committed. Customers hear
 about the opening of a case (with its number), public staff replies, status changes they
-should see, closure and the no-response closure; never about internal notes. Every message
-is an outbox row threaded on its case (`outbox.threading`), so that replies find it.
+should see, closure and the no-response closure; never about internal notes. What the
+case's contact hears, its participants and (if the organisation asks) every MPOC hear too,
+one message per address (`audience`, `outbox.recipients`). Every message is an outbox row
+threaded on its case (`outbox.threading`), so that replies find it; a reader's address is
+then on the case's thread.
 
 An entry caused by a received message comes with its `Origin`, which the action was given
 by the channel that received it: the notice then answers that message (In-Reply-To), and
@@ -18,9 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
+from casedesk.cases import audience, confirmation
+from casedesk.cases.clocks import CLOSE_WARNING
 from casedesk.outbox import delivery, threading
 from casedesk.outbox.models import OutboundMessage
+from casedesk.outbox.recipients import Once
 from casedesk.rules.lifecycle import Status
 
 
@@ -107,25 +114,57 @@ def case_event(event: Any, origin: Origin | None = None) -> None:
     case_events([(event, origin)])
 
 
-def case_events(events: Sequence[tuple[Any, Origin | None]]) -> None:
+def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | None = None) -> None:
     """The notices for several timeline entries, each with the received message that
-    caused it (None if none did), queued with one insert."""
-    known = None
-    if len(events) > 1:  # one look-up of the threads for them all
-        known = threading.threads([event.case for event, _ in events if event.public])
-    messages = []
+    caused it (None if none did), queued with one insert. Each entry reaches each of its
+    case's readers (`audience.readers`) once by address; `once`: the addresses already
+    written to for the cause of all of them (a master-case update), which hear no more."""
+    wanted = []
     for event, origin in events:
-        message = _notice(event, origin, known)
-        if message is not None:
-            messages.append(message)
+        if origin is not None:
+            origin.events.append(event)
+        chosen = _template(event)
+        if chosen is not None:
+            wanted.append((event, origin, *chosen))
+    if not wanted:
+        return
+    threaded = [event.case for event, *_ in wanted if event.kind != "created"]
+    known = threading.threads(threaded) if threaded else {}  # one look-up for them all
+    readers = audience.readers([event.case for event, *_ in wanted])
+    messages = []
+    for event, origin, template, automatic in wanted:
+        case, heard = event.case, once if once is not None else Once()
+        for reader in readers[case.pk]:
+            to = heard.take(reader.email)
+            if not to:
+                continue
+            message = _prepare(
+                kind=template,
+                to=to,
+                template=template,
+                context={
+                    "case": case,
+                    "number": case.number,
+                    "event": event,
+                    "contact": reader,  # each reader's copy differs by the greeting only
+                    "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
+                    "status": case.status_label,
+                    **_particulars(template, event, reader),
+                },
+                case=case,
+                automatic=automatic,
+                dedupe_key=_dedupe_key(template, event, to),
+                fresh=event.kind == "created",  # a new case has no earlier messages to refer to
+                origin=origin,
+                thread=known.get(case.pk),
+            )
+            if message:
+                messages.append(message)
     threading.record_sent(delivery.save_many(messages))
 
 
-def _notice(
-    event: Any, origin: Origin | None, known: dict[int, list[str]] | None = None
-) -> OutboundMessage | None:
-    if origin is not None:
-        origin.events.append(event)
+def _template(event: Any) -> tuple[str, bool] | None:
+    """The notice a timeline entry calls for and whether it is automatic; None if none."""
     if not event.public:
         return None  # internal notes and staff-only changes never reach customers
     kind = event.kind
@@ -144,34 +183,35 @@ def _notice(
         if before == Status.NEW and after == Status.IN_PROGRESS and not event.body:
             return None  # the first staff reply, which is its own notice
         template = {
+            Status.RESOLVED: "case_resolved",
             Status.CLOSED: "case_closed",
             Status.CLOSED_NO_RESPONSE: "no_response",
         }.get(after, "status_changed")
+    elif kind == "change" and CLOSE_WARNING in (event.changes or {}):
+        template = "no_response_warning"
     else:
         return None
-    case = event.case
-    contact = case.contact
-    if contact is None or not contact.active:
-        return None
-    return _prepare(
-        kind=template,
-        to=contact.email,
-        template=template,
-        context={
-            "case": case,
-            "number": case.number,
-            "event": event,
-            "contact": contact,
-            "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
-            "status": case.status_label,
-        },
-        case=case,
-        automatic=automatic,
-        dedupe_key=f"event-{event.pk}-{contact.email.lower()}"[:200],
-        fresh=kind == "created",  # a new case has no earlier messages to refer to
-        origin=origin,
-        thread=known.get(case.pk) if known is not None else None,
-    )
+    return template, automatic
+
+
+def _particulars(template: str, event: Any, reader: Any) -> dict[str, Any]:
+    """What one notice says besides the case: a resolution carries a "Yes, it is fixed" link
+    for the case's contact, if they may confirm it (the link is theirs: it acts as them);
+    a warning, when the case closes."""
+    if template == "case_resolved":
+        contact = event.case.contact
+        if confirmation.may_confirm(contact) and reader.email.lower() == (contact.email or "").lower():
+            return {"confirm_url": confirmation.url_for(event.case, contact, event)}
+    if template == "no_response_warning":
+        return {"closes_at": parse_datetime(event.changes[CLOSE_WARNING][1])}
+    return {}
+
+
+def _dedupe_key(template: str, event: Any, to: str) -> str:
+    if template == "no_response_warning":
+        # One warning for each closing announced, however many sweeps find it due.
+        return f"close-warning-{event.case_id}-{event.changes[CLOSE_WARNING][1]}-{to.lower()}"[:200]
+    return f"event-{event.pk}-{to.lower()}"[:200]
 
 
 def refusal(contact: Any, origin: Origin, text: str) -> OutboundMessage | None:

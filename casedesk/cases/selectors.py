@@ -10,8 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
-from casedesk.cases.history import label_changes
-from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, pk_from_number
+from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, Participant, pk_from_number
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.core.paging import page
@@ -35,15 +34,25 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
 
 
 def involving(contact: Contact) -> Q:
-    """The cases a contact takes part in: they are its contact, they wrote on it, or their
-    address is on its e-mail thread (sent or received)."""
+    """The cases a contact takes part in: they are its contact, they wrote on it, they are
+    copied on it (a participant, as a contact or by their address), or their address is on
+    its e-mail thread (sent or received). Only ever applied within their own organisation's
+    cases, so an address copied on another organisation's case shows them nothing."""
     from casedesk.outbox.models import MessageLink
 
+    address = (contact.email or "").strip().lower()
+    copied = Q(contact_id=contact.pk) | Q(address=address) if address else Q(contact_id=contact.pk)
     return (
         Q(contact_id=contact.pk)
         | Q(pk__in=CaseEvent.objects.filter(contact_id=contact.pk).values("case_id"))
+        | Q(pk__in=Participant.objects.filter(copied).values("case_id"))
         | Q(pk__in=MessageLink.objects.filter(address__iexact=contact.email).values("case_id"))
     )
+
+
+def participants(case: Case) -> list[Participant]:
+    """Who is copied on the case besides its contact, in the order they were added."""
+    return list(case.participants.select_related("contact", "added_by", "added_by_contact"))
 
 
 def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
@@ -70,9 +79,7 @@ def timeline(case: Case, user: Any) -> list[CaseEvent]:
     )
     if not is_staff(user):
         events = events.filter(public=True)
-    out = list(events)
-    label_changes(out)
-    return out
+    return list(events)
 
 
 def attachment_for(user: Any, attachment_id: int) -> Attachment:
@@ -157,37 +164,6 @@ def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]
     if f is not None:
         qs = filter_cases(qs, CaseFilters(**{**f.__dict__, "state": "any"}))
     return qs.select_related(*LIST_RELATED).order_by(F("next_due_at").asc(nulls_last=True), "id")
-
-
-def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
-    """Staff look-up of a caller by name, email or phone number (digits compared)."""
-    term = term.strip()
-    if not term:
-        return Contact.objects.none()
-    cond = Q(name__icontains=term) | Q(email__icontains=term)
-    digits = "".join(ch for ch in term if ch.isdigit())
-    if len(digits) >= 3:
-        cond |= Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
-    return (
-        Contact.objects.filter(active=True, organisation__active=True)
-        .alias(
-            phone_digits=_digits("phone"),
-            mobile_digits=_digits("mobile"),
-        )
-        .filter(cond)
-        .select_related("organisation")
-        .order_by("organisation__name", "name")[:limit]
-    )
-
-
-def _digits(field: str) -> Any:
-    from django.db.models import Value
-    from django.db.models.functions import Replace
-
-    expr: Any = F(field)
-    for ch in ("-", " ", "(", ")", ".", "+"):
-        expr = Replace(expr, Value(ch), Value(""))
-    return expr
 
 
 __all__ = ["page"]  # the lists page through here

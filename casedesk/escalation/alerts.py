@@ -52,11 +52,12 @@ def sla_alert(
     what = alert.clock.value.replace("_", " ")
     key = f"sla:{case.pk}:{alert.clock.value}:{alert.stage}:{alert.due.isoformat()}"
     recipients: list[tuple[str, str]] = []
+    priority = case.get_priority_display()
     if alert.stage == "warn":
         if case.assignee is not None:
             recipients.append(("assignee", case.assignee.email))
-        subject = f"[{case.number}] {case.priority} {what} due {_local(alert.due)}"
-        text = f"The {what} target of {case.number} ({case.priority}) is due at {_local(alert.due)}."
+        subject = f"[{case.number}] {priority} {what} due {_local(alert.due)}"
+        text = f"The {what} target of {case.number} ({priority}) is due at {_local(alert.due)}."
     else:
         if case.team is not None and case.team.manager is not None:
             recipients.append(("manager", case.team.manager.email))
@@ -65,8 +66,8 @@ def sla_alert(
         if triage.pages_on_call(case.priority):
             on_call = on_call_now(now) if on_call is None else on_call
             recipients += [("on-call", email) for email in on_call]
-        subject = f"[{case.number}] SLA breach: {case.priority} {what} was due {_local(alert.due)}"
-        text = f"The {what} target of {case.number} ({case.priority}) passed at {_local(alert.due)}."
+        subject = f"[{case.number}] SLA breach: {priority} {what} was due {_local(alert.due)}"
+        text = f"The {what} target of {case.number} ({priority}) passed at {_local(alert.due)}."
     return [
         outbox.build(
             kind=f"sla_{alert.stage}",
@@ -89,17 +90,32 @@ def on_call_now(now: datetime) -> list[str]:
     return list(EscalationLevel.objects.filter(on_call_calendar__key=ON_CALL).values_list("email", flat=True))
 
 
+def _addresses(case: Case, level: EscalationLevel) -> list[str]:
+    """Who is told for one contact of a level: its address; for a level without one (the
+    support desk, whose address is the intake itself) the case's assignee and team manager."""
+    if level.email:
+        return [level.email]
+    people = [case.assignee, case.team.manager if case.team is not None else None]
+    return [person.email for person in people if person is not None and person.email]
+
+
 def escalated(case: Case, levels: list[EscalationLevel], reason: str, by_name: str) -> None:
+    told: set[str] = set()
     for level in levels:
-        outbox.enqueue(
-            kind="escalation",
-            to=level.email,
-            case=case,
-            subject=f"[{case.number}] Escalated to you ({level.role}): {case.title}",
-            text=(
-                f"{by_name} escalated case {case.number} of {case.organisation.name} "
-                f"({case.priority}, {case.status_label}) to {level.role}.\n\nReason: {reason or '-'}\n\n"
-                f"{_link(case)}\n"
-            ),
-            automatic=False,
-        )
+        where = "" if level.path.kind == "support" else f" on the {str(level.path).lower()} path"
+        for address in _addresses(case, level):
+            if address.lower() in told:
+                continue
+            told.add(address.lower())
+            outbox.enqueue(
+                kind="escalation",
+                to=address,
+                case=case,
+                subject=f"[{case.number}] Escalated to you ({level.role}): {case.title}",
+                text=(
+                    f"{by_name} escalated case {case.number} of {case.organisation.name} "
+                    f"({case.get_priority_display()}, {case.status_label}) to {level.role}{where}.\n\n"
+                    f"Reason: {reason or '-'}\n\n{_link(case)}\n"
+                ),
+                automatic=False,
+            )

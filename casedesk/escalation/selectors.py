@@ -1,21 +1,59 @@
-"""Reads for SLA pages: escalation paths, the breaching-soon list, the SLA report."""
+"""Reads for SLA pages: escalation paths and how far up each a case is, the breaching-soon
+list, the SLA report."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from casedesk.cases.models import Case, CaseEvent
+from casedesk.core import clock
+from casedesk.escalation.models import CaseEscalation
 from casedesk.rules.lifecycle import Actor
+from casedesk.rules.sla import Clock
 from casedesk.sla.models import Breach, EscalationPath
+
+FIRST_RESPONSE, UPDATE = Clock.FIRST_RESPONSE.value, Clock.UPDATE.value
 
 
 def escalation_paths() -> list[EscalationPath]:
-    return list(EscalationPath.objects.prefetch_related("levels__on_call_calendar").order_by("id"))
+    return list(
+        EscalationPath.objects.prefetch_related("levels__on_call_calendar", "levels__team").order_by("id")
+    )
+
+
+def case_levels(case: Case) -> dict[str, int]:
+    """The level the case has reached on each path it was escalated on, by path kind."""
+    levels = dict(
+        CaseEscalation.objects.filter(case=case).order_by("path_id").values_list("path__kind", "level")
+    )
+    if case.escalation_level and EscalationPath.Kind.SUPPORT not in levels:
+        # Escalated before each path's level was kept: the case has the support path's.
+        levels = {EscalationPath.Kind.SUPPORT.value: case.escalation_level, **levels}
+    return levels
+
+
+@dataclass(frozen=True)
+class PathLevel:
+    kind: str
+    label: str
+    level: int  # 0: not escalated on this path
+
+
+def case_paths(case: Case) -> list[PathLevel]:
+    """Every path, support first, with the level the case has reached on it."""
+    reached = case_levels(case)
+    kept = set(EscalationPath.objects.values_list("kind", flat=True))
+    return [
+        PathLevel(kind, label, reached.get(kind, 0))
+        for kind, label in EscalationPath.Kind.choices
+        if kind in kept or kind in reached
+    ]
 
 
 @dataclass(frozen=True)
@@ -48,42 +86,81 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def sla_report(start: date, end: date) -> list[ReportRow]:
-    """Per priority and team: first responses and updates in [start, end] and how many
-    came within target (a late one has a recorded breach of its clock)."""
+def _counts(rows: Any) -> Counter[tuple[str, Any]]:
+    return Counter({(r["p"], r["t"]): r["n"] for r in rows})
+
+
+def sla_report(start: date, end: date, *, organisation: int | None = None) -> list[ReportRow]:
+    """Per priority and team (the case's), each first-response and update deadline of
+    [start, end], counted once, in the period it fell in: a target met when it was met, a
+    target missed when its deadline passed, answered late since or not at all (its clock
+    has a recorded breach, or its stored deadline is behind us and still open).
+    `organisation`: only its cases, whose targets are its agreements where it has any."""
     low, high = _bounds(start, end)
-    key = ("priority", "team__name")
-    responses = {
-        (r["priority"], r["team__name"]): r["n"]
-        for r in Case.objects.filter(first_responded_at__gte=low, first_responded_at__lt=high)
-        .values(*key)
-        .annotate(n=Count("id"))
-    }
-    staff_updates = (
-        CaseEvent.objects.filter(
-            kind=CaseEvent.Kind.COMMENT, public=True, actor_kind=Actor.STAFF, at__gte=low, at__lt=high
-        )
-        .exclude(at=F("case__first_responded_at"))
-        .values(priority=F("case__priority"), team=F("case__team__name"))
+    passed = min(high, clock.now())  # deadlines later than now have not been missed yet
+    cases = Case.objects.all() if organisation is None else Case.objects.filter(organisation_id=organisation)
+    group = {"p": F("priority"), "t": F("team__name")}
+
+    def breached(clock_kind: str, **extra: Any) -> Exists:
+        return Exists(Breach.objects.filter(case_id=OuterRef("pk"), clock=clock_kind, **extra))
+
+    responses_met = _counts(
+        cases.filter(first_responded_at__gte=low, first_responded_at__lt=high)
+        .exclude(breached(FIRST_RESPONSE))
+        .values(**group)
         .annotate(n=Count("id"))
     )
-    updates = {(r["priority"], r["team"]): r["n"] for r in staff_updates}
-    late: dict[tuple[str, Any, str], int] = {}
-    for row in (
-        Breach.objects.filter(until__gte=low, until__lt=high, ongoing=False)
-        .values("clock", "priority", "team__name")
+    responses_missed = _counts(
+        cases.filter(
+            Q(breached(FIRST_RESPONSE, due__gte=low, due__lt=high))
+            | Q(first_responded_at__isnull=True, first_response_due__gte=low, first_response_due__lt=passed)
+        )
+        .values(**group)
         .annotate(n=Count("id"))
-    ):
-        late[(row["priority"], row["team__name"], row["clock"])] = row["n"]
-    groups = sorted(set(responses) | set(updates), key=lambda k: (k[0], k[1] or ""))
+    )
+    updates_met = _counts(
+        CaseEvent.objects.filter(
+            kind=CaseEvent.Kind.COMMENT,
+            public=True,
+            actor_kind=Actor.STAFF,
+            at__gte=low,
+            at__lt=high,
+            case__in=cases,
+        )
+        .exclude(at=F("case__first_responded_at"))
+        .exclude(
+            Exists(
+                Breach.objects.filter(
+                    case_id=OuterRef("case_id"), clock=UPDATE, until=OuterRef("at"), ongoing=False
+                )
+            )
+        )
+        .values(p=F("case__priority"), t=F("case__team__name"))
+        .annotate(n=Count("id"))
+    )
+    updates_missed = _counts(
+        Breach.objects.filter(clock=UPDATE, due__gte=low, due__lt=high, case__in=cases)
+        .values(p=F("case__priority"), t=F("case__team__name"))
+        .annotate(n=Count("id"))
+    ) + _counts(
+        # Overdue now, and no sweep has recorded the breach yet.
+        cases.filter(next_update_due__gte=low, next_update_due__lt=passed)
+        .exclude(breached(UPDATE, due=OuterRef("next_update_due")))
+        .values(**group)
+        .annotate(n=Count("id"))
+    )
+    groups = sorted(
+        set(responses_met) | set(responses_missed) | set(updates_met) | set(updates_missed),
+        key=lambda k: (k[0], k[1] or ""),
+    )
     return [
         ReportRow(
             priority=priority,
             team=team or "(no team)",
-            responses=responses.get((priority, team), 0),
-            responses_late=late.get((priority, team, "first_response"), 0),
-            updates=updates.get((priority, team), 0),
-            updates_late=late.get((priority, team, "update"), 0),
+            responses=responses_met[(priority, team)] + responses_missed[(priority, team)],
+            responses_late=responses_missed[(priority, team)],
+            updates=updates_met[(priority, team)] + updates_missed[(priority, team)],
+            updates_late=updates_missed[(priority, team)],
         )
         for priority, team in groups
     ]

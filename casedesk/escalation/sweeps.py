@@ -16,6 +16,7 @@ from casedesk.core.errors import Refused
 from casedesk.core.sweeps import sweep
 from casedesk.escalation import alerts as notices
 from casedesk.outbox import delivery as outbox
+from casedesk.rules import closing
 from casedesk.rules.lifecycle import Status
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,31 @@ def wake_on_hold(now: datetime) -> int:
     return woken
 
 
+@sweep("warn_no_response")
+def warn_no_response(now: datetime) -> int:
+    """One business day before a case that waits on the customer for information closes,
+    the customer is told when, once (re-checked under the row lock; the notice has a dedupe
+    key); the closure then comes a business day after the warning."""
+    warned = 0
+    due = [case.pk for case in _due("close_warning_at", now)]
+    for start in range(0, len(due), CHUNK):
+        with transaction.atomic():
+            warned += len(actions.warn_no_response(actions.lock_due(due[start : start + CHUNK]), now))
+    return warned
+
+
+NOTES = {
+    Status.CLOSED_NO_RESPONSE: "Closed after two business days without a reply. Reply to open a new case.",
+    Status.CLOSED: "Closed two business days after the resolution without an answer: we take it that it "
+    "is fixed. If it is not, reply within 7 days and the case is reopened.",
+}
+
+
 @sweep("close_no_response")
 def close_no_response(now: datetime) -> int:
-    """Cases that waited two business days on the customer close as Closed No Response."""
+    """Cases that waited two business days on the customer close: a question unanswered as
+    Closed No Response, a resolution nobody confirmed as Closed (the work was done and
+    tested; the customer may still reopen it)."""
     closed = 0
     due = [case.pk for case in _due("auto_close_at", now)]
     for start in range(0, len(due), CHUNK):
@@ -64,18 +87,20 @@ def close_no_response(now: datetime) -> int:
             # The customer may have answered since the list was read: ask the clocks again.
             actions.refresh_clocks(locked, now)
             ready = [c for c in locked if c.auto_close_at is not None and c.auto_close_at <= now]
-            # The customer's notice goes out with the status event (mail.notify).
-            results = actions.system_transitions(
-                ready,
-                to=Status.CLOSED_NO_RESPONSE.value,
-                note="Closed after two business days without a reply. Reply to open a new case.",
-            )
-            for case, result in zip(ready, results, strict=True):
-                if isinstance(result, Refused):
-                    log.warning("case %s waits on the customer but cannot close: %s", case.pk, case.status)
-                    actions.stop_auto_close(case)
-                else:
-                    closed += 1
+            by_target: dict[Status, list[Case]] = {}
+            for case in ready:
+                by_target.setdefault(closing.closes_as(case.status_enum), []).append(case)
+            # The customer's notice goes out with the status event (cases.notices).
+            for target, cases in by_target.items():
+                results = actions.system_transitions(cases, to=target.value, note=NOTES[target])
+                for case, result in zip(cases, results, strict=True):
+                    if isinstance(result, Refused):
+                        log.warning(
+                            "case %s waits on the customer but cannot close: %s", case.pk, case.status
+                        )
+                        actions.stop_auto_close(case)
+                    else:
+                        closed += 1
     return closed
 
 

@@ -11,10 +11,12 @@ and the messages that need nothing but their outcome (an automatic reply, a stra
 the outcomes are recorded with one statement.
 
 A message of another kind (a bounce, a contact who is not an MPOC, a reply to a closed
-case) ends the stretch, and so does one that answers a message of the stretch or names a
-case that does not exist (perhaps one the stretch opens). The stretch is written, the rest
-is looked up again, and a message of another kind at the head is taken on its own. So every
-message sees the effects of those before it, as if they were taken one at a time.
+case) ends the stretch, and so does one that answers a message of the stretch, names a
+case that does not exist (perhaps one the stretch opens) or comes from someone a message
+of the stretch also went to (To, Cc), who may become a participant of its case. The
+stretch is written, the rest is looked up again, and a message of another kind at the head
+is taken on its own. So every message sees the effects of those before it, as if they were
+taken one at a time.
 
 A stretch is written in its own transaction (within the batch's, whose outcomes commit
 together; a lone message's is the batch's). If it fails, it is rolled back and its
@@ -187,10 +189,13 @@ def _plan(run: list[_Item]) -> _Stretch:
     router.prepare(p.team for offered in platforms.values() for p in offered if p.team is not None)
     plans: list[_Plan] = []
     linked: set[str] = set()  # Message-IDs the stretch links to cases
+    copied: set[str] = set()  # addresses the stretch may copy on cases
     for item, decision in zip(run, decided, strict=True):
         parsed, found = item.parsed, decision.found
         if plans and (linked.intersection(parsed.thread_ids) or found.how == lookups.UNKNOWN):
             break  # it may answer a message of the stretch, or name a case the stretch opens
+        if plans and parsed.sender in copied:
+            break  # the stretch may make its sender a participant
         if decision.kind in ALONE:
             return _Stretch(plans, router, None if plans else decision)
         if decision.ends_here:
@@ -207,6 +212,7 @@ def _plan(run: list[_Item]) -> _Stretch:
             plans.append(_Plan(item, comment=comment))
         if parsed.message_id:
             linked.add(parsed.message_id)
+        copied.update(effects.copied(parsed))
     return _Stretch(plans, router)
 
 
@@ -219,18 +225,20 @@ def _write(plans: list[_Plan]) -> list[Result]:
     done = {p.item.index: p.result for p in plans if p.result is not None}
     links: list[MessageLink] = []
     now = clock.now()
-    for (plan, _), outcome in zip(openings, opened, strict=True):
+    for (plan, opening), outcome in zip(openings, opened, strict=True):
         if isinstance(outcome, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {outcome}")
             continue
         done[plan.item.index] = Result("created", outcome.case.number, None, event_id=outcome.event.pk)
         links.append(effects.link(outcome.case, plan.item.parsed, now))
+        effects.copy_on(outcome.case, plan.item.parsed, opening.by)
     for (plan, comment), event in zip(comments, added, strict=True):
         if isinstance(event, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {event}")
             continue
         done[plan.item.index] = Result("appended", comment.case.number, None, event_id=event.pk)
         links.append(effects.link(comment.case, plan.item.parsed, now))
+        effects.copy_on(comment.case, plan.item.parsed, comment.by)
     bulk.insert([link for link in links if link.message_id])
     return inbound.settle([(p.item.row, p.item.parsed, done[p.item.index]) for p in plans])
 

@@ -1,26 +1,30 @@
 """What a decided message becomes: the opening or the comment that `cases.actions` take
-for it (many at once), and the effects of the kinds taken one at a time: a bounce, the
-answer to a contact who may not open cases, a reply to a closed case."""
+for it (many at once), the people it also went to copied on its case, and the effects of
+the kinds taken one at a time: a bounce, the answer to a contact who may not open cases, a
+reply to a closed case."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import getaddresses
 from typing import Any
 
 from casedesk.accounts.models import Contact
 from casedesk.cases import actions, notices
 from casedesk.cases.models import Case, Channel
-from casedesk.core import clock
+from casedesk.core import clock, mailboxes
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.uploads import Upload, check_upload
 from casedesk.mail import routing
 from casedesk.mail.inbound import Result
 from casedesk.mail.models import AddressFailure, InboundMessage
 from casedesk.mime import parse
+from casedesk.mime.headers import normalise_address
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from casedesk.rules.lifecycle import ReopenOutcome
 
 BODY_LIMIT = actions.BODY_MAX - 2000
+COPIED_LIMIT = 100  # addresses looked at per message; a case copies far fewer
 
 
 def origin_of(parsed: parse.ParsedMessage) -> notices.Origin:
@@ -54,6 +58,26 @@ def link(case: Case, parsed: parse.ParsedMessage, now: datetime) -> MessageLink:
         address=parsed.sender[:254],
         created_at=now,
     )
+
+
+def copied(parsed: parse.ParsedMessage) -> list[str]:
+    """The addresses the message went to (To and Cc) but the sender's and the desk's own, in
+    order. Most messages go to the desk alone: none, and no look-up at all."""
+    values = [value for name, value in parsed.headers if name.lower() in ("to", "cc")]
+    out: list[str] = []
+    for _, address in getaddresses(values):
+        address = normalise_address(address)
+        if address and address != parsed.sender and address not in out and not mailboxes.is_ours(address):
+            out.append(address)
+    return out[:COPIED_LIMIT]
+
+
+def copy_on(case: Case, parsed: parse.ParsedMessage, by: actions.Who) -> None:
+    """Copy on the case the people the message also went to: they have read it already,
+    and now hear the answers too."""
+    addresses = copied(parsed)
+    if addresses:
+        actions.add_copied(case, by=by, sender=parsed.sender, addresses=addresses)
 
 
 def opening_for(
@@ -145,6 +169,7 @@ def reply_to_closed(
     # The latest entry the message wrote on the case it went to (a follow-up's opening,
     # not the note on the closed case that points at it).
     last_event = next((e.pk for e in reversed(origin.events) if e.case_id == target.pk), None)
+    copy_on(target, parsed, by)
     why = f"{case.number} was {case.status_label}."
     if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME, ReopenOutcome.ALREADY_OPEN):
         return Result("reopened", target.number, why, event_id=last_event)

@@ -35,6 +35,7 @@ OUTCOMES = (
     "bounce",
     "duplicate",
     "refused",
+    "loop",  # the desk's own mail came back; recorded, never acted on
     "quarantined",
     "pending",  # processing failed; the stored message is retried by the sweep
 )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models.functions import Lower
 
 from casedesk.accounts.models import Contact
-from casedesk.cases.models import Case
+from casedesk.cases.models import Case, Participant
 from casedesk.mime import parse
 from casedesk.mime.bounces import Bounce
 from casedesk.outbox.models import MessageLink, OutboundMessage
@@ -173,13 +173,17 @@ def choose_contact(candidates: Sequence[Contact], case: Case | None) -> Contact 
 
 def on_thread(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     """Those of the (case, address) pairs where the address wrote or was written to on the
-    case's thread."""
+    case's thread, or is copied on the case (a participant, perhaps not mailed yet)."""
     if not pairs:
         return set()
-    rows = MessageLink.objects.filter(
-        case_id__in={pk for pk, _ in pairs}, address__in={a for _, a in pairs}
-    ).values_list("case_id", "address")
-    return set(rows) & pairs
+    cases, addresses = {pk for pk, _ in pairs}, {a for _, a in pairs}
+    rows = MessageLink.objects.filter(case_id__in=cases, address__in=addresses).values_list(
+        "case_id", "address"
+    )
+    copied = Participant.objects.filter(case_id__in=cases, address__in=addresses).values_list(
+        "case_id", "address"
+    )
+    return (set(rows) | set(copied)) & pairs
 
 
 # --- bounces -------------------------------------------------------------------------

@@ -5,11 +5,15 @@ connection, and marks it sent in its own transaction right after the server acce
 A worker killed mid-batch leaves the rest pending; once the lease runs out another worker
 sends them. The one window for a repeat is between the server's acceptance and that mark;
 the repeat carries the same Message-ID.
+
+Nothing is kept or sent addressed to one of the desk's own intake addresses (`sendable`,
+asked by every way in: `save`, `save_many`, the fan-out of status notices, and delivery
+for rows queued before the check): it would come back in as a new message.
 """
 
 from __future__ import annotations
 
-import uuid
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +23,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from casedesk.core import bulk, clock
+from casedesk.core import bulk, clock, mailboxes
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 
@@ -28,10 +32,23 @@ LEASE = timedelta(minutes=5)
 TASK = "casedesk.deliver_outbox"  # the Celery task that delivers (`outbox.tasks`)
 
 QUEUE = Queue(OutboundMessage, lease=LEASE, max_attempts=MAX_ATTEMPTS)
+OWN_ADDRESS = "addressed to one of the desk's own intake addresses; not sent"
+
+log = logging.getLogger(__name__)
 
 
 def new_message_id() -> str:
-    return f"<{uuid.uuid4().hex}@{settings.CASEDESK_MAIL_DOMAIN}>"
+    return mailboxes.new_message_id()
+
+
+def sendable(address: str) -> bool:
+    """Whether mail may be addressed to `address`: there is one, and it is not the desk's own."""
+    if not (address or "").strip():
+        return False
+    if mailboxes.is_ours(address):
+        log.info("not sending to %s: %s", address, OWN_ADDRESS)
+        return False
+    return True
 
 
 def build(
@@ -69,7 +86,9 @@ def build(
 
 def save(message: OutboundMessage) -> OutboundMessage | None:
     """Add the row in the caller's transaction; None if one is already queued under its
-    dedupe key (a sweep's second run)."""
+    dedupe key (a sweep's second run) or it is addressed to the desk itself."""
+    if not sendable(message.to):
+        return None
     try:
         with transaction.atomic():
             message.save(force_insert=True)
@@ -83,7 +102,8 @@ def save(message: OutboundMessage) -> OutboundMessage | None:
 
 def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
     """Add several rows with one insert; if one of them was already queued under its dedupe
-    key, row by row instead. Returns the rows added."""
+    key, row by row instead. Returns the rows added (none addressed to the desk itself)."""
+    messages = [m for m in messages if sendable(m.to)]
     if not messages:
         return []
     try:
@@ -100,8 +120,8 @@ def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
 
 def enqueue(*, to: str, **kwargs: Any) -> OutboundMessage | None:
     """Add one message to the outbox in the caller's transaction; None if already queued
-    under `dedupe_key` or the address is empty."""
-    if not to:
+    under `dedupe_key`, or the address is empty or the desk's own."""
+    if not sendable(to):
         return None
     return save(build(to=to, **kwargs))
 
@@ -119,7 +139,7 @@ def build_template(
 
 def enqueue_template(*, to: str, **kwargs: Any) -> OutboundMessage | None:
     """Render and enqueue (see `build_template`)."""
-    if not to:
+    if not sendable(to):
         return None
     return save(build_template(to=to, **kwargs))
 
@@ -157,6 +177,11 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     now = now or clock.now()
     rows = claim(now, limit)
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    for row in [row for row in rows if mailboxes.is_ours(row.to)]:
+        # Queued before the desk refused its own addresses.
+        QUEUE.give_up(row, OWN_ADDRESS)
+        counts["failed"] += 1
+    rows = [row for row in rows if not mailboxes.is_ours(row.to)]
     if not rows:
         return counts
     connection = get_connection()

@@ -74,6 +74,12 @@ class Queue:
             "locked_until = NULL, last_error = '' WHERE id = %s"
         )
 
+    def give_up(self, row: Any, why: str) -> None:
+        """A row that must not be tried at all: failed at once, with the reason."""
+        self.model._default_manager.filter(pk=row.pk).update(
+            state=FAILED, locked_until=None, last_error=why[:2000]
+        )
+
     def retry(self, row: Any, now: datetime, exc: Exception, what: str) -> str:
         """A failed try: the row is due again after `backoff`, or given up after the last
         attempt. Returns "retry" or "failed". `what` names the row in the log."""

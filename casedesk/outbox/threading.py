@@ -99,3 +99,10 @@ def within_cap(address: str) -> bool:
             [address, day, settings.CASEDESK_AUTO_ANSWERS_PER_DAY],
         )
         return cursor.fetchone() is not None
+
+
+def leave_thread(case: Any, address: str) -> None:
+    """Take an address off a case's thread: the messages to and from it still thread, but
+    it no longer counts as one of the case's correspondents (a participant removed)."""
+    if address:
+        MessageLink.objects.filter(case_id=case.pk, address__iexact=address.strip()).update(address="")

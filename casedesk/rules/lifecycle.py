@@ -76,12 +76,27 @@ _allow(Actor.STAFF, S.DUPLICATE, {S.IN_PROGRESS})
 # The customer confirms a resolution, says it is not fixed, or asks to reopen a closed case.
 _allow(Actor.CUSTOMER, S.RESOLVED, {S.CLOSED, S.IN_PROGRESS})
 _allow(Actor.CUSTOMER, S.CLOSED, {S.CUSTOMER_REOPENED})
-# Sweeps: an On Hold case wakes at its time; an unanswered case closes for no response.
+# Sweeps: an On Hold case wakes at its time; a case waiting on the customer for information
+# closes for no response; a resolution nobody confirms closes as Closed, since the work was
+# done and tested, and keeps the customer's reopen right.
 _allow(Actor.SYSTEM, S.ON_HOLD, {S.IN_PROGRESS})
-_allow(Actor.SYSTEM, S.RESOLVED, {S.CLOSED_NO_RESPONSE})
+_allow(Actor.SYSTEM, S.RESOLVED, {S.CLOSED})
 _allow(Actor.SYSTEM, S.IN_PROGRESS, {S.CLOSED_NO_RESPONSE})
 _allow(Actor.SYSTEM, S.CUSTOMER_REOPENED, {S.CLOSED_NO_RESPONSE})
 _allow(Actor.SYSTEM, S.NEW, {S.IN_PROGRESS})
+
+
+def after_customer_reply(current: Status) -> Status | None:
+    """Where a customer's public reply (any channel) moves a case: a Resolved Follow-up
+    Required case goes back to In-Progress, since the reply says the work is not done;
+    elsewhere a reply moves nothing (None)."""
+    return S.IN_PROGRESS if current == S.RESOLVED else None
+
+
+def on_assignment(current: Status) -> Status | None:
+    """Where staff assigning a person moves a case: a New case has been picked up, so it is
+    In-Progress; elsewhere nothing moves (None)."""
+    return S.IN_PROGRESS if current == S.NEW else None
 
 
 class TransitionRefused(Exception):

@@ -25,6 +25,7 @@ class Ability(enum.StrEnum):
     CONFIRM_RESOLUTION = "confirm_resolution"
     APPROVE_MACD = "approve_macd"
     SEE_BILLING = "see_billing"
+    MANAGE_PARTICIPANTS = "manage_participants"
     # Both sides.
     COMMENT = "comment"
     ESCALATE = "escalate"
@@ -60,6 +61,7 @@ DESCRIPTIONS: Mapping[Ability, str] = MappingProxyType(
         A.CONFIRM_RESOLUTION: "confirm or reject a resolution",
         A.APPROVE_MACD: "approve MACD requests",
         A.SEE_BILLING: "see billing statements",
+        A.MANAGE_PARTICIPANTS: "add or remove the people copied on a case",
         A.COMMENT: "comment on cases",
         A.ESCALATE: "escalate a case",
         A.VIEW_CASES: "see every organisation's cases",
@@ -87,6 +89,7 @@ CUSTOMER_ABILITIES = frozenset(
         A.CONFIRM_RESOLUTION,
         A.APPROVE_MACD,
         A.SEE_BILLING,
+        A.MANAGE_PARTICIPANTS,
         A.COMMENT,
         A.ESCALATE,
     }
@@ -144,6 +147,7 @@ _MPOC = _CONTACT | {
     A.CONFIRM_RESOLUTION,
     A.ESCALATE,
     A.APPROVE_MACD,
+    A.MANAGE_PARTICIPANTS,
 }
 # Representatives write internal notes too: what a caller said on the phone is for the
 # technician, and a public comment would be mailed back to the customer.

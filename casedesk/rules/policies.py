@@ -43,6 +43,22 @@ class Target:
         """Business time allowed; 'N business days' is N of the calendar's business days."""
         return self.duration + calendar.business_day * self.business_days
 
+    def describe(self) -> str:
+        """How long, as the plan words it: "60 minutes", "4 business hours", "1 business day"."""
+        parts = []
+        if self.business_days:
+            days = f"{self.business_days:g}"
+            parts.append(f"{days} business day{'' if days == '1' else 's'}")
+        minutes = int(self.duration.total_seconds() // 60)
+        if minutes or not parts:
+            business = "" if self.calendar == TWENTY_FOUR_SEVEN else "business "
+            if minutes and minutes % 60 == 0:
+                hours = minutes // 60
+                parts.append(f"{hours} {business}hour{'' if hours == 1 else 's'}")
+            else:
+                parts.append(f"{minutes} {business}minute{'' if minutes == 1 else 's'}")
+        return " and ".join(parts)
+
     def due(self, start: datetime, calendars: Mapping[str, BusinessCalendar]) -> datetime:
         """The deadline for a clock that starts at `start` and never pauses."""
         calendar = calendar_named(calendars, self.calendar)
@@ -76,13 +92,24 @@ DEFAULT_POLICIES: Mapping[Priority, Policy] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Policies:
-    """Targets per priority, and per vendor those that apply while the vendor is attached.
+    """Targets per priority; per organisation the alternative agreements it asked for; per
+    vendor those that apply while the vendor is attached.
 
-    A vendor's table may list only some priorities; the others keep the default targets.
+    An agreement or a vendor's table may list only some priorities; the others keep the
+    default targets. A vendor's targets win over an agreement while the vendor works the
+    case: the provider cannot promise faster than the vendor answers it.
     """
 
     default: Mapping[Priority, Policy] = field(default_factory=lambda: DEFAULT_POLICIES)
     vendors: Mapping[str, Mapping[Priority, Policy]] = field(default_factory=dict)
+    organisations: Mapping[int, Mapping[Priority, Policy]] = field(default_factory=dict)
+
+    def for_organisation(self, organisation: int | None) -> Policies:
+        """The policies of one organisation's cases: its agreements in place of the defaults."""
+        agreed = self.organisations.get(organisation) if organisation is not None else None
+        if not agreed:
+            return self
+        return Policies(default={**self.default, **agreed}, vendors=self.vendors)
 
     def policy(self, priority: Priority, vendor: str | None = None) -> Policy:
         if vendor:
@@ -93,3 +120,45 @@ class Policies:
             return self.default[priority]
         except KeyError:
             raise ValueError(f"No SLA policy for priority {priority}.") from None
+
+
+def check_requested_update(
+    interval: timedelta, policy: Policy, calendars: Mapping[str, BusinessCalendar]
+) -> None:
+    """ValueError, saying why, unless `interval` is a request the plan's "or as requested"
+    covers: more often than the policy's updates."""
+    if interval <= timedelta(0):
+        raise ValueError("A requested update interval must be more than zero minutes.")
+    target = policy.update_frequency
+    calendar = calendar_named(calendars, target.calendar)
+    if Target(target.calendar, interval).length(calendar) >= target.length(calendar):
+        raise ValueError(
+            f"A requested update interval must be shorter than the policy's: updates are due every "
+            f"{target.describe()} already."
+        )
+
+
+def update_terms(
+    policies: Policies,
+    priority: Priority,
+    calendars: Mapping[str, BusinessCalendar],
+    *,
+    vendor: str | None = None,
+    organisation: int | None = None,
+    requested: timedelta | None = None,
+) -> tuple[Target, str]:
+    """The update target a case is owed and whose terms set it: "requested" (the customer
+    asked for more), "vendor", "agreement" (the organisation's) or "policy"."""
+    if vendor and priority in policies.vendors.get(vendor, {}):
+        source = "vendor"
+    elif organisation is not None and priority in policies.organisations.get(organisation, {}):
+        source = "agreement"
+    else:
+        source = "policy"
+    target = policies.for_organisation(organisation).policy(priority, vendor).update_frequency
+    if requested:
+        asked = Target(target.calendar, requested)
+        calendar = calendar_named(calendars, target.calendar)
+        if asked.length(calendar) < target.length(calendar):
+            return asked, "requested"
+    return target, source

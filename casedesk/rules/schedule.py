@@ -123,14 +123,76 @@ def reminder_at(start: datetime, lead: timedelta | None) -> datetime | None:
     return None if lead is None else start - lead
 
 
-# The plan's rule and wall-clock window for each kind of maintenance (SPEC section 8).
-PLAN_RULES: dict[str, tuple[str, time, time]] = {
-    "monthly": (MONTHLY_THIRD_FRIDAY, time(22), time(4)),
-    "certificate": (WEEKLY_FRIDAY, time(0), time(0, 30)),
-    "platform_update": (EVERY_THIRD_TUESDAY, time(21), time(23)),
-    "one_off": ("", time(22), time(4)),
-    "unscheduled": ("", time(5), time(23)),
+@dataclass(frozen=True)
+class KindPlan:
+    """What the plan says about one kind of maintenance (SPEC section 8). The status app
+    seeds its editable kind policies from these and falls back on them."""
+
+    rule: str
+    start: time
+    end: time
+    impact: str  # "operational": no customer impact; "maintenance": brief interruptions possible
+    reminder: timedelta | None = None  # advance notice, this long before each start
+    at_once: bool = False  # a notice as soon as the window is entered, even after the fact
+    at_start: bool = False
+    at_completion: bool = False
+    quiet_hours: bool = False  # best effort outside business hours; inside, record why
+
+    @property
+    def sends_notices(self) -> bool:
+        return self.reminder is not None or self.at_once or self.at_start or self.at_completion
+
+
+WEEK = timedelta(days=7)
+PLAN: dict[str, KindPlan] = {
+    "monthly": KindPlan(
+        MONTHLY_THIRD_FRIDAY, time(22), time(4), "maintenance", WEEK, at_start=True, at_completion=True
+    ),
+    "certificate": KindPlan(WEEKLY_FRIDAY, time(0), time(0, 30), "operational"),
+    "platform_update": KindPlan(EVERY_THIRD_TUESDAY, time(21), time(23), "operational", timedelta(hours=24)),
+    # Not in the plan's table: planned work off the regular dates, announced like the monthly.
+    "one_off": KindPlan("", time(22), time(4), "maintenance", WEEK, at_start=True, at_completion=True),
+    "unscheduled": KindPlan(
+        "", time(23), time(5), "maintenance", at_once=True, at_completion=True, quiet_hours=True
+    ),
 }
+PLAN_RULES: dict[str, tuple[str, time, time]] = {k: (p.rule, p.start, p.end) for k, p in PLAN.items()}
+
+# Unscheduled work is best effort outside these local hours.
+BUSINESS_HOURS = (time(5), time(23))
+
+
+def next_quiet_start(now: datetime, zone: ZoneInfo = DENVER) -> datetime:
+    """The next 23:00 on the local wall clock (now, if it is exactly 23:00)."""
+    day = now.astimezone(zone).date()
+    start = localize(datetime.combine(day, BUSINESS_HOURS[1]), zone)
+    return (
+        start
+        if start >= now
+        else localize(datetime.combine(day + timedelta(days=1), BUSINESS_HOURS[1]), zone)
+    )
+
+
+def in_business_hours(start: datetime, end: datetime, zone: ZoneInfo = DENVER) -> bool:
+    """Whether any part of [start, end) falls between 05:00 and 23:00 local on some day."""
+    if end - start > timedelta(hours=7):  # longer than the longest quiet night (autumn change)
+        return True
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while day <= end.astimezone(zone).date():
+        opens = localize(datetime.combine(day, BUSINESS_HOURS[0]), zone)
+        closes = localize(datetime.combine(day, BUSINESS_HOURS[1]), zone)
+        if start < closes and end > opens:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+_ZONE_LABELS = {"America/Denver": "MT"}
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    return _ZONE_LABELS.get(zone.key, zone.key)
+
 
 _WEEKDAYS = {
     "MO": "Monday",
@@ -175,3 +237,14 @@ def in_words(rule: str) -> str:
     if parts.get("COUNT", "").isdigit():
         words += f", {parts['COUNT']} times"
     return words
+
+
+def in_short(rule: str) -> str:
+    """A rule for a one-line listing: "Fridays" for every week on Friday, else `in_words`."""
+    parts = dict(p.split("=", 1) for p in (rule or "").upper().removeprefix("RRULE:").split(";") if "=" in p)
+    names = [_WEEKDAYS.get(code, "") for code in filter(None, parts.get("BYDAY", "").split(","))]
+    plain = set(parts) <= {"FREQ", "BYDAY", "WKST", "INTERVAL"} and parts.get("INTERVAL", "1") == "1"
+    if parts.get("FREQ") == "WEEKLY" and plain and names and all(names):
+        plural = [f"{name}s" for name in names]
+        return plural[0] if len(plural) == 1 else f"{', '.join(plural[:-1])} and {plural[-1]}"
+    return in_words(rule)

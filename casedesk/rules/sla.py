@@ -11,6 +11,10 @@ The clocks:
 - ETR: while staff have given an estimated time of resolution, it replaces the update
   clock, and the ETR itself is watched.
 
+A customer may ask for updates more often than the policy gives them ("hourly, or as
+requested"): while such a request stands, an update is due after the shorter of the two,
+the requested interval counted from the later of the last update and the request.
+
 A clock is a budget of business time on its target's calendar. Pauses (On Hold until its
 time, Shipping, waiting for the customer) and closed periods do not use the budget, so a
 deadline moves later by the business time the case spent paused.
@@ -62,6 +66,7 @@ class EventKind(enum.StrEnum):
     PRIORITY_CHANGE = "priority_change"
     VENDOR_CHANGE = "vendor_change"
     ETR_SET = "etr_set"
+    UPDATE_INTERVAL = "update_interval"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class Event:
     Build events with the class methods; each kind uses only its own fields:
     `opened` (priority, vendor, status), `staff_reply` (asks_customer), `customer_reply`,
     `status_change` (status, hold_until), `priority_change` (priority), `vendor_change`
-    (vendor, None when detached), `etr_set` (etr, None when withdrawn).
+    (vendor, None when detached), `etr_set` (etr, None when withdrawn), `update_interval`
+    (interval, None when the request is withdrawn).
     """
 
     at: datetime
@@ -82,6 +88,7 @@ class Event:
     vendor: str | None = None
     etr: datetime | None = None
     asks_customer: bool = False
+    interval: timedelta | None = None
 
     def __post_init__(self) -> None:
         # Held in UTC: aware datetimes sharing one zone compare and subtract by wall
@@ -126,6 +133,10 @@ class Event:
     def etr_set(cls, at: datetime, etr: datetime | None) -> Event:
         return cls(at, EventKind.ETR_SET, etr=etr)
 
+    @classmethod
+    def update_interval(cls, at: datetime, interval: timedelta | None) -> Event:
+        return cls(at, EventKind.UPDATE_INTERVAL, interval=interval or None)
+
 
 # -- results ---------------------------------------------------------------------------------
 
@@ -169,6 +180,11 @@ class Deadlines:
     stopped: bool
     breaches: tuple[Breach, ...]
     next_due: datetime | None
+    # The update interval the customer asked for, while the request stands.
+    requested_update: timedelta | None = None
+    # The clock using its budget now (first response or update): its kind, the moment its
+    # budget counts from and its target; None when neither runs.
+    running: tuple[Clock, datetime, Target] | None = None
 
     @property
     def overdue(self) -> bool:
@@ -208,6 +224,7 @@ class _Run:
     # ones, so a priority change re-targets it from its start (elapsed time is kept).
     priority: Priority | None = None
     vendor: str | None = None
+    interval: tuple[timedelta, datetime] | None = None  # requested, and since when
 
 
 @dataclass
@@ -233,6 +250,7 @@ class _Replay:
     status_halt: _Halt | None = None
     asked_halt: _Halt | None = None
     closed_since: datetime | None = None
+    interval: tuple[timedelta, datetime] | None = None
 
     @property
     def responded(self) -> bool:
@@ -241,6 +259,7 @@ class _Replay:
     def end_run(self, run: _Run | None, at: datetime, *, met: bool) -> None:
         if run is not None and run.end is None:
             run.end, run.met, run.priority, run.vendor = at, met, self.priority, self.vendor
+            run.interval = self.interval
 
     def start_update(self, at: datetime) -> None:
         self.end_run(self.update, at, met=True)
@@ -277,6 +296,8 @@ class _Replay:
                 self.vendor = event.vendor
             case EventKind.ETR_SET:
                 self._etr(at, event.etr)
+            case EventKind.UPDATE_INTERVAL:
+                self.interval = (event.interval, at) if event.interval else None
 
     def _staff_reply(self, at: datetime, asks_customer: bool) -> None:
         if self.first_response is not None and not self.first_response.met:
@@ -414,6 +435,31 @@ def _due(
     return None
 
 
+def _run_due(
+    run: _Run,
+    target: Target,
+    interval: tuple[timedelta, datetime] | None,
+    calendars: Mapping[str, BusinessCalendar],
+    halts: list[tuple[datetime, datetime | None]],
+    now: datetime,
+) -> tuple[datetime | None, datetime, Target]:
+    """The run's due, and the start and target it counts from: the policy's, or for an update
+    a shorter interval the customer asked for, counted from the later of the run's start and
+    the request (asking late in a run does not make it late at once)."""
+    due = _due(run, target, calendars, halts, now)
+    if run.clock != Clock.UPDATE or interval is None:
+        return due, run.start, target
+    requested = Target(target.calendar, interval[0])
+    calendar = calendar_named(calendars, target.calendar)
+    if requested.length(calendar) >= target.length(calendar):
+        return due, run.start, target
+    since = max(run.start, interval[1])
+    asked = _due(_Run(run.clock, since, run.end), requested, calendars, halts, now)
+    if asked is not None and (due is None or asked < due):
+        return asked, since, requested
+    return due, run.start, target
+
+
 def deadlines(
     history: Iterable[Event],
     policies: Policies,
@@ -448,6 +494,7 @@ def deadlines(
     stopped = replay.closed_since is not None
     breaches: list[Breach] = []
     current_due: dict[Clock, datetime | None] = {}
+    running: dict[Clock, tuple[Clock, datetime, Target]] = {}
     for run in replay.runs:
         if run.end is None:
             policy = policies.policy(replay.priority, replay.vendor)
@@ -456,10 +503,13 @@ def deadlines(
             policy = policies.policy(run.priority, run.vendor)
         first = run.clock == Clock.FIRST_RESPONSE
         target = policy.initial_response if first else policy.update_frequency
-        due = _due(run, target, calendars, halts, now)
+        interval = replay.interval if run.end is None else run.interval
+        due, counted_from, target = _run_due(run, target, interval, calendars, halts, now)
         live = run.end is None and not stopped
         if live:
             current_due[run.clock] = due
+            if due is not None:
+                running[run.clock] = (run.clock, counted_from, target)
         if due is None:
             continue
         if run.end is not None:
@@ -503,6 +553,8 @@ def deadlines(
         stopped=stopped,
         breaches=tuple(sorted(breaches, key=lambda b: b.due)),
         next_due=min(shown) if shown else None,
+        requested_update=replay.interval[0] if replay.interval else None,
+        running=running.get(Clock.FIRST_RESPONSE) or running.get(Clock.UPDATE),
     )
 
 

@@ -31,11 +31,12 @@ class Priority(enum.StrEnum):
 
 LABELS: Mapping[Priority, str] = MappingProxyType(
     {
-        Priority.P1: "P1 - Critical",
-        Priority.P2: "P2 - High",
-        Priority.P3: "P3 - Medium",
-        Priority.P4: "P4 - Low",
-        Priority.P1G: "P1G - Master case",
+        # The plan's own names (SPEC §3, §5: a master case is "P1 Global").
+        Priority.P1: "Priority 1",
+        Priority.P2: "Priority 2",
+        Priority.P3: "Priority 3",
+        Priority.P4: "Priority 4",
+        Priority.P1G: "Priority 1G (Global)",
     }
 )
 

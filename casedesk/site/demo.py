@@ -16,6 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
+from casedesk.sla.models import EscalationLevel
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo logins)
 
@@ -39,6 +40,13 @@ ORGANISATIONS = [
     ("Blue Ridge Logistics", "BRL-2002", "blueridge", ["hosted-voice", "contact-centre", "circuits"], "0121"),
     ("Cedar Valley Schools", "CVS-3003", "cedar", ["webex", "teams-operator-connect"], "0141"),
 ]
+LEGACY_NETWORK = {"BRL-2002"}  # on the legacy network: network operations is on its path
+# The seeded support path's platform managers, and the team whose platforms each takes.
+PLATFORM_MANAGERS = {
+    "Cloud platform support manager": "cloud",
+    "Cisco platform support manager": "cisco",
+    "Microsoft platform support manager": "microsoft",
+}
 PEOPLE = [
     # (first name, title, primary, secondary, non-MPOC)
     ("Dana", "IT Director", True, False),
@@ -73,6 +81,10 @@ def seed() -> list[tuple[str, str]]:
         code: Platform.objects.get_or_create(code=code, defaults={"name": name, "team": teams[team]})[0]
         for code, name, team in PLATFORMS
     }
+    for role, slug in PLATFORM_MANAGERS.items():
+        EscalationLevel.objects.filter(path__kind="support", role=role, team__isnull=True).update(
+            team=teams[slug]
+        )
     logins: list[tuple[str, str]] = []
     staff = {}
     for email, first, last, role, team_slugs in STAFF:
@@ -91,7 +103,9 @@ def seed() -> list[tuple[str, str]]:
     logins.append(("admin@support.example.com", "staff, administrator (Django admin)"))
 
     for name, account, domain, codes, phone_base in ORGANISATIONS:
-        org, _ = Organisation.objects.get_or_create(account_number=account, defaults={"name": name})
+        org, _ = Organisation.objects.get_or_create(
+            account_number=account, defaults={"name": name, "legacy_network": account in LEGACY_NETWORK}
+        )
         org.platforms.set([platforms[c] for c in codes])
         contacts = {}
         for index, (first, title, primary, secondary) in enumerate(PEOPLE):
@@ -138,7 +152,8 @@ def seed() -> list[tuple[str, str]]:
 
 
 def _maintenance(platforms: list[Platform]) -> None:
-    """The plan's recurring maintenance (SPEC §8), once."""
+    """The plan's recurring maintenance (SPEC §8), once; each kind's impact and notices come
+    from its policy, so the certificate and platform updates leave the page operational."""
     from casedesk.rules.schedule import PLAN_RULES
     from casedesk.status import maintenance
     from casedesk.status.models import MaintenanceWindow
@@ -153,7 +168,7 @@ def _maintenance(platforms: list[Platform]) -> None:
             platforms,
             "Operating system and platform patches on the voice and collaboration platforms.",
             "Keeps the platforms patched and supported.",
-            "Brief call interruptions are possible.",
+            "A call in progress may drop once while its platform restarts.",
         ),
         (
             "certificate",
@@ -161,7 +176,7 @@ def _maintenance(platforms: list[Platform]) -> None:
             platforms[:1],
             "Weekly certificate rotation on the hosted voice platform.",
             "Certificates are renewed before they expire.",
-            "No customer impact.",
+            "",
         ),
         (
             "platform_update",
@@ -169,7 +184,7 @@ def _maintenance(platforms: list[Platform]) -> None:
             platforms,
             "Release of the latest portal and platform sprint.",
             "New features and fixes.",
-            "No service impact.",
+            "",
         ),
     ]
     for kind, title, affected, description, justification, impact in windows:
@@ -245,6 +260,9 @@ def _cases(
         team=p.team,
     )
     actions.disposition(main, by=theo, priority=Priority.P1, team=p.team, assignee=theo)
+    actions.add_comment(main, by=theo, body="We are tracing the calls with the carrier now.")
+    # Dana asked for an update every half hour while the main number is down.
+    actions.set_update_interval(main, by=theo, minutes=30)
     dup = opened("Main number not ringing", by=sam)
     actions.transition(
         dup,
@@ -255,7 +273,10 @@ def _cases(
     )
     c = opened("Fax to email not delivering")
     actions.disposition(c, by=theo, priority=Priority.P4, team=p.team, assignee=theo)
-    actions.transition(c, to=Status.RESOLVED.value, by=theo, note="Please send a test fax and tell us.")
+    # Closed No Response is for a question the customer left unanswered (SPEC §4).
+    actions.add_comment(
+        c, by=theo, body="Please send a test fax and tell us whether it arrives.", asks_customer=True
+    )
     actions.transition(
         c, to=Status.CLOSED_NO_RESPONSE.value, by=None, note="No reply after two business days."
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casedesk.sla.models import Breach, Calendar, EscalationLevel, EscalationPath, Policy
+from casedesk.sla.models import Agreement, Breach, Calendar, EscalationLevel, EscalationPath, Policy
 
 
 @admin.register(Calendar)
@@ -21,6 +21,27 @@ class PolicyAdmin(admin.ModelAdmin):
         "update_calendar",
     )
     list_filter = ("vendor",)
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """An organisation's alternative targets; its cases' clocks follow them from the next change."""
+
+    list_display = (
+        "organisation",
+        "priority",
+        "response_minutes",
+        "response_business_days",
+        "response_calendar",
+        "update_minutes",
+        "update_business_days",
+        "update_calendar",
+        "reference",
+    )
+    list_filter = ("priority",)
+    autocomplete_fields = ("organisation",)
+    list_select_related = ("organisation", "response_calendar", "update_calendar")
+    search_fields = ("organisation__name", "organisation__account_number", "reference")
 
 
 class LevelInline(admin.TabularInline):

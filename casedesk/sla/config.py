@@ -49,7 +49,7 @@ def invalidate(**_: object) -> None:
 
 
 def _load() -> Config:
-    from casedesk.sla.models import Calendar, Policy
+    from casedesk.sla.models import Agreement, Calendar, Policy
 
     calendars = {c.key: c.to_rules() for c in Calendar.objects.all()}
     for key, fallback in cal.default_calendars().items():
@@ -59,12 +59,17 @@ def _load() -> Config:
     for row in Policy.objects.select_related("response_calendar", "update_calendar"):
         target = vendors.setdefault(row.vendor, {}) if row.vendor else default
         target[rules.Priority(row.priority)] = row.to_rules()
-    return Config(rules.Policies(default=default, vendors=vendors), calendars)
+    organisations: dict[int, dict[rules.Priority, rules.Policy]] = {}
+    for agreement in Agreement.objects.select_related("response_calendar", "update_calendar"):
+        organisations.setdefault(agreement.organisation_id, {})[rules.Priority(agreement.priority)] = (
+            agreement.to_rules()
+        )
+    return Config(rules.Policies(default=default, vendors=vendors, organisations=organisations), calendars)
 
 
 def connect_signals() -> None:
-    from casedesk.sla.models import Calendar, Policy
+    from casedesk.sla.models import Agreement, Calendar, Policy
 
-    for model in (Calendar, Policy):
+    for model in (Calendar, Policy, Agreement):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"sla-config-{model.__name__}-save")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"sla-config-{model.__name__}-delete")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from casedesk.core.mailboxes import not_ours
 from casedesk.rules import calendar as cal
 from casedesk.rules import sla as rules
 
@@ -92,11 +93,9 @@ class Calendar(models.Model):
         return cal.BusinessCalendar(self.key, tz, spans=parse_hours(self.hours), holidays=holidays)
 
 
-class Policy(models.Model):
-    """The targets of one priority, or of one priority while a given vendor works the case."""
+class Targets(models.Model):
+    """A first-response and an update target, each as minutes plus business days on a calendar."""
 
-    priority = models.CharField(max_length=3, choices=[(p.value, p.value) for p in rules.Priority])
-    vendor = models.CharField(max_length=120, blank=True, help_text="Blank: the default for the priority.")
     response_minutes = models.PositiveIntegerField(default=0)
     response_business_days = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     response_calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
@@ -106,12 +105,7 @@ class Policy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["vendor", "priority"]
-        verbose_name_plural = "policies"
-        constraints = [models.UniqueConstraint(fields=["priority", "vendor"], name="policy_priority_vendor")]
-
-    def __str__(self) -> str:
-        return f"{self.priority}{' with ' + self.vendor if self.vendor else ''}"
+        abstract = True
 
     def to_rules(self) -> rules.Policy:
         return rules.Policy(
@@ -126,6 +120,49 @@ class Policy(models.Model):
                 float(self.update_business_days),
             ),
         )
+
+
+PRIORITY_VALUES = [(p.value, p.value) for p in rules.Priority]
+
+
+class Policy(Targets):
+    """The targets of one priority, or of one priority while a given vendor works the case."""
+
+    priority = models.CharField(max_length=3, choices=PRIORITY_VALUES)
+    vendor = models.CharField(max_length=120, blank=True, help_text="Blank: the default for the priority.")
+
+    class Meta:
+        ordering = ["vendor", "priority"]
+        verbose_name_plural = "policies"
+        constraints = [models.UniqueConstraint(fields=["priority", "vendor"], name="policy_priority_vendor")]
+
+    def __str__(self) -> str:
+        return f"{self.priority}{' with ' + self.vendor if self.vendor else ''}"
+
+
+class Agreement(Targets):
+    """An alternative agreement an organisation asked for (plan §3: "unless an alternative
+    agreement is requested by the customer"): its cases of this priority get these targets
+    instead of the policy's; a vendor's targets still apply while a vendor works a case."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="sla_agreements"
+    )
+    priority = models.CharField(max_length=3, choices=PRIORITY_VALUES)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="The contract or letter the agreement is recorded in."
+    )
+
+    class Meta:
+        ordering = ["organisation", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "priority"], name="agreement_organisation_priority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority} for {self.organisation}"
 
 
 class Breach(models.Model):
@@ -172,7 +209,8 @@ class EscalationPath(models.Model):
 
 
 class EscalationLevel(models.Model):
-    """One step of a path; several contacts may share a level (the platform managers)."""
+    """One step of a path; several contacts may share a level (the platform managers), and
+    a case reaches those of them that are for it (`rules.escalation`)."""
 
     path = models.ForeignKey(EscalationPath, on_delete=models.CASCADE, related_name="levels")
     level = models.PositiveSmallIntegerField()
@@ -180,7 +218,11 @@ class EscalationLevel(models.Model):
     name = models.CharField(max_length=120)
     office_phone = models.CharField(max_length=40, blank=True)
     mobile_phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField()
+    email = models.EmailField(
+        blank=True,
+        validators=[not_ours],
+        help_text="Blank for the support desk itself: the case's assignee and team manager are told.",
+    )
     platform = models.ForeignKey(
         "accounts.Platform",
         null=True,
@@ -188,6 +230,18 @@ class EscalationLevel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="For a platform's own manager: chosen when the case is on that platform.",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For a platform team's manager: chosen when the case's platform is this team's.",
+    )
+    legacy_network_only = models.BooleanField(
+        default=False,
+        help_text="Only for organisations that are legacy network customers (network operations).",
     )
     on_call_calendar = models.ForeignKey(
         Calendar,

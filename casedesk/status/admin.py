@@ -1,6 +1,7 @@
 """Status models in the admin: to look up and search only. Every change goes through the
 console (status actions), which sends the notices, keeps the calendar's sequence numbers
-and refreshes the public pages; each row links to its console page."""
+and refreshes the public pages; each row links to its console page. The exception is the
+kinds' maintenance policies: plain settings the provider changes here."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from casedesk.status import versions
 from casedesk.status.models import (
     Incident,
     IncidentUpdate,
+    MaintenanceKindPolicy,
     MaintenanceOccurrence,
     MaintenanceWindow,
     Subscription,
@@ -72,6 +75,35 @@ class MaintenanceWindowAdmin(ReadOnlyAdmin):
             "title": "Maintenance windows (enter and change them in the console)",
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(MaintenanceKindPolicy)
+class MaintenanceKindPolicyAdmin(admin.ModelAdmin):
+    """The five kinds are fixed; what each means for new windows and its notices is not.
+    A change applies from the next sweep; start and completion notices of windows already
+    entered stay as chosen for them."""
+
+    list_display = (
+        "kind",
+        "default_impact",
+        "reminder_lead",
+        "announce_on_entry",
+        "notify_start",
+        "notify_completion",
+        "quiet_hours",
+    )
+    readonly_fields = ("kind",)
+    fields = list_display
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        versions.changed()  # the feeds carry the notices of the kinds that send them
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(MaintenanceOccurrence)

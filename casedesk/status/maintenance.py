@@ -18,11 +18,10 @@ from casedesk.core import clock
 from casedesk.core.errors import Refused
 from casedesk.rules import schedule
 from casedesk.rules.permissions import Ability
-from casedesk.status import checks, notices, versions
+from casedesk.status import checks, notices, selectors, versions
 from casedesk.status.models import (
-    REMINDER_LEAD,
-    Impact,
     MaintenanceKind,
+    MaintenanceKindPolicy,
     MaintenanceOccurrence,
     MaintenanceWindow,
     OccurrenceState,
@@ -47,9 +46,46 @@ def _when(occ: MaintenanceOccurrence) -> str:
     return f"{start:%a %Y-%m-%d %H:%M} to {end:%a %Y-%m-%d %H:%M %Z}"
 
 
-def _maintenance_notice(occ: MaintenanceOccurrence, what: str, notice: str, extra: str = "") -> int:
+def notice_due(window: MaintenanceWindow, policy: MaintenanceKindPolicy, what: str) -> bool:
+    """Whether `what` (reminder, announced, started, completed, or a change) is sent: the
+    kind's policy decides the advance and at-once notices, the window its start and
+    completion; a change goes to whoever hears of the window at all."""
+    if what == "reminder":
+        return policy.reminder_lead is not None
+    if what == "announced":
+        return policy.announce_on_entry
+    if what in ("started", "completed"):
+        return window.notify_start if what == "started" else window.notify_completion
+    return policy.sends_notices or window.notify_start or window.notify_completion
+
+
+def business_hours(zone: str) -> str:
+    opens, closes = schedule.BUSINESS_HOURS
+    return f"{opens:%H:%M}-{closes:%H:%M} {schedule.zone_label(ZoneInfo(zone))}"
+
+
+def _check_quiet_hours(
+    window: MaintenanceWindow, policy: MaintenanceKindPolicy, start: datetime, end: datetime, reason: str
+) -> str:
+    """The reason to record: needed when a kind kept outside business hours falls inside."""
+    reason = checks.text(reason, "reason", required=False)
+    if reason or not policy.quiet_hours or not schedule.in_business_hours(start, end, ZoneInfo(window.zone)):
+        return reason
+    raise Refused(
+        f"{window.get_kind_display()} is best effort outside {business_hours(window.zone)}, and this "
+        "window falls inside those hours. Record why: during business hours, because ..."
+    )
+
+
+def _maintenance_notice(
+    occ: MaintenanceOccurrence,
+    what: str,
+    notice: str,
+    extra: str = "",
+    policy: MaintenanceKindPolicy | None = None,
+) -> int:
     window = occ.window
-    if not window.notifies:
+    if not notice_due(window, policy or selectors.kind_policy(window.kind), what):
         return 0
     headings = {
         "announced": "Unscheduled maintenance",
@@ -66,8 +102,10 @@ def _maintenance_notice(occ: MaintenanceOccurrence, what: str, notice: str, extr
         ("Products affected", products),
         ("Description", window.description),
         ("Justification", window.justification),
-        ("Expected impact", window.expected_impact or window.get_impact_display()),
+        ("Expected impact", window.impact_summary),
     ]
+    if window.business_hours_reason:
+        facts.append(("During business hours, because", window.business_hours_reason))
     return notices.fan_out(
         notice=notice,
         kind=f"maintenance_{what}",
@@ -123,14 +161,18 @@ def create_window(
     description: str,
     justification: str,
     expected_impact: str = "",
-    impact: str = Impact.MAINTENANCE,
+    impact: str | None = None,
     rrule: str = "",
     first_day: date,
     start_time: time,
     end_time: time,
     until: date | None = None,
+    notify_start: bool | None = None,
+    notify_completion: bool | None = None,
+    business_hours_reason: str = "",
 ) -> MaintenanceWindow:
-    """A maintenance window, once or recurring. Unscheduled maintenance is announced at once."""
+    """A maintenance window, once or recurring. What is not given comes from the kind's
+    policy (impact, start and completion notices); a kind announced at once is."""
     if by is not None:
         case_actions.require_staff(by, Ability.MAINTENANCE)
     if kind not in MaintenanceKind.values:
@@ -144,31 +186,40 @@ def create_window(
     platform_list = list(platforms)
     if not platform_list:
         raise Refused("Choose the products affected.")
+    policy = selectors.kind_policy(kind)
     now = clock.now()
+    window = MaintenanceWindow(
+        kind=kind,
+        title=checks.text(title, "title", limit=checks.TITLE_MAX),
+        description=checks.text(description, "description"),
+        justification=checks.text(justification, "justification"),
+        expected_impact=checks.text(expected_impact, "expected impact", required=False),
+        impact=checks.impact(impact or policy.default_impact),
+        rrule=rrule,
+        first_day=first_day,
+        start_time=start_time,
+        end_time=end_time,
+        until=until,
+        notify_start=policy.notify_start if notify_start is None else notify_start,
+        notify_completion=policy.notify_completion if notify_completion is None else notify_completion,
+        created_at=now,
+        updated_at=now,
+    )
+    # Every occurrence keeps the same wall-clock hours, so the first day stands for all.
+    rec = recurrence(window)
+    window.business_hours_reason = _check_quiet_hours(
+        window, policy, rec.local_start(first_day), rec.local_end(first_day), business_hours_reason
+    )
     with transaction.atomic():
-        window = MaintenanceWindow.objects.create(
-            kind=kind,
-            title=checks.text(title, "title", limit=checks.TITLE_MAX),
-            description=checks.text(description, "description"),
-            justification=checks.text(justification, "justification"),
-            expected_impact=checks.text(expected_impact, "expected impact", required=False),
-            impact=checks.impact(impact),
-            rrule=rrule,
-            first_day=first_day,
-            start_time=start_time,
-            end_time=end_time,
-            until=until,
-            created_at=now,
-            updated_at=now,
-        )
+        window.save()
         window.platforms.set(platform_list)
         materialize(window, now)
-        if kind == MaintenanceKind.UNSCHEDULED:
+        if policy.announce_on_entry:
             for occ in window.occurrences.all():
                 occ.state = schedule.phase(occ.start, occ.end, now)
                 occ.reminded = occ.sequence
                 occ.save(update_fields=["state", "reminded"])
-                _maintenance_notice(occ, "announced", f"mw:{occ.pk}:announced")
+                _maintenance_notice(occ, "announced", f"mw:{occ.pk}:announced", policy=policy)
         versions.changed()
     return window
 
@@ -217,7 +268,12 @@ def cancel_occurrence(occ: MaintenanceOccurrence, *, by: User | None) -> Mainten
 
 
 def reschedule(
-    occ: MaintenanceOccurrence, *, by: User | None, start: datetime, end: datetime
+    occ: MaintenanceOccurrence,
+    *,
+    by: User | None,
+    start: datetime,
+    end: datetime,
+    business_hours_reason: str = "",
 ) -> MaintenanceOccurrence:
     if by is not None:
         case_actions.require_staff(by, Ability.MAINTENANCE)
@@ -229,6 +285,17 @@ def reschedule(
             raise Refused("Only a scheduled occurrence can be moved.")
         if occ.start == start and occ.end == end:
             raise Refused("The occurrence is already at that time; nothing was sent.")
+        window = occ.window
+        reason = _check_quiet_hours(
+            window,
+            selectors.kind_policy(window.kind),
+            start,
+            end,
+            business_hours_reason or window.business_hours_reason,
+        )
+        if reason != window.business_hours_reason:
+            window.business_hours_reason = reason
+            window.save(update_fields=["business_hours_reason"])
         occ.start, occ.end, occ.moved = start, end, True
         occ.sequence = _bump(occ.window)
         occ.save(update_fields=["start", "end", "moved", "sequence"])
@@ -261,12 +328,13 @@ def advance_maintenance(now: datetime) -> dict[str, int]:
         until__lt=now.date() - timedelta(days=2)
     ):
         counts["created"] += len(materialize(window, now))
-    longest = max((lead for lead in REMINDER_LEAD.values() if lead), default=timedelta(0))
+    policies = selectors.kind_policies()
+    leads = [p.reminder_lead for p in policies.values() if p.reminder_lead is not None]
     soon = MaintenanceOccurrence.objects.filter(
-        state=OccurrenceState.SCHEDULED, start__gt=now, start__lte=now + longest
+        state=OccurrenceState.SCHEDULED, start__gt=now, start__lte=now + max(leads, default=timedelta(0))
     ).select_related("window")
     for occ in soon:
-        lead = REMINDER_LEAD[occ.window.kind]
+        lead = policies[occ.window.kind].reminder_lead
         if lead is None or occ.reminded == occ.sequence or occ.start - lead > now:
             continue
         with transaction.atomic():
@@ -275,7 +343,9 @@ def advance_maintenance(now: datetime) -> dict[str, int]:
                 .exclude(reminded=occ.sequence)
                 .update(reminded=occ.sequence)
             ):
-                _maintenance_notice(occ, "reminder", f"mw:{occ.pk}:reminder:{occ.sequence}")
+                _maintenance_notice(
+                    occ, "reminder", f"mw:{occ.pk}:reminder:{occ.sequence}", policy=policies[occ.window.kind]
+                )
                 counts["reminded"] += 1
     steps = [
         (OccurrenceState.SCHEDULED, OccurrenceState.IN_PROGRESS, "started"),
@@ -289,7 +359,7 @@ def advance_maintenance(now: datetime) -> dict[str, int]:
             with transaction.atomic():
                 if MaintenanceOccurrence.objects.filter(pk=occ.pk, state=source).update(state=target):
                     occ.state = target
-                    _maintenance_notice(occ, what, f"mw:{occ.pk}:{what}")
+                    _maintenance_notice(occ, what, f"mw:{occ.pk}:{what}", policy=policies[occ.window.kind])
                     counts[what] += 1
     if counts["started"] or counts["completed"] or counts["created"]:
         versions.changed()

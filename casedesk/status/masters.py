@@ -16,9 +16,10 @@ from django.db import transaction
 from casedesk.accounts.models import Contact, Organisation, Platform, User
 from casedesk.cases import actions as case_actions
 from casedesk.cases.models import Case, CaseEvent
-from casedesk.core import clock
+from casedesk.core import clock, mailboxes
 from casedesk.core.errors import NotFound, Refused
 from casedesk.outbox import delivery as outbox
+from casedesk.outbox.recipients import Once
 from casedesk.rules.lifecycle import Actor, Status
 from casedesk.rules.permissions import Ability
 from casedesk.status import checks, notices, versions
@@ -35,14 +36,21 @@ from casedesk.status.models import (
 
 def provider_contact() -> Contact:
     """Master cases opened from scratch belong to the provider's own network-operations
-    organisation: the issue is the provider's, not one customer's."""
+    organisation: the issue is the provider's, not one customer's. Its contact has no
+    address, so a master case's own notices go to no one: the affected organisations hear
+    through their master-case contacts, and mail to the desk's own address would come back
+    in as a new message."""
     org, _ = Organisation.objects.get_or_create(
         account_number=settings.CASEDESK_PROVIDER_ACCOUNT,
         defaults={"name": f"{settings.CASEDESK_SITE_NAME} network operations"},
     )
+    if not Contact.objects.filter(organisation=org, email="").exists():
+        # Made before, with the desk's own address.
+        own = [c.pk for c in Contact.objects.filter(organisation=org) if mailboxes.is_ours(c.email)]
+        Contact.objects.filter(pk__in=own[:1]).update(email="")
     contact, _ = Contact.objects.get_or_create(
         organisation=org,
-        email=settings.DEFAULT_FROM_EMAIL,
+        email="",
         defaults={"name": "Network operations", "is_secondary_mpoc": True, "is_technical": True},
     )
     return contact
@@ -246,7 +254,10 @@ def _publish_update(incident: Incident, by: User, state: str, body: str, now: da
         for child in children
         if child.is_open
     ]
-    for result in case_actions.add_comments(comments):
+    # One message per address for the whole update: someone on a child case hears on its
+    # thread (a reply reaches that case); the status notice goes to those not heard yet.
+    once = Once()
+    for result in case_actions.add_comments(comments, once=once):
         if isinstance(result, Refused):  # the update goes onto every case, or onto none
             raise result
     link = notices.absolute(f"/status/incidents/{incident.pk}/")
@@ -271,6 +282,7 @@ def _publish_update(incident: Incident, by: User, state: str, body: str, now: da
             "incident": {"id": incident.pk, "title": incident.title, "state": state, "url": link},
             "update": {"id": update.pk, "at": now.isoformat(), "body": body, "impacts": impacts},
         },
+        once=once,
     )
     versions.changed()
     return update

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -129,14 +128,56 @@ class MaintenanceKind(models.TextChoices):
     UNSCHEDULED = "unscheduled", "Unscheduled maintenance"
 
 
-# How long before the start the reminder goes out; None: no notices at all.
-REMINDER_LEAD: dict[str, timedelta | None] = {
-    MaintenanceKind.MONTHLY: timedelta(days=7),
-    MaintenanceKind.CERTIFICATE: None,
-    MaintenanceKind.PLATFORM_UPDATE: timedelta(hours=24),
-    MaintenanceKind.ONE_OFF: timedelta(days=7),
-    MaintenanceKind.UNSCHEDULED: timedelta(0),
+# A window's impact read as what customers should expect while it is in progress. Only
+# "operational" leaves the platform (and the page's headline) green.
+EXPECTED_IMPACT: dict[str, str] = {
+    Impact.OPERATIONAL: "No customer impact",
+    Impact.MAINTENANCE: "Brief interruptions possible",
+    Impact.DEGRADED: "Degraded performance",
+    Impact.PARTIAL: "Partial outage",
+    Impact.MAJOR: "Major outage",
 }
+
+
+class MaintenanceKindPolicy(models.Model):
+    """What a kind of maintenance means for its windows: the impact a new window expects
+    unless staff choose another, and who hears when. Seeded from the plan
+    (`rules.schedule.PLAN`), changed by staff in the admin without a deploy."""
+
+    kind = models.CharField(max_length=20, choices=MaintenanceKind.choices, unique=True)
+    default_impact = models.CharField(max_length=12, choices=Impact.choices, default=Impact.MAINTENANCE)
+    reminder_lead = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="Advance notice this long before each start (e.g. 7 00:00:00); empty: none.",
+    )
+    announce_on_entry = models.BooleanField(
+        default=False, help_text="A notice as soon as a window is entered, even after the fact."
+    )
+    notify_start = models.BooleanField(
+        default=False,
+        help_text="For new windows: a notice when each occurrence begins (staff may change it).",
+    )
+    notify_completion = models.BooleanField(
+        default=False,
+        help_text="For new windows: a notice when each occurrence completes (staff may change it).",
+    )
+    quiet_hours = models.BooleanField(
+        "best effort outside 05:00-23:00",
+        default=False,
+        help_text="A window inside 05:00-23:00 local time needs a recorded reason.",
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name_plural = "maintenance kind policies"
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def sends_notices(self) -> bool:
+        return self.reminder_lead is not None or self.announce_on_entry
 
 
 def _uid() -> str:
@@ -163,6 +204,10 @@ class MaintenanceWindow(models.Model):
     cancelled = models.BooleanField(default=False)
     sequence = models.PositiveIntegerField(default=0)
     follow_up = models.TextField(blank=True)
+    # Chosen per window; the kind's policy gives the default.
+    notify_start = models.BooleanField(default=False)
+    notify_completion = models.BooleanField(default=False)
+    business_hours_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -173,8 +218,18 @@ class MaintenanceWindow(models.Model):
         return self.title
 
     @property
-    def notifies(self) -> bool:
-        return REMINDER_LEAD[self.kind] is not None
+    def no_impact(self) -> bool:
+        return self.impact == Impact.OPERATIONAL
+
+    @property
+    def expected_label(self) -> str:
+        return EXPECTED_IMPACT.get(self.impact, self.impact)
+
+    @property
+    def impact_summary(self) -> str:
+        """The expected impact as notices and pages state it, with the staff's details."""
+        details = self.expected_impact.strip()
+        return f"{self.expected_label}. {details}" if details else self.expected_label
 
 
 class OccurrenceState(models.TextChoices):

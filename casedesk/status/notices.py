@@ -24,6 +24,7 @@ from casedesk.accounts.models import Contact
 from casedesk.core import clock
 from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
+from casedesk.outbox.recipients import Once
 from casedesk.status.models import Incident, MaintenanceWindow, Subscription, WebhookDelivery
 
 UNSUB = "@@UNSUBSCRIBE@@"
@@ -104,9 +105,11 @@ def fan_out(
     case: Any = None,
     webhook_topic: Q | None = None,
     payload: dict[str, Any] | None = None,
+    once: Once | None = None,
 ) -> int:
     """Queue one copy of a notice per distinct address; returns how many were new.
-    `notice` names the notice for good: queuing it again adds nothing."""
+    `notice` names the notice for good: queuing it again adds nothing. `once`: the
+    addresses its cause has written to already (a master-case update's child cases)."""
     now = clock.now()
     base = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
     text_sub = render_to_string(
@@ -117,12 +120,11 @@ def fan_out(
     )
     rendered: dict[str, tuple[str, str]] = {}
     rows = []
-    seen: set[str] = set()
+    heard = once if once is not None else Once()
     for recipient in recipients:
-        address = recipient.email.strip()
-        if not address or address.lower() in seen:
+        if recipient.email in heard or not delivery.sendable(recipient.email):
             continue
-        seen.add(address.lower())
+        address = heard.take(recipient.email)
         headers = {"Auto-Submitted": "auto-generated", "Precedence": "bulk"}
         if recipient.token:
             unsub, manage = unsubscribe_url(recipient.token), manage_url(recipient.token)

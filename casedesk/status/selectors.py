@@ -14,10 +14,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from casedesk.accounts.models import Platform
 from casedesk.cases.models import OPEN_Q, Case, Priority
 from casedesk.core.errors import NotFound
+from casedesk.rules import schedule
 from casedesk.rules.schedule import DENVER
 from casedesk.status.models import (
     Incident,
     IncidentUpdate,
+    MaintenanceKind,
+    MaintenanceKindPolicy,
     MaintenanceOccurrence,
     MaintenanceWindow,
     MasterChild,
@@ -59,6 +62,30 @@ def maintenance_upcoming(now: datetime, days: int = 30) -> list[MaintenanceOccur
         .filter(state=OccurrenceState.SCHEDULED, start__lte=now + timedelta(days=days))
         .order_by("start")
     )
+
+
+def plan_policy(kind: str) -> MaintenanceKindPolicy:
+    """The plan's default for a kind, unsaved: what a kind means if its row is missing."""
+    plan = schedule.PLAN[kind]
+    return MaintenanceKindPolicy(
+        kind=kind,
+        default_impact=plan.impact,
+        reminder_lead=plan.reminder,
+        announce_on_entry=plan.at_once,
+        notify_start=plan.at_start,
+        notify_completion=plan.at_completion,
+        quiet_hours=plan.quiet_hours,
+    )
+
+
+def kind_policies() -> dict[str, MaintenanceKindPolicy]:
+    """Every kind's policy (one query): the stored row, or the plan's default without one."""
+    stored = {row.kind: row for row in MaintenanceKindPolicy.objects.all()}
+    return {kind: stored.get(kind) or plan_policy(kind) for kind in MaintenanceKind.values}
+
+
+def kind_policy(kind: str) -> MaintenanceKindPolicy:
+    return MaintenanceKindPolicy.objects.filter(kind=kind).first() or plan_policy(kind)
 
 
 def local_day(moment: datetime) -> date:

@@ -10,7 +10,7 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 
 from casedesk.accounts.models import Platform, User
-from casedesk.core import clock
+from casedesk.core import clock, mailboxes
 from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.outbox import delivery as outbox
 from casedesk.status import notices
@@ -34,6 +34,8 @@ def clean_email(value: str) -> str:
         EmailValidator()(value)
     except ValidationError:
         raise Refused("Enter a valid email address.") from None
+    if mailboxes.is_ours(value):
+        raise Refused("That is the support desk's own address; enter your own email address.")
     return value
 
 

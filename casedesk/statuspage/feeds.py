@@ -81,7 +81,9 @@ def feed(
                 f"Products affected: {', '.join(p.name for p in window.platforms.all())}",
                 window.description,
                 f"Justification: {window.justification}",
-                f"Expected impact: {window.expected_impact or window.get_impact_display()}",
+                f"Expected impact: {window.impact_summary}",
+                window.business_hours_reason
+                and f"During business hours, because {window.business_hours_reason}",
                 occ.follow_up or window.follow_up,
             )
             if part

@@ -27,7 +27,8 @@ def _describe(window: MaintenanceWindow, extra: str = "") -> str:
     parts = [
         window.description,
         f"Justification: {window.justification}",
-        f"Expected impact: {window.expected_impact or window.get_impact_display()}",
+        f"Expected impact: {window.impact_summary}",
+        window.business_hours_reason and f"During business hours, because {window.business_hours_reason}",
         f"Products affected: {', '.join(p.name for p in window.platforms.all())}",
     ]
     if extra:

@@ -96,13 +96,15 @@ def _context(now: datetime) -> dict:
 
 def index(now: datetime) -> bytes:
     rows = selectors.platform_rows(now)
+    maintenance = selectors.maintenance_lists(now)
     context = {
         **_context(now),
         "rows": rows,
         "overall": Impact(selectors.overall(rows)),
         "incidents": selectors.active_incidents(),
-        "in_progress": status_selectors.maintenance_in_progress(),
-        "upcoming": status_selectors.maintenance_upcoming(now),
+        "in_progress": maintenance.in_progress,
+        "upcoming": maintenance.upcoming,
+        "regular": maintenance.regular,
         "impacts": Impact,
     }
     return render_to_string("statuspage/index.html", context).encode()
@@ -141,7 +143,13 @@ def summary(now: datetime) -> bytes:
             "description": Impact(selectors.overall(rows)).label,
         },
         "platforms": [
-            {"code": r.platform.code, "name": r.platform.name, "status": r.impact, "label": r.impact_label}
+            {
+                "code": r.platform.code,
+                "name": r.platform.name,
+                "status": r.impact,
+                "label": r.impact_label,
+                "note": r.note,
+            }
             for r in rows
         ],
         "incidents": [
@@ -167,6 +175,7 @@ def summary(now: datetime) -> bytes:
                     "end": _iso(o.end),
                     "platforms": [p.code for p in o.window.platforms.all()],
                     "impact": o.window.impact,
+                    "expected_impact": o.window.expected_label,
                     "description": o.window.description,
                 }
                 for o in occs
@@ -191,7 +200,7 @@ def atom_all(now: datetime) -> bytes:
         feed_url=f"{feeds.base_url()}feed.atom",
         updates=_updates()[:100],
         occurrences=status_selectors.occurrences_qs()
-        .filter(window__kind__in=NOTICE_KINDS)
+        .filter(window__kind__in=notice_kinds())
         .order_by("-start")[:50],
         now=now,
     )
@@ -205,7 +214,7 @@ def atom_platform(now: datetime, code: str) -> bytes:
         feed_url=f"{feeds.base_url()}platforms/{platform.code}/feed.atom",
         updates=_updates().filter(incident__impacts__platform=platform)[:100],
         occurrences=status_selectors.occurrences_qs()
-        .filter(window__platforms=platform, window__kind__in=NOTICE_KINDS)
+        .filter(window__platforms=platform, window__kind__in=notice_kinds())
         .order_by("-start")[:50],
         now=now,
     )
@@ -222,7 +231,9 @@ def atom_incident(now: datetime, incident_id: int) -> bytes:
     )
 
 
-NOTICE_KINDS = ["monthly", "platform_update", "one_off", "unscheduled"]
+def notice_kinds() -> list[str]:
+    """The kinds whose notices the feeds carry too."""
+    return [kind for kind, policy in status_selectors.kind_policies().items() if policy.sends_notices]
 
 
 def calendar_all(now: datetime) -> bytes:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from casedesk.accounts.models import Platform
 from casedesk.core.errors import NotFound
+from casedesk.rules import schedule
 from casedesk.rules.schedule import DENVER
 from casedesk.status import selectors
 from casedesk.status.models import (
@@ -55,19 +57,28 @@ def get_platform(code: str) -> Platform:
     return platform
 
 
-def platform_impacts() -> dict[int, str]:
-    """Each active platform's current impact: the worst of its active incidents, and
-    "under maintenance" while a window that touches it is in progress."""
+NO_IMPACT_NOTE = "Maintenance in progress, no impact expected"
+
+
+def platform_impacts() -> tuple[dict[int, str], set[int]]:
+    """Each active platform's current impact: the worst of its active incidents and of the
+    maintenance in progress on it; and the platforms whose only maintenance in progress
+    expects no impact, which stay operational with a note."""
     found: dict[int, list[str]] = defaultdict(list)
     for platform_id, impact in PlatformImpact.objects.exclude(
         incident__state=IncidentState.RESOLVED
     ).values_list("platform_id", "impact"):
         found[platform_id].append(impact)
+    quiet, busy = set(), set()
     for platform_id, impact in MaintenanceWindow.platforms.through.objects.filter(
         maintenancewindow__occurrences__state=OccurrenceState.IN_PROGRESS
     ).values_list("platform_id", "maintenancewindow__impact"):
-        found[platform_id].append(impact or Impact.MAINTENANCE)
-    return {pid: worst(values) for pid, values in found.items()}
+        if impact == Impact.OPERATIONAL:
+            quiet.add(platform_id)
+        else:
+            busy.add(platform_id)
+            found[platform_id].append(impact or Impact.MAINTENANCE)
+    return {pid: worst(values) for pid, values in found.items()}, quiet - busy
 
 
 @dataclass
@@ -75,6 +86,7 @@ class PlatformRow:
     platform: Platform
     impact: str
     days: list[tuple[date, str]] = field(default_factory=list)
+    note: str = ""
 
     @property
     def impact_label(self) -> str:
@@ -120,7 +132,7 @@ def history(now: datetime, days: int = HISTORY_DAYS) -> dict[int, list[tuple[dat
 
 
 def platform_rows(now: datetime, with_history: bool = True) -> list[PlatformRow]:
-    current = platform_impacts()
+    current, quiet = platform_impacts()
     bars = history(now) if with_history else {}
     today = selectors.local_day(now)
     blank = [
@@ -128,10 +140,55 @@ def platform_rows(now: datetime, with_history: bool = True) -> list[PlatformRow]
     ]
     return [
         PlatformRow(
-            p, current.get(p.pk, Impact.OPERATIONAL.value), bars.get(p.pk, blank) if with_history else []
+            p,
+            current.get(p.pk, Impact.OPERATIONAL.value),
+            bars.get(p.pk, blank) if with_history else [],
+            NO_IMPACT_NOTE if p.pk in quiet else "",
         )
         for p in selectors.platforms()
     ]
+
+
+@dataclass
+class RegularWindow:
+    """A recurring window with no customer impact, listed once: the occurrence in progress
+    now, if any, else the next."""
+
+    window: MaintenanceWindow
+    occurrence: MaintenanceOccurrence
+
+    @property
+    def line(self) -> str:
+        w = self.window
+        zone = schedule.zone_label(ZoneInfo(w.zone))
+        when = f"{schedule.in_short(w.rrule)} {w.start_time:%H:%M}-{w.end_time:%H:%M} {zone}"
+        return f"{w.title}: {when}, no customer impact"
+
+
+@dataclass
+class MaintenanceLists:
+    in_progress: list[MaintenanceOccurrence]
+    upcoming: list[MaintenanceOccurrence]
+    regular: list[RegularWindow]
+
+
+def maintenance_lists(now: datetime) -> MaintenanceLists:
+    """Maintenance for the page: the occurrences shown one by one, in progress and upcoming,
+    and the recurring no-impact windows listed once instead of once a week (an occurrence
+    moved off its rule keeps its own card)."""
+    lists = MaintenanceLists([], [], [])
+    regular: dict[int, RegularWindow] = {}
+    for cards, found in (
+        (lists.in_progress, selectors.maintenance_in_progress()),
+        (lists.upcoming, selectors.maintenance_upcoming(now)),
+    ):
+        for occ in found:
+            if occ.window.rrule and occ.window.no_impact and not occ.moved:
+                regular.setdefault(occ.window_id, RegularWindow(occ.window, occ))
+            else:
+                cards.append(occ)
+    lists.regular = list(regular.values())
+    return lists
 
 
 def overall(rows: list[PlatformRow]) -> str:

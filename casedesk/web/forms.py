@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from casedesk.accounts.models import Platform, Team, User
+from casedesk.accounts.models import Contact, Platform, Team, User
 from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES
 from casedesk.core.uploads import Upload
 from casedesk.rules import triage
@@ -110,9 +110,28 @@ class DetailsForm(forms.Form):
     tracking_number = forms.CharField(required=False, max_length=80)
 
 
+class UpdateIntervalForm(forms.Form):
+    """The update interval the customer asked for, in minutes; blank withdraws it."""
+
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=60 * 24 * 30)
+
+
 class LinkForm(forms.Form):
     other = forms.CharField(max_length=20, label="Case number")
     unlink = forms.BooleanField(required=False)
+
+
+class ParticipantForm(forms.Form):
+    """Someone to copy on a case: a contact of its organisation, or (staff) an address."""
+
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    address = forms.CharField(required=False, max_length=254, label="E-mail address")
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=organisation_id, active=True
+        )
 
 
 class StaffCaseForm(forms.Form):
@@ -120,7 +139,9 @@ class StaffCaseForm(forms.Form):
     platform = forms.ModelChoiceField(queryset=Platform.objects.filter(active=True), required=False)
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
-    priority = forms.ChoiceField(choices=[("", "P4 - needs triage"), *PRIORITY_CHOICES], required=False)
+    priority = forms.ChoiceField(
+        choices=[("", f"{triage.UNTRIAGED.label}, awaiting review"), *PRIORITY_CHOICES], required=False
+    )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(is_staff=True, is_active=True), required=False
@@ -129,7 +150,7 @@ class StaffCaseForm(forms.Form):
 
     def __init__(self, *args: Any, held: frozenset[Ability] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        offer_priorities(self.fields["priority"], held, blank="P4 - needs triage")
+        offer_priorities(self.fields["priority"], held, blank=f"{triage.UNTRIAGED.label}, awaiting review")
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
 

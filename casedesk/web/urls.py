@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from casedesk.web.views import auth, console, files, maintenance, masters, portal, sla
+from casedesk.web.views import auth, confirm, console, files, maintenance, masters, participants, portal, sla
 from casedesk.web.views import mail as mail_views
 
 portal_patterns = (
@@ -12,6 +12,12 @@ portal_patterns = (
         path("cases/<str:number>/comment/", portal.case_comment, name="comment"),
         path("cases/<str:number>/reopen/", portal.case_reopen, name="reopen"),
         path("cases/<str:number>/confirm/", portal.case_confirm, name="confirm"),
+        path("cases/<str:number>/participants/", participants.portal_add, name="participant_add"),
+        path(
+            "cases/<str:number>/participants/<int:participant_id>/remove/",
+            participants.portal_remove,
+            name="participant_remove",
+        ),
         path("profile/", portal.profile, name="profile"),
         path("cases/<str:number>/escalate/", sla.portal_escalate, name="escalate"),
         path("escalation/", sla.escalation_paths, name="escalation"),
@@ -31,7 +37,14 @@ console_patterns = (
         path("cases/<str:number>/disposition/", console.case_disposition, name="disposition"),
         path("cases/<str:number>/details/", console.case_details, name="details"),
         path("cases/<str:number>/link/", console.case_link, name="link"),
+        path("cases/<str:number>/update-interval/", console.case_update_interval, name="update_interval"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+        path("cases/<str:number>/participants/", participants.console_add, name="participant_add"),
+        path(
+            "cases/<str:number>/participants/<int:participant_id>/remove/",
+            participants.console_remove,
+            name="participant_remove",
+        ),
         path("mail/", mail_views.quarantine, name="mail_quarantine"),
         path("mail/<int:message_id>/", mail_views.message, name="mail_message"),
         path("mail/<int:message_id>/raw/", mail_views.raw, name="mail_raw"),
@@ -86,6 +99,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth.ResetPasswordView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("attachments/<int:attachment_id>/", files.download, name="attachment"),
+    path("confirm/<str:token>/", confirm.confirm_resolution, name="confirm_resolution"),
     path("portal/", include(portal_patterns)),
     path("console/", include(console_patterns)),
 ]

@@ -195,7 +195,7 @@ def test_customer_reopens_within_seven_days_and_gets_follow_up_after(staff):
 def test_closed_no_response_opens_a_follow_up(staff):
     user = customer()
     case = make_case(by=user)
-    case = actions.transition(case, to="resolved_follow_up", by=staff)
+    actions.add_comment(case, by=staff, body="Which extension?", asks_customer=True)
     case = actions.transition(case, to="closed_no_response", by=None)
     outcome, follow_up = actions.request_reopen(case, by=user)
     assert outcome == ReopenOutcome.FOLLOW_UP and follow_up.follow_up_of == case

@@ -11,6 +11,7 @@ from django.apps import apps as live_apps
 from casedesk.cases import actions, clocks, selectors
 from casedesk.cases.models import CaseEvent
 from casedesk.rules.lifecycle import LABELS, Status
+from casedesk.web import history
 from tests.factories import StaffFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_labels_are_made_when_shown(django_assert_max_num_queries):
     assert change.changes["assignee"] == [None, staff.pk]
     assert change.changes["priority"] == ["P4", "P2"]
     with django_assert_max_num_queries(3):
-        events = selectors.timeline(case, staff)
+        events = history.labelled(selectors.timeline(case, staff))
     rows = {field: (old, new) for e in events for field, old, new in e.change_rows}
     assert rows["assignee"] == (None, str(staff))
-    assert rows["priority"] == ("P4 - Low", "P2 - High")
+    assert rows["priority"] == ("Priority 4", "Priority 2")

@@ -16,8 +16,10 @@ from casedesk.rules.lifecycle import (
     Status,
     TransitionRefused,
     TransitionRequest,
+    after_customer_reply,
     allowed_targets,
     check_transition,
+    on_assignment,
     reopen_outcome,
     within_reopen_window,
 )
@@ -34,7 +36,8 @@ EXPECTED: dict[Status, dict[Actor, set[Status]]] = {
     S.RESOLVED: {
         Actor.STAFF: {S.IN_PROGRESS, S.ON_HOLD, S.CLOSED},
         Actor.CUSTOMER: {S.CLOSED, S.IN_PROGRESS},
-        Actor.SYSTEM: {S.CLOSED_NO_RESPONSE},
+        # Never confirmed: the work was done and tested, so it closes as Closed (SPEC §4).
+        Actor.SYSTEM: {S.CLOSED},
     },
     S.CUSTOMER_REOPENED: {Actor.STAFF: WORK, Actor.SYSTEM: {S.CLOSED_NO_RESPONSE}},
     S.CLOSED: {Actor.STAFF: {S.IN_PROGRESS}, Actor.CUSTOMER: {S.CUSTOMER_REOPENED}},
@@ -153,3 +156,19 @@ def test_window_boundary(elapsed):
 
 def test_closed_statuses_are_the_three_closures():
     assert {S.DUPLICATE, S.CLOSED, S.CLOSED_NO_RESPONSE} == CLOSED_STATUSES
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_customer_reply_puts_only_a_resolved_case_back_in_progress(status):
+    expected = S.IN_PROGRESS if status == S.RESOLVED else None
+    assert after_customer_reply(status) == expected
+    if expected is not None:
+        check_transition(full_request(status, expected, Actor.CUSTOMER))
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_new_case_is_picked_up_when_a_person_is_assigned(status):
+    expected = S.IN_PROGRESS if status == S.NEW else None
+    assert on_assignment(status) == expected
+    if expected is not None:
+        check_transition(full_request(status, expected, Actor.STAFF))

@@ -22,6 +22,7 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.CONFIRM_RESOLUTION,
         A.ESCALATE,
         A.APPROVE_MACD,
+        A.MANAGE_PARTICIPANTS,
     },
     C.SECONDARY_MPOC: {
         A.VIEW_ORGANISATION_CASES,
@@ -32,6 +33,7 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.CONFIRM_RESOLUTION,
         A.ESCALATE,
         A.APPROVE_MACD,
+        A.MANAGE_PARTICIPANTS,
     },
     C.CONTACT: {A.VIEW_OWN_CASES, A.COMMENT},
     C.FINANCIAL: {A.VIEW_OWN_CASES, A.COMMENT, A.SEE_BILLING},
@@ -84,9 +86,14 @@ def test_every_ability_is_described_and_on_a_side():
 
 
 def test_only_mpocs_open_reopen_confirm_escalate_and_approve():
-    assert {A.OPEN_CASE, A.REQUEST_REOPEN, A.CONFIRM_RESOLUTION, A.ESCALATE, A.APPROVE_MACD} == set(
-        perms.MPOC_ONLY
-    ) - {A.VIEW_ORGANISATION_CASES}
+    assert {
+        A.OPEN_CASE,
+        A.REQUEST_REOPEN,
+        A.CONFIRM_RESOLUTION,
+        A.ESCALATE,
+        A.APPROVE_MACD,
+        A.MANAGE_PARTICIPANTS,
+    } == set(perms.MPOC_ONLY) - {A.VIEW_ORGANISATION_CASES}
 
 
 @pytest.mark.parametrize(

@@ -117,3 +117,58 @@ def test_phases_and_reminders():
     assert schedule.reminder_at(start, timedelta(days=7)) == utc(2024, 12, 25, 5)
     assert schedule.reminder_at(start, None) is None
     assert schedule.validate_rule("RRULE:FREQ=WEEKLY;BYDAY=FR") == "FREQ=WEEKLY;BYDAY=FR"
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=DENVER)
+
+
+def test_unscheduled_maintenance_defaults_to_the_next_23_00_outside_business_hours():
+    assert schedule.PLAN["unscheduled"].start == time(23)
+    assert schedule.PLAN_RULES["unscheduled"][1:] == (time(23), time(5))
+    assert schedule.next_quiet_start(local(2025, 3, 10, 9)) == local(2025, 3, 10, 23)
+    assert schedule.next_quiet_start(local(2025, 3, 10, 23)) == local(2025, 3, 10, 23)
+    assert schedule.next_quiet_start(local(2025, 3, 10, 23, 30)) == local(2025, 3, 11, 23)
+    assert schedule.next_quiet_start(local(2025, 3, 11, 2)) == local(2025, 3, 11, 23)
+    # 23:00 on the wall clock on the day the clocks go back: 06:00 UTC (MST), not 05:00.
+    assert schedule.next_quiet_start(utc(2025, 11, 2, 12)) == utc(2025, 11, 3, 6)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "inside"),
+    [
+        (local(2025, 3, 10, 23), local(2025, 3, 11, 5), False),  # the whole quiet night
+        (local(2025, 3, 10, 23), local(2025, 3, 11, 1), False),
+        (local(2025, 3, 11, 0), local(2025, 3, 11, 0, 30), False),
+        (local(2025, 3, 10, 13, 30), local(2025, 3, 10, 15), True),
+        (local(2025, 3, 10, 22, 30), local(2025, 3, 10, 23, 30), True),  # its first half hour
+        (local(2025, 3, 11, 4), local(2025, 3, 11, 6), True),  # its last hour
+        (local(2025, 3, 8, 23), local(2025, 3, 9, 5), False),  # the spring-forward night
+        (local(2025, 11, 1, 23), local(2025, 11, 2, 5), False),  # the autumn night, 7 hours
+        (local(2025, 3, 10, 23), local(2025, 3, 12, 1), True),  # a whole day in between
+    ],
+)
+def test_business_hours_are_05_00_to_23_00_local_and_any_part_counts(start, end, inside):
+    assert schedule.in_business_hours(start, end) is inside
+
+
+def test_each_kind_of_the_plan_carries_its_impact_and_its_notices():
+    plan = schedule.PLAN
+    assert plan["monthly"].impact == "maintenance" and plan["monthly"].reminder == timedelta(days=7)
+    assert (plan["monthly"].at_start, plan["monthly"].at_completion) == (True, True)
+    assert plan["certificate"].impact == "operational" and not plan["certificate"].sends_notices
+    platform = plan["platform_update"]
+    assert platform.impact == "operational" and platform.reminder == timedelta(hours=24)
+    assert (platform.at_once, platform.at_start, platform.at_completion) == (False, False, False)
+    unscheduled = plan["unscheduled"]
+    assert (unscheduled.at_once, unscheduled.at_start, unscheduled.at_completion) == (True, False, True)
+    assert unscheduled.reminder is None and unscheduled.quiet_hours and not plan["monthly"].quiet_hours
+    assert plan["one_off"].impact == unscheduled.impact == "maintenance"
+
+
+def test_recurring_rules_in_short():
+    assert schedule.in_short(schedule.WEEKLY_FRIDAY) == "Fridays"
+    assert schedule.in_short("FREQ=WEEKLY;BYDAY=MO,TH") == "Mondays and Thursdays"
+    assert schedule.in_short(schedule.EVERY_THIRD_TUESDAY) == "every 3 weeks on Tuesday"
+    assert schedule.in_short(schedule.MONTHLY_THIRD_FRIDAY) == "the third Friday of every month"
+    assert schedule.zone_label(DENVER) == "MT"

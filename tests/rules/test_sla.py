@@ -582,3 +582,117 @@ def test_a_pause_never_brings_a_deadline_forward(priority, pause_at, pause_for, 
     assert plain.first_response_due is not None
     assert paused.first_response_due is not None
     assert paused.first_response_due >= plain.first_response_due
+
+
+# -- "hourly, or as requested": a requested update interval ----------------------------------------
+
+
+def test_a_requested_interval_shorter_than_the_policy_is_what_the_update_clock_follows():
+    history = [
+        Event.opened(MON, P1),
+        Event.staff_reply(at(0, 10)),
+        Event.update_interval(at(0, 20), 30 * M),
+    ]
+    result = run(*history, now=at(0, 20))
+    assert result.next_update_due == at(0, 50)  # 30 minutes from the request, not 60 from the update
+    assert result.requested_update == 30 * M
+    # The next update starts a 30-minute run too.
+    result = run(*history, Event.staff_reply(at(0, 35)), now=at(0, 35))
+    assert result.next_update_due == at(1, 5)
+
+
+def test_a_request_made_late_in_a_run_counts_from_when_it_was_made():
+    # Hourly policy; updated at 0:10; at 0:50 the customer asks for every 15 minutes.
+    history = [Event.opened(MON, P1), Event.staff_reply(at(0, 10)), Event.update_interval(at(0, 50), 15 * M)]
+    result = run(*history, now=at(0, 50))
+    assert result.next_update_due == at(1, 5)
+    assert result.breaches == ()
+    # Asked early in the run: the shorter interval from the run's start.
+    history = [Event.opened(MON, P1), Event.staff_reply(at(0, 10)), Event.update_interval(at(0, 12), 15 * M)]
+    assert run(*history, now=at(0, 12)).next_update_due == at(0, 27)
+
+
+def test_a_requested_interval_never_lengthens_the_policy():
+    history = [Event.opened(MON, P1), Event.staff_reply(at(0, 10)), Event.update_interval(at(0, 20), 3 * H)]
+    assert run(*history, now=at(0, 20)).next_update_due == at(1, 10)
+
+
+def test_withdrawing_the_request_goes_back_to_the_policy():
+    history = [
+        Event.opened(MON, P1),
+        Event.staff_reply(at(0, 10)),
+        Event.update_interval(at(0, 15), 30 * M),
+        Event.update_interval(at(0, 20), None),
+    ]
+    result = run(*history, now=at(0, 20))
+    assert result.next_update_due == at(1, 10) and result.requested_update is None
+
+
+def test_a_missed_requested_update_is_a_breach_and_the_running_clock_is_reported():
+    history = [Event.opened(MON, P1), Event.staff_reply(at(0, 10)), Event.update_interval(at(0, 10), 20 * M)]
+    result = run(*history, now=at(0, 40))
+    assert result.breaches == (Breach(Clock.UPDATE, at(0, 30), at(0, 40), 10 * M, ongoing=True),)
+    assert result.running == (Clock.UPDATE, at(0, 10), Target(TWENTY_FOUR_SEVEN, 20 * M))
+
+
+def test_the_running_clock_is_the_first_response_before_it_is_met():
+    result = run(Event.opened(MON, P3), now=at(1))
+    assert result.running == (Clock.FIRST_RESPONSE, MON, DEFAULT_POLICIES[P3].initial_response)
+
+
+@pytest.mark.parametrize(
+    ("priority", "interval", "ok"),
+    [
+        (P1, 30 * M, True),
+        (P1, 59 * M, True),
+        (P1, 60 * M, False),
+        (P1, 0 * M, False),
+        (P3, 4 * H, True),  # business hours, under the 9 of a business day
+        (P3, 9 * H, False),
+    ],
+)
+def test_a_requested_interval_must_be_shorter_than_the_policy(priority, interval, ok):
+    from casedesk.rules.policies import check_requested_update
+
+    policy = DEFAULT_POLICIES[priority]
+    if ok:
+        check_requested_update(interval, policy, CALENDARS)
+    else:
+        with pytest.raises(ValueError, match=r"shorter|more than"):
+            check_requested_update(interval, policy, CALENDARS)
+
+
+# -- per-organisation agreements ---------------------------------------------------------------------
+
+ACME = 7
+AGREED = Policies(
+    organisations={ACME: {P2: Policy(Target(TWENTY_FOUR_SEVEN, 10 * M), Target(TWENTY_FOUR_SEVEN, 30 * M))}},
+    vendors=VENDOR_POLICIES.vendors,
+)
+
+
+def test_an_organisations_agreement_replaces_the_plans_targets_for_its_cases():
+    mine = AGREED.for_organisation(ACME)
+    result = run(Event.opened(MON, P2), now=MON, policies=mine)
+    assert result.first_response_due == at(0, 10)
+    history = [Event.opened(MON, P2), Event.staff_reply(at(0, 5))]
+    assert run(*history, now=at(0, 5), policies=mine).next_update_due == at(0, 35)
+    # Priorities the agreement does not name keep the plan's targets; other organisations too.
+    assert run(Event.opened(MON, P1), now=MON, policies=mine).first_response_due == at(0, 15)
+    assert run(Event.opened(MON, P2), now=MON, policies=AGREED.for_organisation(8)).first_response_due == at(
+        0, 30
+    )
+    assert AGREED.for_organisation(None) is AGREED
+
+
+def test_a_vendors_targets_apply_over_the_agreement_while_the_vendor_is_attached():
+    mine = AGREED.for_organisation(ACME)
+    assert run(Event.opened(MON, P2, vendor=CARRIER), now=MON, policies=mine).first_response_due == at(1)
+
+
+def test_the_deadline_preview_uses_the_agreement():
+    opened = mt(2027, 1, 15, 16, 55)
+    assert deadline_preview(P2, opened, AGREED.for_organisation(ACME), CALENDARS) == (
+        mt(2027, 1, 15, 17, 5),
+        mt(2027, 1, 15, 17, 35),
+    )

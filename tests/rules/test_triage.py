@@ -19,11 +19,11 @@ def held(role: StaffRole) -> frozenset[Ability]:
 def test_one_list_of_priorities_in_the_plans_order_with_labels():
     assert [p.value for p in Priority] == ["P1", "P2", "P3", "P4", "P1G"]
     assert {p: p.label for p in Priority} == {
-        P1: "P1 - Critical",
-        P2: "P2 - High",
-        P3: "P3 - Medium",
-        P4: "P4 - Low",
-        P1G: "P1G - Master case",
+        P1: "Priority 1",
+        P2: "Priority 2",
+        P3: "Priority 3",
+        P4: "Priority 4",
+        P1G: "Priority 1G (Global)",
     }
 
 

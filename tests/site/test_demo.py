@@ -1,12 +1,20 @@
 """The demo data `make run` loads: idempotent, every status, the plan's maintenance."""
 
+from datetime import datetime
+
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.test import Client
 
 from casedesk.accounts.models import Contact, Organisation
 from casedesk.cases.models import Case
+from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
+from casedesk.rules.schedule import DENVER
+from casedesk.status import maintenance, versions
 from casedesk.status.models import MaintenanceWindow
+from casedesk.statuspage import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +40,28 @@ def test_seed_demo_twice_gives_the_same_data(capsys):
     assert "dana@acme.example.com" in out and "demo-pass-2026" in out
     emails = Contact.objects.values_list("email", flat=True)
     assert all(e.endswith("example.com") for e in emails)
+
+
+def test_demo_maintenance_follows_the_plan_and_no_impact_updates_stay_green(settings):
+    settings.CASEDESK_STATUS_RECHECK_SECONDS = 0
+    pages._memo.clear()
+    versions.forget()
+    friday = datetime(2025, 3, 14, 0, 10, tzinfo=DENVER)  # during the weekly certificate update
+    with time_machine.travel(friday, tick=False):
+        call_command("seed_demo")
+        maintenance.advance_maintenance(clock.now())
+        impacts = dict(MaintenanceWindow.objects.values_list("kind", "impact"))
+        assert impacts == {
+            "monthly": "maintenance",
+            "certificate": "operational",
+            "platform_update": "operational",
+        }
+        assert MaintenanceWindow.objects.get(kind="certificate").occurrences.filter(state="in_progress")
+        summary = Client().get("/status/summary.json").json()
+        assert summary["status"]["indicator"] == "operational"
+        assert {p["status"] for p in summary["platforms"]} == {"operational"}
+        assert "Maintenance in progress, no impact expected" in {p["note"] for p in summary["platforms"]}
+        page = Client().get("/status/").content.decode()
+        assert "All systems operational" in page
+        assert page.count("Certificate update: Fridays 00:00-00:30 MT, no customer impact") == 1
+        assert "Portal and platform update: every 3 weeks on Tuesday 21:00-23:00 MT" in page

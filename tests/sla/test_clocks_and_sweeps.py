@@ -68,7 +68,10 @@ def test_waiting_customer_closes_no_response_exactly_two_business_days_later_wit
         actions.add_comment(case, by=staff, body="Can you send a trace?", asks_customer=True)
     case.refresh_from_db()
     assert case.auto_close_at == mt(2026, 11, 25, 10, 0)
+    assert case.close_warning_at == mt(2026, 11, 24, 10, 0)
     assert case.sla_paused
+    with time_machine.travel(mt(2026, 11, 24, 10, 0), tick=False):  # told a business day before
+        assert sweeps.warn_no_response(mt(2026, 11, 24, 10, 0)) == 1
     with time_machine.travel(mt(2026, 11, 25, 9, 59), tick=False):
         assert sweeps.close_no_response(mt(2026, 11, 25, 9, 59)) == 0
     with time_machine.travel(mt(2026, 11, 25, 10, 0), tick=False):
@@ -81,7 +84,7 @@ def test_waiting_customer_closes_no_response_exactly_two_business_days_later_wit
     assert len(sent) == 1 and sent[0].to == case.contact.email and case.number in sent[0].subject
 
 
-def test_a_customer_reply_stops_the_no_response_count():
+def test_a_customer_reply_stops_the_count_and_puts_a_resolution_back_in_progress():
     staff = StaffFactory()
     user = customer()
     with time_machine.travel(mt(2026, 11, 23, 10, 0), tick=False):
@@ -90,11 +93,11 @@ def test_a_customer_reply_stops_the_no_response_count():
     with time_machine.travel(mt(2026, 11, 24, 10, 0), tick=False):
         actions.add_comment(case, by=user, body="Still checking")
     case.refresh_from_db()
-    assert case.auto_close_at is None
+    assert case.auto_close_at is None and case.status == "in_progress"
     with time_machine.travel(mt(2026, 11, 30, 10, 0), tick=False):
         run_all()
     case.refresh_from_db()
-    assert case.status == "resolved_follow_up" and not notices("no_response")
+    assert case.status == "in_progress" and not notices("no_response")
 
 
 def test_on_hold_wakes_at_its_time_and_tells_the_assignee_once():
@@ -171,7 +174,12 @@ def test_sweep_queries_do_not_grow_with_the_open_cases():
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            for fn in (sweeps.wake_on_hold, sweeps.close_no_response, sweeps.sla_alerts):
+            for fn in (
+                sweeps.wake_on_hold,
+                sweeps.warn_no_response,
+                sweeps.close_no_response,
+                sweeps.sla_alerts,
+            ):
                 fn(mt(2026, 11, 24, 10, 5))
         return len(ctx.captured_queries)
 
@@ -179,7 +187,7 @@ def test_sweep_queries_do_not_grow_with_the_open_cases():
     with time_machine.travel(mt(2026, 11, 24, 10, 0), tick=False):
         for _ in range(40):
             make_case(by=user)
-    assert count() == few == 3  # one indexed range query each; nothing is due yet
+    assert count() == few == 4  # one indexed range query each; nothing is due yet
 
 
 def test_the_alert_sweep_takes_due_cases_together():
@@ -206,12 +214,12 @@ def test_the_alert_sweep_takes_due_cases_together():
 
 
 def test_hold_and_no_response_sweeps_take_due_cases_together():
-    """Waking 3 or 12 held cases, closing 3 or 12 silent ones: the same statements, and each
+    """Waking 3 or 12 held cases, warning and closing 3 or 12 silent ones: the same statements, and each
     case's timeline, clocks and notice as when they are taken one at a time."""
     staff = StaffFactory()
     user = customer()
 
-    def sweep(count: int, monday: int) -> tuple[int, int]:
+    def sweep(count: int, monday: int) -> tuple[int, int, int]:
         with time_machine.travel(mt(2026, 11, monday, 9, 0), tick=False):
             held = [make_case(by=user) for _ in range(count)]
             silent = [make_case(by=user) for _ in range(count)]
@@ -223,6 +231,7 @@ def test_hold_and_no_response_sweeps_take_due_cases_together():
         counts = []
         for fn, at in (
             (sweeps.wake_on_hold, mt(2026, 11, monday, 15, 0)),
+            (sweeps.warn_no_response, mt(2026, 11, monday + 1, 9, 0)),
             (sweeps.close_no_response, mt(2026, 11, monday + 2, 9, 0)),
         ):
             with CaptureQueriesContext(connection) as ctx, time_machine.travel(at, tick=False):
@@ -236,7 +245,7 @@ def test_hold_and_no_response_sweeps_take_due_cases_together():
             assert case.status == "closed_no_response" and case.closed_at == mt(2026, 11, monday + 2, 9, 0)
             assert case.auto_close_at is None and case.next_due_at is None
             assert case.events.last().actor_kind == "system"
-        return counts[0], counts[1]
+        return counts[0], counts[1], counts[2]
 
     assert sweep(3, 16) == sweep(12, 23)
     assert OutboundMessage.objects.filter(kind="hold_woken").count() == 15

@@ -1,4 +1,5 @@
-"""Two processes sweeping at once on PostgreSQL: each notice and transition happens once."""
+"""Two processes sweeping at once on PostgreSQL: each notice (the no-response warning too)
+and transition happens once."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def test_concurrent_sweeps_send_each_breach_and_close_each_case_once():
             )
         waiting = make_case(by=user)
         actions.add_comment(waiting, by=tech, body="Send a trace please", asks_customer=True)
+    warn = datetime(2026, 11, 24, 10, 0, tzinfo=MT)  # a business day before the closure
+    with time_machine.travel(warn, tick=False):
+        in_threads(2, lambda i: sweeps.warn_no_response(warn))
+    assert OutboundMessage.objects.filter(kind="no_response_warning").count() == 1
+    assert waiting.events.filter(changes__has_key="close_warning").count() == 1
     now = datetime(2026, 11, 25, 10, 0, tzinfo=MT)
     with time_machine.travel(now, tick=False):
         in_threads(2, lambda i: (sweeps.sla_alerts(now), sweeps.close_no_response(now)))

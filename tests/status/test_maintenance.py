@@ -109,6 +109,7 @@ def test_unscheduled_announced_at_once_and_cancel_reschedule_follow_up_are_annou
             platforms=[voice],
             description="Failing line card.", justification="Hardware fault.", impact="partial",
             first_day=date(2025, 6, 2), start_time=time(13, 30), end_time=time(15),
+            business_hours_reason="calls are dropping now",
         )  # fmt: skip
         assert sent_to("maintenance_announced") == [contact.email]
         occ = MaintenanceOccurrence.objects.get(window__title="Emergency router swap")

@@ -97,8 +97,8 @@ def test_each_kind_is_entered_through_the_pages_with_its_occurrences(staff_clien
     # Crosses midnight: 22:00 to 04:00 the next morning.
     first = by_kind["monthly"].occurrences.order_by("start").first()
     assert first.end.astimezone(DENVER) == datetime(2025, 3, 22, 4, tzinfo=DENVER)
-    # Unscheduled maintenance (05:00-23:00 today) is under way and was announced at once.
-    assert by_kind["unscheduled"].occurrences.get().state == OccurrenceState.IN_PROGRESS
+    # Unscheduled maintenance (by default from 23:00 tonight) was announced at once.
+    assert by_kind["unscheduled"].occurrences.get().state == OccurrenceState.SCHEDULED
     assert sent_to("maintenance_announced") == [contact.email]
     assert not OutboundMessage.objects.exclude(kind="maintenance_announced").filter(kind__startswith="maint")
 

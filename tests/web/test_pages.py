@@ -77,7 +77,7 @@ def test_portal_opens_a_case_with_an_attachment():
     assert response.status_code == 302 and response["Location"] == f"/portal/cases/{case.number}/"
     page = client.get(response["Location"])
     text = page.content.decode()
-    assert f"Case {case.number} is open as priority P4" in text
+    assert f"New Case {case.number} is open as Priority 4" in text
     assert "No dial tone since 9am" in text and "photo.jpg" in text
     assert case.channel == "portal" and case.needs_triage
 

@@ -71,6 +71,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "password_reset_done"): EVERYONE,
     ("GET", "password_reset_confirm"): set(),  # the walk's link has no valid token: 404
     ("POST", "password_reset_confirm"): set(),
+    ("GET", "confirm_resolution"): set(),  # no valid token either: 404 (see tests/cases/test_resolution.py)
+    ("POST", "confirm_resolution"): set(),
     ("GET", "password_reset_complete"): EVERYONE,
     ("GET", "attachment"): MPOCS | CASE_STAFF,
     # Portal.
@@ -82,6 +84,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "portal:reopen"): MPOCS,
     ("POST", "portal:confirm"): MPOCS,
     ("POST", "portal:escalate"): MPOCS,
+    ("POST", "portal:participant_add"): MPOCS,  # colleagues only; outside addresses: staff
+    ("POST", "portal:participant_remove"): MPOCS,
     ("GET", "portal:profile"): CUSTOMERS,
     ("GET", "portal:escalation"): EVERYONE,
     # Console.
@@ -95,9 +99,12 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "console:transition"): WORKERS,
     ("POST", "console:disposition"): WORKERS,  # sets a priority: representatives only route
     ("POST", "console:details"): WORKERS,
+    ("POST", "console:update_interval"): WORKERS,
     ("POST", "console:link"): WORKERS,
     ("POST", "console:reopen"): CASE_STAFF,
     ("POST", "console:escalate"): CASE_STAFF,
+    ("POST", "console:participant_add"): CASE_STAFF,  # whoever may write to the customer
+    ("POST", "console:participant_remove"): CASE_STAFF,
     ("GET", "console:mail_quarantine"): CASE_STAFF,
     ("GET", "console:mail_message"): CASE_STAFF,
     ("GET", "console:mail_raw"): CASE_STAFF,
@@ -243,6 +250,7 @@ def world():
         end_time=time(2),
     )
     hook = webhooks.add_platform_webhooks(by=tech, url="https://93.184.216.34/hook", platforms=[platform])
+    copied = actions.add_participants(case, by=tech, addresses=["vendor@carrier.example.net"])[0]
     tokens = {}
     for role, user in users.items():
         raw = ApiToken.new_raw()
@@ -261,6 +269,7 @@ def world():
         "window_id": window.pk,
         "occurrence_id": window.occurrences.get().pk,
         "subscription_id": hook[0].pk,
+        "participant_id": copied.pk,
     }
     # Which case a route acts on when the open one would not do.
     numbers = {
@@ -283,14 +292,17 @@ def world():
         "portal:comment": {"body": "Any news?"},
         "portal:reopen": {"note": "Broken again."},
         "portal:escalate": {"reason": "Too slow."},
+        "portal:participant_add": {"contact": contacts[FINANCIAL].pk},
         "console:new": {"contact": contacts[PRIMARY].pk, "title": "Caller: lines down"},
         "console:comment": {"body": "On it."},
-        "console:transition": {"to": "in_progress"},
+        "console:transition": {"to": "resolved_follow_up"},  # assigned, so In-Progress already
         "console:disposition": {"priority": "P2", "team": team.pk, "assignee": tech.pk},
         "console:details": {"vendor": "CarrierCo"},
+        "console:update_interval": {"minutes": "30"},
         "console:link": {"other": other.number},
         "console:reopen": {"note": "Caller says it is broken again."},
         "console:escalate": {"reason": "Caller upset."},
+        "console:participant_add": {"address": "noc@carrier.example.net"},
         "console:mail_accept": {"contact": contacts[PRIMARY].pk},
         "console:master_new": {
             "title": "Second outage",

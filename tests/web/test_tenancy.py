@@ -73,6 +73,10 @@ def world():
         "contact_id": ContactFactory(organisation=their_case.organisation).pk,
         "name": "triage",
         "case": their_case,
+        # Someone copied on their case: its add and remove routes answer 404 like the rest.
+        "participant_id": actions.add_participants(
+            their_case, by=staff, addresses=["vendor@carrier.example.net"]
+        )[0].pk,
         # A password reset link naming another user's account, with no valid token.
         "uidb64": urlsafe_base64_encode(force_bytes(theirs.pk)),
         # A quarantined e-mail (staff-only pages): customers must get 403/404.

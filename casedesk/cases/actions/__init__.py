@@ -4,8 +4,9 @@ all call these; no other module writes a `Case` row (a test keeps it so).
 Each action runs in one transaction, locks the case row, asks the rules, writes, and
 appends to the timeline, so a rule holds whichever channel asked. By subject:
 `opening`, `comments`, `transitions`, `staff` (disposition, details, links, routing,
-escalation level, master designation), `system` (what sweeps need); `base` holds what
-they share (lock, record, the text and staff checks).
+escalation level, master designation), `participants` (who is copied besides the
+contact), `system` (what sweeps need); `base` holds what they share (lock, record, the
+text and staff checks).
 """
 
 from casedesk.cases.actions.base import (
@@ -23,16 +24,23 @@ from casedesk.cases.actions.base import (
 )
 from casedesk.cases.actions.comments import Comment, add_comment, add_comments
 from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master
+from casedesk.cases.actions.participants import add_copied, add_participants, remove_participant
 from casedesk.cases.actions.staff import (
     designate_master,
     disposition,
     link_related,
     raise_escalation,
     route,
+    set_update_interval,
     update_details,
 )
-from casedesk.cases.actions.system import lock_due, refresh_clocks, stop_auto_close
-from casedesk.cases.actions.transitions import request_reopen, system_transitions, transition
+from casedesk.cases.actions.system import lock_due, refresh_clocks, stop_auto_close, warn_no_response
+from casedesk.cases.actions.transitions import (
+    confirm_resolution,
+    request_reopen,
+    system_transitions,
+    transition,
+)
 
 __all__ = [
     "BODY_MAX",
@@ -43,8 +51,11 @@ __all__ = [
     "Who",
     "add_comment",
     "add_comments",
+    "add_copied",
+    "add_participants",
     "check_assignee",
     "clean_text",
+    "confirm_resolution",
     "designate_master",
     "disposition",
     "link_related",
@@ -58,12 +69,15 @@ __all__ = [
     "raise_escalation",
     "record",
     "refresh_clocks",
+    "remove_participant",
     "request_reopen",
     "require_own",
     "require_staff",
     "route",
+    "set_update_interval",
     "stop_auto_close",
     "system_transitions",
     "transition",
     "update_details",
+    "warn_no_response",
 ]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -19,7 +20,8 @@ from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.core.uploads import Upload, check_upload
-from casedesk.rules.lifecycle import Actor
+from casedesk.rules import lifecycle
+from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
 from casedesk.rules.permissions import Ability
 
 TITLE_MAX = 200
@@ -212,3 +214,67 @@ def store_attachments(
 
 def mpoc_refusal(contact: Contact) -> str:
     return permissions.mpoc_refusal(contact, Ability.OPEN_CASE)
+
+
+def move(
+    case: Case,
+    target: Status,
+    actor: Actor,
+    now: datetime,
+    *,
+    note: str = "",
+    hold_until: datetime | None = None,
+    tracking_number: str = "",
+    shipping_carrier: str = "",
+    main_case: Case | None = None,
+    resolution: str = "",
+) -> dict[str, list[Any]]:
+    """Ask the rules, then set the target status and what goes with it on the (locked)
+    case; returns the audit's {field: [old, new]}. The caller saves and records it: a
+    status move of its own (`transition`), or one that follows from another action (an
+    assignment, a customer's reply)."""
+    main_ok = None
+    if main_case is not None:
+        main_ok = main_case.pk != case.pk and main_case.organisation_id == case.organisation_id
+    try:
+        lifecycle.check_transition(
+            lifecycle.TransitionRequest(
+                current=case.status_enum,
+                target=target,
+                actor=actor,
+                now=now,
+                closed_at=case.closed_at,
+                main_case_ok=main_ok,
+                hold_until=hold_until,
+                tracking_number=tracking_number,
+                resolution=resolution or (note if actor != Actor.STAFF else ""),
+                reopen_days=settings.CASEDESK_REOPEN_DAYS,
+            )
+        )
+    except TransitionRefused as exc:
+        raise Refused(str(exc)) from None
+    values: dict[str, Any] = {"status": target.value}
+    if target == Status.ON_HOLD:
+        values["on_hold_until"] = hold_until
+    elif case.on_hold_until is not None:
+        values["on_hold_until"] = None
+    if target == Status.SHIPPING:
+        values["tracking_number"] = tracking_number
+        if shipping_carrier:
+            values["shipping_carrier"] = clean_text(shipping_carrier, "carrier", required=False, limit=60)
+    if target == Status.DUPLICATE:
+        values["duplicate_of"] = main_case
+    if target == Status.CLOSED:
+        # A closure the system makes explains itself in its note; it is no resolution.
+        values["resolution"] = resolution or (note if actor != Actor.SYSTEM else "") or case.resolution
+    if target in lifecycle.CLOSED_STATUSES:
+        values["closed_at"] = now
+    elif case.closed_at is not None:
+        values["closed_at"] = None
+        if case.status == Status.DUPLICATE.value:
+            values["duplicate_of"] = None
+    old = case.status
+    changes = apply(case, values)
+    changes["status"] = [old, target.value]  # recorded even when unchanged (a re-request)
+    case.updated_at = now
+    return changes

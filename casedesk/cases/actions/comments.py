@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +18,8 @@ from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
 from casedesk.core.uploads import Upload, check_upload
+from casedesk.outbox.recipients import Once
+from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, Status
 from casedesk.rules.permissions import Ability
 
@@ -34,11 +37,13 @@ class Comment:
     origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
 
 
-def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
+def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> list[CaseEvent | Refused]:
     """Add several comments in one transaction: the cases locked together (in key order),
     one insert of the entries, each case's clocks replayed once from one read of the
     timelines, and the notices queued together. A refused comment is returned as its
-    `Refused`; the others are still added."""
+    `Refused`; the others are still added. `once`: when the comments share one cause (a
+    master-case update on every child), the addresses written to for it, so that someone
+    on several of the cases hears once."""
     results: list[CaseEvent | Refused | None] = []
     checked: list[tuple[int, Comment, Actor, str]] = []
     for comment in comments:
@@ -100,6 +105,12 @@ def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
                 origins[id(started)] = comment.origin
                 case.status = Status.IN_PROGRESS.value
                 fields.add("status")
+            elif actor == Actor.CUSTOMER:
+                resumed = _resume_on_reply(case, comment, now)
+                if resumed is not None:
+                    events.append(resumed)
+                    origins[id(resumed)] = comment.origin
+                    fields.add("status")
             case.updated_at = now
         if not events:
             return [r for r in results if r is not None]
@@ -117,8 +128,21 @@ def add_comments(comments: Sequence[Comment]) -> list[CaseEvent | Refused]:
                 for case in cases
             ],
         )
-        notices.case_events([(event, origins.get(id(event))) for event in events])
+        notices.case_events([(event, origins.get(id(event))) for event in events], once=once)
     return [r for r in results if r is not None]
+
+
+def _resume_on_reply(case: Case, comment: Comment, now: datetime) -> CaseEvent | None:
+    """A customer's reply to a resolution says the work is not done: the (locked) case goes
+    back where the lifecycle rules send it, as the customer's move, whichever the channel."""
+    target = lifecycle.after_customer_reply(case.status_enum)
+    if target is None:
+        return None
+    try:
+        changes = base.move(case, target, Actor.CUSTOMER, now)
+    except Refused:
+        return None  # the comment still goes in; the rules keep the case where it is
+    return base.event(case, comment.by, Actor.CUSTOMER, CaseEvent.Kind.STATUS, at=now, changes=changes)
 
 
 def add_comment(

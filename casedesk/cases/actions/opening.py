@@ -18,7 +18,7 @@ from casedesk.cases.models import Case, CaseEvent, Channel, Priority
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.uploads import Upload, check_upload
-from casedesk.rules import triage
+from casedesk.rules import lifecycle, triage
 from casedesk.rules.lifecycle import Actor, Status
 from casedesk.rules.permissions import Ability
 
@@ -205,6 +205,12 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                         public=False,
                         at=now,
                     )
+                )
+            picked = lifecycle.on_assignment(case.status_enum) if c.assignee is not None else None
+            if picked is not None:  # opened for a caller and given to someone: picked up already
+                changes = base.move(case, picked, c.actor, now)
+                timeline.append(
+                    base.event(case, op.by, c.actor, CaseEvent.Kind.STATUS, changes=changes, at=now)
                 )
             # A new case's clocks follow from its own entries: stored with the insert.
             d, values, _ = clocks.compute(case, now, events=timeline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -13,8 +14,10 @@ from casedesk.cases.actions.base import Who
 from casedesk.cases.models import Case, CaseEvent, Priority
 from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor
 from casedesk.rules.permissions import Ability
+from casedesk.sla import terms
 
 
 def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assignee: User | None) -> Case:
@@ -35,7 +38,23 @@ def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assign
             permissions.require(by, Ability.ROUTE)
         return values
 
-    return base.change_fields(case, decide, by=by, actor=Actor.STAFF, public=False)
+    with transaction.atomic():
+        case = base.change_fields(case, decide, by=by, actor=Actor.STAFF, public=False)
+        if assignee is not None:
+            _pick_up(case, by)
+    return case
+
+
+def _pick_up(case: Case, by: Who) -> None:
+    """Someone is assigned to the (locked) case: a New case has been picked up and moves
+    where the lifecycle rules send it, on the public timeline, as part of the assignment
+    (whoever may assign may make this move, a representative routing a call too)."""
+    target = lifecycle.on_assignment(case.status_enum)
+    if target is None:
+        return
+    changes = base.move(case, target, Actor.STAFF, clock.now())
+    case.save()
+    base.record(case, by, Actor.STAFF, CaseEvent.Kind.STATUS, changes=changes)
 
 
 def update_details(case: Case, *, by: Who, **values: Any) -> Case:
@@ -57,6 +76,25 @@ def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     if etr is not None and etr <= clock.now():
         raise Refused("The estimated time of resolution must be in the future.")
     return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=True, require=Ability.WORK_CASE)
+
+
+def set_update_interval(case: Case, *, by: Who, minutes: int | None) -> Case:
+    """Staff record the update interval the customer asked for (the plan's "hourly, or as
+    requested"), on the public timeline; None withdraws the request. Only more often than
+    the case's policy: a longer interval is no request the plan covers."""
+    base.require_staff(by, Ability.WORK_CASE)
+
+    def decide(locked: Case) -> dict[str, Any]:
+        if minutes is not None:
+            try:
+                terms.check_requested_update(
+                    locked.priority, locked.vendor, locked.organisation_id, timedelta(minutes=minutes)
+                )
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+        return {"requested_update_minutes": minutes}
+
+    return base.change_fields(case, decide, by=by, actor=Actor.STAFF, public=True, require=Ability.WORK_CASE)
 
 
 def link_related(case: Case, other: Case, *, by: Who, unlink: bool = False) -> Case:
@@ -96,20 +134,28 @@ def route(case: Case, *, team: Team | None = None, assignee: User | None = None,
     return base.change_fields(case, values, by=None, actor=Actor.SYSTEM, public=False, body=note)
 
 
-def raise_escalation(case: Case, *, by: Who, actor: Actor, level: int, body: str) -> Case:
-    """Record that the (locked, open) case reached escalation `level` of its path."""
+def raise_escalation(
+    case: Case, *, by: Who, actor: Actor, level: int, body: str, path: str = "support", previous: int = 0
+) -> Case:
+    """Record that the (locked, open) case reached escalation `level` of `path`. The
+    support path's level is kept on the case; another path's (its `previous` level given)
+    by the escalation app, and the timeline names the path in the field it changes
+    (`billing_escalation_level`)."""
     if by is not None and actor != Actor.SYSTEM:
         base.require_ability(case, by, Ability.ESCALATE)
-    old = case.escalation_level
-    case.escalation_level = level
-    Case.objects.filter(pk=case.pk).update(escalation_level=level)
+    if path == "support":
+        field, old = "escalation_level", case.escalation_level
+        case.escalation_level = level
+        Case.objects.filter(pk=case.pk).update(escalation_level=level)
+    else:
+        field, old = f"{path}_escalation_level", previous
     base.record(
         case,
         by,
         actor,
         CaseEvent.Kind.ESCALATION,
         body=body,
-        changes={"escalation_level": [old or None, level]},
+        changes={field: [old or None, level]},
     )
     return case
 

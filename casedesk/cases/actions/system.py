@@ -1,14 +1,19 @@
 """What the sweeps need of cases besides status moves: due cases locked together, their
-clocks stored, a no-response closure that cannot happen given up."""
+clocks stored, the customer warned before a no-response closure, a closure that cannot
+happen given up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from casedesk.cases import clocks
-from casedesk.cases.models import Case
+from django.utils import timezone
+
+from casedesk.cases import clocks, notices
+from casedesk.cases.actions import base
+from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk
+from casedesk.rules.lifecycle import Actor
 
 
 def lock_due(pks: Sequence[int]) -> list[Case]:
@@ -32,3 +37,33 @@ def stop_auto_close(case: Case) -> None:
     longer due for the no-response closure."""
     Case.objects.filter(pk=case.pk).update(auto_close_at=None)
     case.auto_close_at = None
+
+
+def warn_no_response(locked: Sequence[Case], now: datetime) -> list[Case]:
+    """Tell the customer of each (locked) case whose warning is due that it closes for no
+    response a business day from now unless they answer: a public entry on the timeline
+    with its notice, one statement each for the entries, the rows and the notices. The
+    closure then waits a full business day after the warning (`rules.closing`)."""
+    closes = clocks.closing_if_warned(locked, now)
+    warned = [case for case in locked if case.pk in closes]
+    if not warned:
+        return []
+    events = []
+    for case in warned:
+        at = timezone.localtime(closes[case.pk])
+        when = f"{at:%A} {at.day} {at:%B %Y, %H:%M %Z}"
+        events.append(
+            base.event(
+                case,
+                None,
+                Actor.SYSTEM,
+                CaseEvent.Kind.CHANGE,
+                body=f"We will close {case.number} on {when} unless we hear from you.",
+                changes={clocks.CLOSE_WARNING: [None, closes[case.pk].isoformat()]},
+                at=now,
+            )
+        )
+    bulk.insert(events)
+    bulk.update_rows(Case, clocks.refresh_many(warned, now).items())
+    notices.case_events([(event, None) for event in events])
+    return warned

@@ -11,17 +11,17 @@ from django.db import transaction
 
 from casedesk.accounts import permissions
 from casedesk.accounts.permissions import actor_for, customer_contact
-from casedesk.cases import clocks, notices
+from casedesk.cases import clocks, confirmation, notices
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
 from casedesk.cases.actions.comments import add_comment
 from casedesk.cases.actions.opening import open_case
 from casedesk.cases.models import Case, CaseEvent, Channel
 from casedesk.core import bulk, clock
-from casedesk.core.errors import Refused
+from casedesk.core.errors import NotFound, Refused
 from casedesk.rules import lifecycle
 from casedesk.rules import permissions as rules
-from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status, TransitionRefused
+from casedesk.rules.lifecycle import Actor, ReopenOutcome, Status
 from casedesk.rules.permissions import Ability
 
 
@@ -66,7 +66,7 @@ def transition(
         if who == Actor.STAFF and actor == Actor.STAFF:
             permissions.require_for_case(by, under, case)  # its team as it is now
         now = clock.now()
-        changes = _move(
+        changes = base.move(
             case,
             target,
             actor,
@@ -83,67 +83,18 @@ def transition(
     return case
 
 
-def _move(
-    case: Case,
-    target: Status,
-    actor: Actor,
-    now: datetime,
-    *,
-    note: str = "",
-    hold_until: datetime | None = None,
-    tracking_number: str = "",
-    shipping_carrier: str = "",
-    main_case: Case | None = None,
-    resolution: str = "",
-) -> dict[str, list[Any]]:
-    """Ask the rules, then set the target status and what goes with it on the (locked)
-    case; returns the audit's {field: [old, new]}."""
-    main_ok = None
-    if main_case is not None:
-        main_ok = main_case.pk != case.pk and main_case.organisation_id == case.organisation_id
-    try:
-        lifecycle.check_transition(
-            lifecycle.TransitionRequest(
-                current=case.status_enum,
-                target=target,
-                actor=actor,
-                now=now,
-                closed_at=case.closed_at,
-                main_case_ok=main_ok,
-                hold_until=hold_until,
-                tracking_number=tracking_number,
-                resolution=resolution or (note if actor != Actor.STAFF else ""),
-                reopen_days=settings.CASEDESK_REOPEN_DAYS,
-            )
-        )
-    except TransitionRefused as exc:
-        raise Refused(str(exc)) from None
-    values: dict[str, Any] = {"status": target.value}
-    if target == Status.ON_HOLD:
-        values["on_hold_until"] = hold_until
-    elif case.on_hold_until is not None:
-        values["on_hold_until"] = None
-    if target == Status.SHIPPING:
-        values["tracking_number"] = tracking_number
-        if shipping_carrier:
-            values["shipping_carrier"] = base.clean_text(
-                shipping_carrier, "carrier", required=False, limit=60
-            )
-    if target == Status.DUPLICATE:
-        values["duplicate_of"] = main_case
-    if target == Status.CLOSED:
-        values["resolution"] = resolution or note or case.resolution
-    if target in lifecycle.CLOSED_STATUSES:
-        values["closed_at"] = now
-    elif case.closed_at is not None:
-        values["closed_at"] = None
-        if case.status == Status.DUPLICATE.value:
-            values["duplicate_of"] = None
-    old = case.status
-    changes = base.apply(case, values)
-    changes["status"] = [old, target.value]  # recorded even when unchanged (a re-request)
-    case.updated_at = now
-    return changes
+CONFIRMED = "The customer confirmed the resolution."
+
+
+def confirm_resolution(case: Case, *, by: Who, resolved_by: int | None = None, origin: Any = None) -> Case:
+    """The customer confirms a resolution and the case closes: the portal's button and the
+    link of the resolution notice alike. `resolved_by`: the timeline entry a link was made
+    for, checked again under the row lock, so that a link works once."""
+    with transaction.atomic():
+        locked = base.lock(case)
+        if resolved_by is not None and confirmation.resolution_entry(locked) != resolved_by:
+            raise NotFound("This link cannot be used.")
+        return transition(locked, to=Status.CLOSED.value, by=by, note=CONFIRMED, origin=origin)
 
 
 def system_transitions(locked: Sequence[Case], *, to: str, note: str) -> list[Case | Refused]:
@@ -158,7 +109,7 @@ def system_transitions(locked: Sequence[Case], *, to: str, note: str) -> list[Ca
     moved: list[tuple[Case, dict[str, list[Any]]]] = []
     for case in locked:
         try:
-            changes = _move(case, target, Actor.SYSTEM, now, note=note)
+            changes = base.move(case, target, Actor.SYSTEM, now, note=note)
         except Refused as exc:
             results.append(exc)
             continue

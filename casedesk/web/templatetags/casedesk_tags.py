@@ -4,7 +4,25 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from casedesk.sla import terms
+
 register = template.Library()
+
+CADENCE_SOURCES = {
+    "requested": "as the customer asked",
+    "agreement": "the organisation's agreement",
+    "vendor": "the vendor's targets",
+    "policy": "the plan's target",
+}
+
+
+@register.simple_tag
+def update_cadence(case: Any) -> str:
+    """How often the case is owed updates, and whose terms say so."""
+    every, source = terms.update_every(
+        case.priority, case.vendor, case.organisation_id, case.requested_update_minutes
+    )
+    return f"every {every} ({CADENCE_SOURCES[source]})"
 
 
 @register.filter
@@ -12,9 +30,15 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "")
 
 
+FIELD_LABELS = {
+    "requested_update_minutes": "Updates requested every (minutes)",
+    "close_warning": "Closes if no reply",
+}
+
+
 @register.filter
 def field_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 @register.filter

@@ -18,6 +18,7 @@ from casedesk.cases.models import PRIORITY_CHOICES, Channel
 from casedesk.core.errors import NotFound, Refused
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
 from casedesk.rules.permissions import Ability
+from casedesk.web import history
 from casedesk.web.forms import (
     CommentForm,
     DetailsForm,
@@ -26,6 +27,7 @@ from casedesk.web.forms import (
     ReopenForm,
     StaffCaseForm,
     TransitionForm,
+    UpdateIntervalForm,
     uploads_from,
 )
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_can, staff_required
@@ -93,7 +95,7 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
     context = {
         "case": case,
         "may": may,
-        "events": selectors.timeline(case, request.user),
+        "events": history.labelled(selectors.timeline(case, request.user)),
         "targets": allowed_targets(case.status_enum, Actor.STAFF) if may["work"] else [],
         "comment_form": CommentForm(),
         "transition_form": TransitionForm(),
@@ -221,6 +223,15 @@ def case_details(request: AuthedRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def case_update_interval(request: AuthedRequest, number: str) -> HttpResponse:
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        return actions.set_update_interval(case, by=request.user, minutes=data["minutes"])
+
+    return _staff_post(request, number, UpdateIntervalForm, act, "Update interval saved.")
+
+
+@staff_required
+@require_POST
 def case_link(request: AuthedRequest, number: str) -> HttpResponse:
     def act(case: Any, data: dict[str, Any]) -> Any:
         try:
@@ -256,7 +267,7 @@ def contact_search(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "console/contact_search.html",
-        {"term": term, "contacts": selectors.find_contacts(term) if term else []},
+        {"term": term, "contacts": accounts.find_contacts(term) if term else []},
     )
 
 

@@ -4,7 +4,7 @@ only; every write is a status action, every refusal a 400 page that says why."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,13 @@ from casedesk.core.errors import Refused
 from casedesk.rules import schedule
 from casedesk.rules.permissions import Ability
 from casedesk.status import maintenance, selectors, webhooks
-from casedesk.status.models import Impact, MaintenanceKind, MaintenanceWindow, OccurrenceState
+from casedesk.status.models import (
+    EXPECTED_IMPACT,
+    MaintenanceKind,
+    MaintenanceKindPolicy,
+    MaintenanceWindow,
+    OccurrenceState,
+)
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_can
 
 PLAN = "plan"
@@ -35,6 +41,7 @@ RECURRENCE_CHOICES = [
     (CUSTOM, "Custom RRULE (below)"),
 ]
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+DENVER_KEY = schedule.DENVER.key
 
 
 class WindowForm(forms.Form):
@@ -45,13 +52,26 @@ class WindowForm(forms.Form):
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    expected_impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.MAINTENANCE, label="Impact level")
+    impact = forms.ChoiceField(
+        choices=list(EXPECTED_IMPACT.items()),
+        label="Expected impact",
+        help_text="Only no customer impact leaves the products operational on the status page meanwhile.",
+    )
+    expected_impact = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Impact details"
+    )
     first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="An end not after the start ends on the next day (22:00-04:00).",
+    )
+    business_hours_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="During business hours, because",
+        help_text=f"Unscheduled maintenance is best effort outside {maintenance.business_hours(DENVER_KEY)}; "
+        "a window inside those hours records why, and its notices say so.",
     )
     recurrence = forms.ChoiceField(choices=RECURRENCE_CHOICES, initial=PLAN)
     custom_rrule = forms.CharField(
@@ -60,6 +80,8 @@ class WindowForm(forms.Form):
     until = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until (last day)"
     )
+    notify_start = forms.BooleanField(required=False, label="Notice when each occurrence begins")
+    notify_completion = forms.BooleanField(required=False, label="Notice when each occurrence completes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,6 +116,7 @@ class WindowForm(forms.Form):
 class RescheduleForm(forms.Form):
     start = forms.DateTimeField(input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M"])
     end = forms.DateTimeField(input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M"])
+    business_hours_reason = forms.CharField(required=False)
 
 
 class WebhookForm(forms.Form):
@@ -101,7 +124,27 @@ class WebhookForm(forms.Form):
     platform = forms.CharField(required=False)
 
 
-def _plan_defaults() -> list[dict[str, str]]:
+def _lead_words(lead: timedelta) -> str:
+    if lead < timedelta(days=2) or lead % timedelta(days=1):
+        return f"{lead // timedelta(hours=1)} hours"
+    return "a week" if lead == timedelta(days=7) else f"{lead.days} days"
+
+
+def _notice_words(lead: timedelta | None, at_once: bool, at_start: bool, at_completion: bool) -> str:
+    parts = [f"{_lead_words(lead)} before"] if lead is not None else []
+    steps = [(at_once, "as soon as entered"), (at_start, "when each occurrence begins")]
+    parts += [words for on, words in [*steps, (at_completion, "at completion")] if on]
+    return "; ".join(parts) or "none"
+
+
+def _first_day(policy: MaintenanceKindPolicy, now: datetime) -> date:
+    # Work kept outside business hours starts by default at the next 23:00.
+    moment = schedule.next_quiet_start(now) if policy.quiet_hours else now
+    return moment.astimezone(schedule.DENVER).date()
+
+
+def _plan_defaults(policies: dict[str, MaintenanceKindPolicy]) -> list[dict[str, Any]]:
+    now = clock.now()
     return [
         {
             "kind": kind,
@@ -109,15 +152,34 @@ def _plan_defaults() -> list[dict[str, str]]:
             "rule": schedule.in_words(rule),
             "start": f"{start:%H:%M}",
             "end": f"{end:%H:%M}",
+            "day": f"{_first_day(p, now):%Y-%m-%d}",
+            "impact": p.default_impact,
+            "impact_label": EXPECTED_IMPACT[p.default_impact],
+            "notify_start": p.notify_start,
+            "notify_completion": p.notify_completion,
+            "quiet": p.quiet_hours,
+            "notices": _notice_words(
+                p.reminder_lead, p.announce_on_entry, p.notify_start, p.notify_completion
+            ),
         }
         for kind, label in MaintenanceKind.choices
         for rule, start, end in [schedule.PLAN_RULES[kind]]
+        for p in [policies[kind]]
     ]
 
 
 def _describe(windows: list[MaintenanceWindow]) -> list[MaintenanceWindow]:
+    policies = selectors.kind_policies()
     for window in windows:
         window.rule_words = schedule.in_words(window.rrule)  # type: ignore[attr-defined]
+        policy = policies[window.kind]
+        window.notice_words = _notice_words(  # type: ignore[attr-defined]
+            policy.reminder_lead if maintenance.notice_due(window, policy, "reminder") else None,
+            maintenance.notice_due(window, policy, "announced"),
+            window.notify_start,
+            window.notify_completion,
+        )
+        window.quiet_hours = policy.quiet_hours  # type: ignore[attr-defined]
     return windows
 
 
@@ -136,18 +198,40 @@ def maintenance_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _form_page(request: AuthedRequest, form: WindowForm, error: str = "", status: int = 200) -> HttpResponse:
+    plan = _plan_defaults(selectors.kind_policies())
+    kind = form["kind"].value()
+    quiet = any(row["quiet"] for row in plan if row["kind"] == kind)
     return render(
         request,
         "console/maintenance_new.html",
-        {"form": form, "plan": _plan_defaults(), "error": error},
+        {"form": form, "plan": plan, "error": error, "quiet": quiet},
         status=status,
     )
+
+
+def _initial(kind: str) -> dict[str, Any]:
+    """The form as the kind's plan and policy fill it."""
+    policy = selectors.kind_policy(kind)
+    _, start, end = schedule.PLAN_RULES[kind]
+    return {
+        "kind": kind,
+        "first_day": _first_day(policy, clock.now()),
+        "start_time": start,
+        "end_time": end,
+        "impact": policy.default_impact,
+        "notify_start": policy.notify_start,
+        "notify_completion": policy.notify_completion,
+    }
 
 
 @staff_can(Ability.MAINTENANCE)
 def window_new(request: AuthedRequest) -> HttpResponse:
     if request.method != "POST":
-        return _form_page(request, WindowForm())
+        kind = request.GET.get("kind", "")
+        return _form_page(
+            request,
+            WindowForm(initial=_initial(kind if kind in MaintenanceKind.values else MaintenanceKind.MONTHLY)),
+        )
     form = WindowForm(request.POST)
     if not form.is_valid():
         return _form_page(request, form, form_errors(form), status=400)
@@ -167,10 +251,13 @@ def window_new(request: AuthedRequest) -> HttpResponse:
             start_time=data["start_time"],
             end_time=data["end_time"],
             until=data["until"],
+            notify_start=data["notify_start"],
+            notify_completion=data["notify_completion"],
+            business_hours_reason=data["business_hours_reason"],
         )
     except Refused as exc:
         return _form_page(request, form, str(exc), status=exc.status_code)
-    if window.kind == MaintenanceKind.UNSCHEDULED:
+    if selectors.kind_policy(window.kind).announce_on_entry:
         messages.success(request, "Unscheduled maintenance entered and announced to the affected contacts.")
     else:
         messages.success(request, "Maintenance window entered.")
@@ -229,7 +316,13 @@ def occurrence_reschedule(request: AuthedRequest, window_id: int, occurrence_id:
     start, end = _local(form.cleaned_data["start"], zone), _local(form.cleaned_data["end"], zone)
     if start < clock.now():
         raise Refused("The new start is in the past.")
-    maintenance.reschedule(occ, by=request.user, start=start, end=end)
+    maintenance.reschedule(
+        occ,
+        by=request.user,
+        start=start,
+        end=end,
+        business_hours_reason=form.cleaned_data["business_hours_reason"],
+    )
     messages.success(request, "Occurrence moved; the affected contacts are told.")
     return redirect("console:maintenance_window", window_id=window_id)
 

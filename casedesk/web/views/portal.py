@@ -19,6 +19,7 @@ from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from casedesk.rules.permissions import Ability
 from casedesk.status.models import Subscription
+from casedesk.web import history
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
@@ -62,7 +63,7 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         )
     context = {
         "case": case,
-        "events": selectors.timeline(case, request.user),
+        "events": history.labelled(selectors.timeline(case, request.user)),
         "comment_form": CommentForm(),
         "reopen_form": ReopenForm(),
         "reopen": reopen,
@@ -102,8 +103,8 @@ def case_new(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Case {case.number} is open as priority {case.priority} until support reviews it. "
-                    "We will be in touch.",
+                    f"New Case {case.number} is open as {case.get_priority_display()} until support "
+                    "reviews it. We will be in touch.",
                 )
                 return redirect(reverse("portal:case", kwargs={"number": case.number}))
         else:
@@ -163,9 +164,7 @@ def case_confirm(request: AuthedRequest, number: str) -> HttpResponse:
     """The customer confirms a resolution: the case closes."""
     case = selectors.get_case(request.user, number)
     try:
-        actions.transition(
-            case, to=Status.CLOSED.value, by=request.user, note="The customer confirmed the resolution."
-        )
+        actions.confirm_resolution(case, by=request.user)
     except Refused as exc:
         return _case_page(request, number, status=exc.status_code, error=str(exc))
     messages.success(request, f"Thank you: {case.number} is closed.")

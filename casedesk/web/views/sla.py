@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
+from casedesk.accounts import selectors as accounts
 from casedesk.accounts.permissions import is_staff
 from casedesk.cases import selectors
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.escalation import actions as escalation
 from casedesk.escalation import selectors as sla_selectors
 from casedesk.rules.permissions import Ability
+from casedesk.rules.triage import Priority
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_can, staff_required
 
 
@@ -33,11 +35,15 @@ def escalate(request: AuthedRequest, number: str) -> HttpResponse:
     if not permissions.can(request.user, Ability.ESCALATE):
         return error_page(request, Forbidden(permissions.refusal(request.user, Ability.ESCALATE)))
     try:
-        case, reached = escalation.escalate(case, by=request.user, reason=request.POST.get("reason", ""))
+        case, reached = escalation.escalate(
+            case, by=request.user, reason=request.POST.get("reason", ""), path=request.POST.get("path")
+        )
     except Refused as exc:
         return error_page(request, exc)
     roles = ", ".join(dict.fromkeys(level.role for level in reached))
-    messages.success(request, f"{case.number} is escalated to level {case.escalation_level}: {roles}.")
+    path = reached[0].path
+    where = "" if path.kind == escalation.SUPPORT else f" on the {str(path).lower()} path"
+    messages.success(request, f"{case.number} is escalated{where} to level {reached[0].level}: {roles}.")
     return redirect(reverse(f"{side}:case", kwargs={"number": case.number}))
 
 
@@ -64,10 +70,14 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
     start = _date(request.GET.get("start"), end - timedelta(days=29))
     if start > end:
         start, end = end, start
-    rows = sla_selectors.sla_report(start, end)
+    organisations = list(accounts.active_organisations())
+    wanted = request.GET.get("organisation", "")
+    chosen = next((org for org in organisations if str(org.pk) == wanted), None)
+    rows = sla_selectors.sla_report(start, end, organisation=chosen.pk if chosen else None)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="sla-{start}-{end}.csv"'
+        suffix = f"-{chosen.pk}" if chosen else ""
+        response["Content-Disposition"] = f'attachment; filename="sla-{start}-{end}{suffix}.csv"'
         writer = csv.writer(response)
         writer.writerow(
             [
@@ -98,7 +108,15 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "console/sla_report.html",
-        {"rows": rows, "start": start, "end": end, "chart": _chart(rows)},
+        {
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "chart": _chart(rows),
+            "organisations": organisations,
+            "organisation": chosen,
+            "labels": {p.value: p.label for p in Priority},
+        },
     )
 
 
@@ -115,7 +133,7 @@ def _chart(rows: list[sla_selectors.ReportRow]) -> dict[str, object]:
         y = index * (2 * bar_h + gap)
         bars.append(
             {
-                "label": f"{row.priority} · {row.team}",
+                "label": f"{Priority(row.priority).label} · {row.team}",
                 "y": y,
                 "y2": y + bar_h,
                 "text_y": y + bar_h,

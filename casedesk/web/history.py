@@ -1,18 +1,19 @@
-"""Timeline changes for people to read. The timeline stores raw values (a status's value,
-a team's key); labels are made here, when shown, so renaming a label never changes what
-an old case's history means."""
+"""Timeline changes for people to read, on pages (the API gives the raw values). The
+timeline stores raw values (a status's value, a team's key); labels are made here, when
+shown, so renaming a label never changes what an old case's history means."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from casedesk.accounts.models import Platform, Team, User
+from casedesk.accounts.models import Contact, Platform, Team, User
 from casedesk.cases.models import CaseEvent, Priority
 from casedesk.rules.lifecycle import LABELS, Status
 
-# Fields whose stored value is the key of a related row.
-REFERENCES: dict[str, Any] = {"assignee": User, "team": Team, "platform": Platform}
+# Fields whose stored value is the key of a related row (a participant is a contact's key
+# or, for an address, the address itself).
+REFERENCES: dict[str, Any] = {"assignee": User, "team": Team, "platform": Platform, "participant": Contact}
 
 
 def _status_label(value: Any) -> Any:
@@ -59,3 +60,9 @@ def label_changes(events: Sequence[CaseEvent]) -> None:
             for field, pair in (event.changes or {}).items()
             if isinstance(pair, list) and len(pair) == 2
         ]
+
+
+def labelled(events: list[CaseEvent]) -> list[CaseEvent]:
+    """`events`, each given its `change_rows` (see `label_changes`)."""
+    label_changes(events)
+    return events
