@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from casedesk.accounts.models import Contact, EscalationContact, Organisation, Platform, Team, User
+from casedesk.accounts.models import Contact, EscalationContact, Organisation, Platform, Shift, Team, User
 from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
@@ -74,6 +74,14 @@ def _user(email: str, first: str, last: str, *, staff: bool = False, role: str =
 
 
 @transaction.atomic
+def _on_shift(user: User) -> None:
+    """Technicians are on shift for the next 90 days, so a demo e-mail is assigned in turn
+    as the plan says rather than left in the triage queue."""
+    now = clock.now()
+    if not Shift.objects.filter(user=user, starts_at__lte=now, ends_at__gt=now).exists():
+        Shift.objects.create(user=user, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=90))
+
+
 def seed() -> list[tuple[str, str]]:
     """Create what is missing; return (login, what it is) pairs for the demo logins."""
     teams = {slug: Team.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in TEAMS}
@@ -95,6 +103,8 @@ def seed() -> list[tuple[str, str]]:
             for slug in team_slugs:
                 Team.objects.filter(pk=teams[slug].pk, manager__isnull=True).update(manager=user)
         staff[first] = user
+        if role == User.StaffRole.TECHNICIAN:
+            _on_shift(user)
         logins.append((email, f"staff, {User.StaffRole(role).label}"))
     admin = _user("admin@support.example.com", "Ada", "Admin", staff=True, role=User.StaffRole.ADMINISTRATOR)
     if not admin.is_superuser:

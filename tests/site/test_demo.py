@@ -65,3 +65,17 @@ def test_demo_maintenance_follows_the_plan_and_no_impact_updates_stay_green(sett
         assert "All systems operational" in page
         assert page.count("Certificate update: Fridays 00:00-00:30 MT, no customer impact") == 1
         assert "Portal and platform update: every 3 weeks on Tuesday 21:00-23:00 MT" in page
+
+
+def test_a_demo_email_from_an_mpoc_is_assigned_to_a_technician_on_shift(capsys):
+    from casedesk.mail import intake
+
+    call_command("seed_demo")
+    raw = (
+        b"From: dana@acme.example.com\r\nTo: support@example.com\r\nSubject: Hosted Voice phones down\r\n"
+        b"Message-ID: <demo-1@acme.example.com>\r\n\r\nAll desk phones lost registration."
+    )
+    result = intake.ingest(raw)
+    assert result.outcome == "created"
+    case = Case.objects.select_related("assignee").get(pk=int(result.case.split("-")[1]))
+    assert case.assignee is not None and case.assignee.email == "theo@support.example.com"
