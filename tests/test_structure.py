@@ -22,7 +22,6 @@ WRITES = {
     "get_or_create",
     "update_or_create",
     "save",
-    "raw",
 }
 
 
@@ -58,7 +57,7 @@ def case_writes(source: str) -> list[tuple[int, str]]:
                 and node.args[0].id == "Case"
             ):
                 found.append((node.lineno, f"bulk.{func.attr}(Case, ...)"))
-            elif func.attr in {"save", "delete", "refresh_from_db"} and func.attr != "refresh_from_db":
+            elif func.attr in {"save", "delete"}:
                 target = func.value
                 if isinstance(target, ast.Name) and (
                     "case" in target.id.lower() or target.id in {"master", "child", "follow_up"}

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casedesk.accounts.models import Platform
+from casedesk.accounts import selectors as accounts
 from casedesk.core.errors import Refused
 from casedesk.status import subscriptions
 from casedesk.status.models import Incident, IncidentState
@@ -78,7 +78,7 @@ def _topic(data: QueryDict) -> dict:
     code = data.get("platform", "").strip()
     incident_id = data.get("incident", "").strip()
     if code and not incident_id:
-        platform = Platform.objects.filter(code=code, active=True).first()
+        platform = accounts.platform_by_code(code, active_only=True)
         if platform is not None:
             return {"platform": platform}
     if incident_id.isdigit() and not code:

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts import selectors as accounts
 from casedesk.accounts.models import Platform
 from casedesk.core import clock
 from casedesk.core.errors import Refused
@@ -85,7 +86,7 @@ class WindowForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["platforms"].queryset = Platform.objects.filter(active=True).order_by("name")  # type: ignore[attr-defined]
+        self.fields["platforms"].queryset = accounts.active_platforms()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

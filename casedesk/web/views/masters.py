@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from casedesk.accounts.models import Organisation, Platform
+from casedesk.accounts import selectors as accounts
 from casedesk.cases import selectors as case_selectors
 from casedesk.core import clock
 from casedesk.core.errors import Refused
@@ -31,8 +31,8 @@ def master_list(request: AuthedRequest) -> HttpResponse:
         {
             "incidents": selectors.masters(),
             "suggestions": selectors.master_suggestions(now),
-            "platforms": Platform.objects.filter(active=True),
-            "organisations": Organisation.objects.filter(active=True).only("id", "name"),
+            "platforms": accounts.active_platforms(),
+            "organisations": accounts.active_organisations(),
             "impacts": Impact.choices,
         },
     )
@@ -45,8 +45,8 @@ def master_new(request: AuthedRequest) -> HttpResponse:
         by=request.user,
         title=request.POST.get("title", ""),
         body=request.POST.get("body", ""),
-        platforms=Platform.objects.filter(pk__in=_ids(request, "platforms")),
-        organisations=Organisation.objects.filter(pk__in=_ids(request, "organisations")),
+        platforms=accounts.platforms_by_ids(_ids(request, "platforms")),
+        organisations=accounts.organisations_by_ids(_ids(request, "organisations")),
         impact=request.POST.get("impact", Impact.MAJOR),
     )
     for number in request.POST.get("children", "").split():
@@ -77,7 +77,7 @@ def master_detail(request: AuthedRequest, number: str) -> HttpResponse:
             "states": IncidentState.choices,
             "impacts": Impact.choices,
             "seconds_left": int((due - now).total_seconds()) if due else None,
-            "platforms": Platform.objects.filter(active=True),
+            "platforms": accounts.active_platforms(),
         },
     )
 
