@@ -267,3 +267,14 @@ class StaffRole(models.Model):
     @property
     def ability_set(self) -> frozenset[rules.Ability]:
         return rules.staff_abilities(self.abilities if isinstance(self.abilities, list) else [])
+
+
+class ResetRequest(models.Model):
+    """A password reset someone asked for, recorded alike for every typed address: the
+    request does the same work whoever the address belongs to, and a sweep sends the link."""
+
+    address = models.CharField(max_length=254)
+    requested_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"reset for {self.address}"

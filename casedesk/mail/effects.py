@@ -22,6 +22,7 @@ from casedesk.mime import parse
 from casedesk.mime.headers import normalise_address
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from casedesk.rules.lifecycle import ReopenOutcome
+from casedesk.rules.text import fold
 
 BODY_LIMIT = actions.BODY_MAX - 2000
 COPIED_LIMIT = 100  # addresses looked at per message; a case copies far fewer
@@ -29,7 +30,17 @@ COPIED_LIMIT = 100  # addresses looked at per message; a case copies far fewer
 
 def origin_of(parsed: parse.ParsedMessage) -> notices.Origin:
     """What the case actions taking a message are told of it: their notices answer it."""
-    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject)
+    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject, left_out=_refused(parsed))
+
+
+def _refused(parsed: parse.ParsedMessage) -> list[str]:
+    left_out = []
+    for item in parsed.attachments:
+        try:
+            check_upload(Upload(item.name, item.content, item.content_type))
+        except Refused as exc:
+            left_out.append(str(exc))
+    return left_out
 
 
 def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
@@ -93,7 +104,9 @@ def opening_for(
     platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}", platforms)
     return actions.Opening(
         by=contact,
-        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+        title=(fold(parsed.subject) or "(no subject)")[
+            : actions.TITLE_MAX
+        ],  # never refused: mail is not lost
         description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
         channel=Channel.EMAIL,
         platform=platform,

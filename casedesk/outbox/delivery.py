@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from casedesk.core import bulk, clock, mailboxes
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
+from casedesk.rules.text import fold
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
@@ -74,7 +75,7 @@ def build(
         kind=kind,
         case=case,
         to=to,
-        subject=subject[:255],
+        subject=fold(subject)[:255],  # one header line, whatever the data held
         text=text,
         html=html,
         message_id=message_id or new_message_id(),
@@ -131,7 +132,7 @@ def build_template(
 ) -> OutboundMessage:
     """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row."""
     context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
-    subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
+    subject = render_to_string(f"mail/{template}.subject.txt", context)
     text = render_to_string(f"mail/{template}.txt", context)
     html = render_to_string(f"mail/{template}.html", context)
     return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)

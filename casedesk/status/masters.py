@@ -94,7 +94,7 @@ def create_master(
 ) -> Case:
     """Open a master case (P1G) for an issue affecting several organisations."""
     case_actions.require_staff(by, Ability.MASTER_CASES)
-    title = checks.text(title, "title", limit=checks.TITLE_MAX)
+    title = checks.title(title)
     body = checks.text(body, "first public update")
     checks.impact(impact)
     contact = provider_contact()

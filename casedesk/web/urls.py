@@ -1,7 +1,18 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from casedesk.web.views import auth, confirm, console, files, maintenance, masters, participants, portal, sla
+from casedesk.web.views import (
+    auth,
+    confirm,
+    console,
+    csp_report,
+    files,
+    maintenance,
+    masters,
+    participants,
+    portal,
+    sla,
+)
 from casedesk.web.views import mail as mail_views
 
 portal_patterns = (
@@ -100,6 +111,7 @@ urlpatterns = [
     path("password/reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("attachments/<int:attachment_id>/", files.download, name="attachment"),
     path("confirm/<str:token>/", confirm.confirm_resolution, name="confirm_resolution"),
+    path("csp-report/", csp_report.report, name="csp_report"),
     path("portal/", include(portal_patterns)),
     path("console/", include(console_patterns)),
 ]

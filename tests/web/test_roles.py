@@ -74,6 +74,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "confirm_resolution"): set(),  # no valid token either: 404 (see tests/cases/test_resolution.py)
     ("POST", "confirm_resolution"): set(),
     ("GET", "password_reset_complete"): EVERYONE,
+    ("POST", "csp_report"): EVERYONE,  # browsers report policy violations without a session
     ("GET", "attachment"): MPOCS | CASE_STAFF,
     # Portal.
     ("GET", "portal:cases"): CUSTOMERS,

@@ -23,6 +23,7 @@ from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
 from casedesk.rules.permissions import Ability
+from casedesk.rules.text import has_control
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -86,9 +87,12 @@ def record(
     return entry
 
 
-def clean_text(value: str, what: str, *, required: bool, limit: int) -> str:
-    """The text as stored (trimmed), or a refusal saying what is missing or too long."""
+def clean_text(value: str, what: str, *, required: bool, limit: int, single_line: bool = False) -> str:
+    """The text as stored (trimmed), or a refusal saying what is missing or too long, or (a
+    `single_line` value: a title, a name) that it holds a line break or control character."""
     value = (value or "").strip()
+    if single_line and has_control(value):
+        raise Refused(f"The {what} must be a single line, without line breaks, tabs or control characters.")
     if required and not value:
         raise Refused(f"The {what} is required.")
     if len(value) > limit:
@@ -261,7 +265,9 @@ def move(
     if target == Status.SHIPPING:
         values["tracking_number"] = tracking_number
         if shipping_carrier:
-            values["shipping_carrier"] = clean_text(shipping_carrier, "carrier", required=False, limit=60)
+            values["shipping_carrier"] = clean_text(
+                shipping_carrier, "carrier", required=False, limit=60, single_line=True
+            )
     if target == Status.DUPLICATE:
         values["duplicate_of"] = main_case
     if target == Status.CLOSED:

@@ -97,7 +97,7 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
         permissions.require(op.by, Ability.ROUTE)
     base.check_assignee(assignee)
     base.check_assignee(op.routed_to)
-    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX, single_line=True)
     description = base.clean_text(op.description, "description", required=False, limit=base.BODY_MAX)
     for upload in op.uploads:
         check_upload(upload)
@@ -109,7 +109,7 @@ def _check_master(op: Opening, actor: Actor) -> _Checked:
     if op.contact is None:
         raise Refused("A master case needs the provider's contact.")
     assert isinstance(op.by, User)
-    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX, single_line=True)
     description = base.clean_text(op.description, "first public update", required=True, limit=base.BODY_MAX)
     team = op.team or (op.platform.team if op.platform else None)
     return _Checked(op, actor, op.contact, title, description, Priority.P1G.value, team, op.by)

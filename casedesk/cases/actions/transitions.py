@@ -60,7 +60,9 @@ def transition(
         permissions.require(by, under)
     note = base.clean_text(note, "note", required=False, limit=base.BODY_MAX)
     resolution = base.clean_text(resolution, "resolution note", required=False, limit=base.BODY_MAX)
-    tracking_number = base.clean_text(tracking_number, "tracking number", required=False, limit=80)
+    tracking_number = base.clean_text(
+        tracking_number, "tracking number", required=False, limit=80, single_line=True
+    )
     with transaction.atomic():
         case = base.lock(case)
         if who == Actor.STAFF and actor == Actor.STAFF:
