@@ -225,6 +225,14 @@ CASEDESK_SUPPORT_ADDRESSES = [
 CASEDESK_MAIL_MAX_BYTES = int(os.environ.get("CASEDESK_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
 CASEDESK_AUTO_ANSWERS_PER_DAY = int(os.environ.get("CASEDESK_AUTO_ANSWERS_PER_DAY", "5"))
 CASEDESK_INBOUND_MAX_ATTEMPTS = int(os.environ.get("CASEDESK_INBOUND_MAX_ATTEMPTS", "5"))
+# Messages are parsed in a process of their own, within these bounds per message.
+CASEDESK_MAIL_PARSE_SECONDS = float(os.environ.get("CASEDESK_MAIL_PARSE_SECONDS", "5"))
+CASEDESK_MAIL_PARSE_MEMORY_MB = int(os.environ.get("CASEDESK_MAIL_PARSE_MEMORY_MB", "512"))
+# Sender authentication: the receiving server whose Authentication-Results are believed
+# (its authserv-id; empty: none is), and the DNS the desk checks DKIM/SPF/DMARC with
+# ("system", or "none": without the server's word every sender is unverified).
+CASEDESK_MAIL_AUTHSERV_ID = os.environ.get("CASEDESK_MAIL_AUTHSERV_ID", "").strip()
+CASEDESK_MAIL_DNS = os.environ.get("CASEDESK_MAIL_DNS", "system").strip().lower()
 CASEDESK_IMAP_HOST = os.environ.get("CASEDESK_IMAP_HOST", "")
 CASEDESK_IMAP_PORT = int(os.environ.get("CASEDESK_IMAP_PORT", "993"))
 CASEDESK_IMAP_SSL = env_bool("CASEDESK_IMAP_SSL", True)

@@ -109,6 +109,19 @@ class Organisation(models.Model):
         help_text="Every case notice also goes to each main point of contact of the organisation, "
         "not only to the case's contact and participants.",
     )
+
+    class UnverifiedMail(models.TextChoices):  # rules.senders.Unverified
+        MARK = "mark", "Accept, marked 'sender not verified'"
+        QUARANTINE = "quarantine", "Quarantine for review"
+
+    unverified_mail = models.CharField(
+        "e-mail whose sender cannot be verified",
+        max_length=12,
+        choices=UnverifiedMail.choices,
+        default=UnverifiedMail.MARK,
+        help_text="What happens to its contacts' e-mail when neither DMARC nor a signature proves the "
+        "sender; a DMARC failure is always quarantined.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

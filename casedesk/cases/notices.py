@@ -76,7 +76,7 @@ def _prepare(
         headers = {"In-Reply-To": parent, "References": parent} if parent else {}  # nothing earlier
     else:
         headers = threading.thread_headers(case, parent, thread)
-    headers["Reply-To"] = threading.support_address(case)
+    headers["Reply-To"] = threading.support_address(case, to=address)
     return delivery.build_template(
         kind=kind,
         to=to,

@@ -8,7 +8,8 @@ the repeat carries the same Message-ID.
 
 Nothing is kept or sent addressed to one of the desk's own intake addresses (`sendable`,
 asked by every way in: `save`, `save_many`, the fan-out of status notices, and delivery
-for rows queued before the check): it would come back in as a new message.
+for rows queued before the check): it would come back in as a new message. One to an
+address that complained or bounced for good is kept but held (`suppression.hold`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from casedesk.core import bulk, clock, mailboxes
+from casedesk.outbox import suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules.text import fold
@@ -90,6 +92,7 @@ def save(message: OutboundMessage) -> OutboundMessage | None:
     dedupe key (a sweep's second run) or it is addressed to the desk itself."""
     if not sendable(message.to):
         return None
+    suppression.hold([message])
     try:
         with transaction.atomic():
             message.save(force_insert=True)
@@ -107,6 +110,7 @@ def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
     messages = [m for m in messages if sendable(m.to)]
     if not messages:
         return []
+    suppression.hold(messages)
     try:
         with transaction.atomic():
             bulk.insert(messages)
@@ -183,6 +187,11 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
         QUEUE.give_up(row, OWN_ADDRESS)
         counts["failed"] += 1
     rows = [row for row in rows if not mailboxes.is_ours(row.to)]
+    # Queued before its address was suppressed, or by a way in that writes rows itself.
+    held = suppression.hold_queued(rows)
+    if held:
+        counts["held"] = len(held)
+    rows = [row for row in rows if row.pk not in held]
     if not rows:
         return counts
     connection = get_connection()

@@ -57,6 +57,8 @@ console_patterns = (
             name="participant_remove",
         ),
         path("mail/", mail_views.quarantine, name="mail_quarantine"),
+        path("mail/suppressed/", mail_views.suppressions, name="mail_suppressions"),
+        path("mail/suppressed/<int:suppression_id>/lift/", mail_views.lift, name="mail_lift"),
         path("mail/<int:message_id>/", mail_views.message, name="mail_message"),
         path("mail/<int:message_id>/raw/", mail_views.raw, name="mail_raw"),
         path("mail/<int:message_id>/accept/", mail_views.accept, name="mail_accept"),

@@ -16,6 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.mail import batch, decisions, intake
 from casedesk.mail.models import InboundMessage
+from casedesk.outbox import threading
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
@@ -40,7 +41,7 @@ def test_an_mpoc_opens_a_p4_case_assigned_round_robin(desk):
     assert ack.headers["Auto-Submitted"] == "auto-generated"
     inbound = InboundMessage.objects.get(case=first)
     assert ack.headers["In-Reply-To"] == inbound.message_id
-    assert ack.headers["Reply-To"] == f"support+{first.number}@example.com"
+    assert ack.headers["Reply-To"] == threading.support_address(first, to=desk["mpoc"].email)
 
 
 def test_with_no_one_on_shift_the_case_waits_in_triage(desk):
@@ -194,7 +195,7 @@ def test_a_crash_part_way_leaves_the_message_stored_and_retried(desk, monkeypatc
 
 def test_a_message_failing_every_time_ends_in_quarantine(desk, monkeypatch, settings):
     settings.CASEDESK_INBOUND_MAX_ATTEMPTS = 2
-    monkeypatch.setattr(decisions, "decide", lambda parsed, found: 1 / 0)
+    monkeypatch.setattr(decisions, "decide", lambda parsed, found, checked=None: 1 / 0)
     assert ingest(make_mail(desk["mpoc"].email)).outcome == "pending"
     assert intake.retry_due(timezone.now() + timedelta(hours=1)) == {"quarantined": 1}
     row = InboundMessage.objects.get()
@@ -274,7 +275,7 @@ def test_command_prints_one_json_line_per_message(desk, tmp_path):
     call_command("ingest_email", str(one), str(two), stdout=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["outcome"] for line in lines] == ["created", "quarantined"]
-    assert lines[0]["case"].startswith("CS-") and lines[0]["reason"] is None
+    assert lines[0]["case"].startswith("CS-") and "main point of contact" in lines[0]["reason"]
 
 
 def test_command_takes_a_maildir_in_batches_with_the_envelope(desk, tmp_path, monkeypatch):

@@ -27,6 +27,7 @@ from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
 from casedesk.mail import intake
+from casedesk.outbox import suppression
 from casedesk.status import maintenance, masters, webhooks
 from casedesk.status.models import Impact, MaintenanceKind
 from tests.factories import (
@@ -111,6 +112,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "console:mail_raw"): CASE_STAFF,
     ("POST", "console:mail_accept"): CASE_STAFF,
     ("POST", "console:mail_reject"): CASE_STAFF,
+    ("GET", "console:mail_suppressions"): CASE_STAFF,
+    ("POST", "console:mail_lift"): CASE_STAFF,
     ("GET", "console:masters"): MANAGERS,
     ("POST", "console:master_new"): MANAGERS,
     ("GET", "console:master"): MANAGERS,
@@ -165,6 +168,7 @@ READS = [
     "console:mail_quarantine",
     "console:mail_message",
     "console:mail_raw",
+    "console:mail_suppressions",
     "console:masters",
     "console:master",
     "console:sla_report",
@@ -271,6 +275,9 @@ def world():
         "occurrence_id": window.occurrences.get().pk,
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
+        "suppression_id": suppression.suppress(
+            "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
+        ).pk,
     }
     # Which case a route acts on when the open one would not do.
     numbers = {

@@ -58,8 +58,10 @@ def event(
     public: bool = True,
     at: datetime | None = None,
     asks_customer: bool = False,
+    sender_verified: bool | None = None,
 ) -> CaseEvent:
-    """A timeline entry, not yet saved."""
+    """A timeline entry, not yet saved. `sender_verified`: for one written from an e-mail,
+    whether its sender was verified (`mail.senders`)."""
     return CaseEvent(
         case=case,
         at=at or clock.now(),
@@ -71,6 +73,7 @@ def event(
         body=body,
         changes=changes or {},
         asks_customer=asks_customer,
+        sender_verified=sender_verified,
     )
 
 

@@ -44,6 +44,7 @@ class Opening:
     routed_to: User | None = None
     route_note: str = ""
     origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+    sender_verified: bool | None = None  # from an e-mail: whether its sender was verified
     # A master case (P1G) for an issue affecting several organisations: staff only, for
     # the provider's own contact, worked at once (In-Progress, owned by `by`).
     master: bool = False
@@ -190,6 +191,7 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                     at=now,
                     changes={"priority": [None, case.priority]},
                     public=not op.master,  # a master case's public face is its incident
+                    sender_verified=op.sender_verified,
                 )
             ]
             if op.routed_to is not None and case.assignee_id is None:
@@ -250,6 +252,7 @@ def open_case(
     uploads: Sequence[Upload] = (),
     follow_up_of: Case | None = None,
     origin: Any = None,
+    sender_verified: bool | None = None,
 ) -> Case:
     """Open one case (see `Opening`); a refusal is raised."""
     opening = Opening(
@@ -265,6 +268,7 @@ def open_case(
         uploads=uploads,
         follow_up_of=follow_up_of,
         origin=origin,
+        sender_verified=sender_verified,
     )
     result = open_cases([opening])[0]
     if isinstance(result, Refused):
