@@ -15,13 +15,12 @@ Pure Python: no Django.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import functools
-import importlib.resources
 
 import authheaders
 import authres
