@@ -76,7 +76,7 @@ def _org_domain(domain: str) -> str:
 # 150 ms a message); its DMARC check calls the module-level function, so the list is
 # read once per process here and the answer cached per domain.
 dmarc_lookup.get_org_domain = _org_domain
-authheaders.get_org_domain = _org_domain  # type: ignore[attr-defined]
+authheaders.get_org_domain = _org_domain
 
 
 def _org(domain: str) -> str:
