@@ -6,6 +6,10 @@ HOST ?= 127.0.0.1
 # Links in mail, feeds and calendars point where `make run` serves, unless set.
 CASEDESK_BASE_URL ?= http://$(HOST):$(PORT)
 export CASEDESK_BASE_URL
+# Outside DEBUG the desk refuses to start without a real SECRET_KEY. The embedded set-up makes
+# a random one once and keeps it in var/ (production sets SECRET_KEY in the environment).
+KEY_FILE := $(or $(CASEDESK_VAR_DIR),var)/secret-key
+export SECRET_KEY ?= $(shell mkdir -p $(dir $(KEY_FILE)) && { test -s $(KEY_FILE) || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > $(KEY_FILE)); } && cat $(KEY_FILE))
 
 .PHONY: run test install lint unit serve bench migrate demo structure
 
@@ -20,6 +24,7 @@ install: $(VENV)/.installed
 migrate: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 demo: migrate
 	$(PY) manage.py seed_demo

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CASEDESK_VAR_DIR", BASE_DIR / "var"))
@@ -20,7 +21,22 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-only-insecure-key-set-SECRET_KEY-in-production")
+
+# Secrets and transport security. The built-in key signs nothing outside DEBUG: without a
+# real SECRET_KEY the desk refuses to start (`make run` makes one of its own under var/).
+DEVELOPMENT_SECRET_KEY = "embedded-only-insecure-key-set-SECRET_KEY-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a random string of at least 50 characters (or DEBUG=true to develop)."
+    )
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -59,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.views.common.RefusalMiddleware",
     "casedesk.web.zones.ReaderZoneMiddleware",
+    "csp.middleware.CSPMiddleware",  # Security: Content-Security-Policy
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,12 +145,40 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Rate-limit counters live in a cache every process shares: Redis with REDIS_URL, else a
+# table of the database (`make migrate` creates it with createcachetable).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "casedesk_cache"}
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Security: a strict Content-Security-Policy on every page. Scripts and styles come from
+# our own static files only (no inline code, no inline style attributes); violations are
+# reported to /csp-report/ and logged.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "report-uri": "/csp-report/",
+    }
+}
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -187,6 +232,14 @@ CASEDESK_SUPPORT_ADDRESSES = [
 CASEDESK_MAIL_MAX_BYTES = int(os.environ.get("CASEDESK_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
 CASEDESK_AUTO_ANSWERS_PER_DAY = int(os.environ.get("CASEDESK_AUTO_ANSWERS_PER_DAY", "5"))
 CASEDESK_INBOUND_MAX_ATTEMPTS = int(os.environ.get("CASEDESK_INBOUND_MAX_ATTEMPTS", "5"))
+# Messages are parsed in a process of their own, within these bounds per message.
+CASEDESK_MAIL_PARSE_SECONDS = float(os.environ.get("CASEDESK_MAIL_PARSE_SECONDS", "5"))
+CASEDESK_MAIL_PARSE_MEMORY_MB = int(os.environ.get("CASEDESK_MAIL_PARSE_MEMORY_MB", "512"))
+# Sender authentication: the receiving server whose Authentication-Results are believed
+# (its authserv-id; empty: none is), and the DNS the desk checks DKIM/SPF/DMARC with
+# ("system", or "none": without the server's word every sender is unverified).
+CASEDESK_MAIL_AUTHSERV_ID = os.environ.get("CASEDESK_MAIL_AUTHSERV_ID", "").strip()
+CASEDESK_MAIL_DNS = os.environ.get("CASEDESK_MAIL_DNS", "system").strip().lower()
 CASEDESK_IMAP_HOST = os.environ.get("CASEDESK_IMAP_HOST", "")
 CASEDESK_IMAP_PORT = int(os.environ.get("CASEDESK_IMAP_PORT", "993"))
 CASEDESK_IMAP_SSL = env_bool("CASEDESK_IMAP_SSL", True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -9,6 +11,8 @@ def _test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # Real hashing costs ~0.3 s a user; the hasher is Django's concern, not ours.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Never the network's DNS: a test that checks senders installs its own answers.
+    settings.CASEDESK_MAIL_DNS = "none"
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +32,7 @@ def pytest_configure(config):
     # Live-server and worker threads open their own connections; none may outlive a test,
     # or PostgreSQL refuses to drop the test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    os.environ["CASEDESK_MAIL_DNS"] = "none"  # and none for the commands tests start
 
 
 def on_postgres() -> bool:

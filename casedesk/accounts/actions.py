@@ -3,9 +3,11 @@ setting the new password.
 
 A reset link is a signed token bound to the user's current password hash and last login
 (Django's token generator), so it works once and stops working when the password changes
-or `PASSWORD_RESET_TIMEOUT` passes. Asking answers alike for known and unknown addresses:
-the only difference is whether an e-mail goes out, and the limits count the address as
-typed, whoever it belongs to.
+or `PASSWORD_RESET_TIMEOUT` passes. Asking does the same work for known and unknown
+addresses (it records the request; a sweep looks the address up and makes the link), so
+neither the answer nor its time tells them apart. The limits count per client and per
+(client, typed address), so nobody elsewhere can stop an owner asking; how many links one
+address receives is capped where the link is made.
 """
 
 from __future__ import annotations
@@ -15,27 +17,19 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from casedesk.accounts.models import User
+from casedesk.accounts.models import ResetRequest, User
+from casedesk.core import clock, throttle
 from casedesk.core.errors import RateLimited, Refused
 
-RESETS_PER_ADDRESS = 3  # in the window, for one typed address
+RESETS_PER_PAIR = 3  # in the window, from one client for one typed address
 RESETS_PER_CLIENT = 20  # in the window, from one client address (offices share one)
+LINKS_PER_ADDRESS = 3  # reset mails one address receives in the window, whoever asks
 RESET_WINDOW = 60 * 60
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, RESET_WINDOW)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RESET_WINDOW)
-        return 1
 
 
 @dataclass(frozen=True)
@@ -47,20 +41,39 @@ class ResetLink:
     hours: int  # how long it works
 
 
-def request_password_reset(email: str, *, client: str) -> ResetLink | None:
-    """The reset link for the active account with this address, if there is one (None
-    otherwise); the caller sends it to `link.user.email`. Refused or rate limited alike
-    for known and unknown addresses."""
+def request_password_reset(email: str, *, client: str) -> None:
+    """Record a reset request for the typed address (see `take_reset_links`). Refused or
+    rate limited alike for known and unknown addresses."""
     address = (email or "").strip().lower()[:254]
     if "@" not in address:
         raise Refused("Enter the e-mail address you log in with.")
-    over = _count(f"reset:ip:{client}") > RESETS_PER_CLIENT
-    over = _count(f"reset:address:{address}") > RESETS_PER_ADDRESS or over
+    over = throttle.hit(throttle.key("reset-client", client), RESET_WINDOW) > RESETS_PER_CLIENT
+    over = throttle.hit(throttle.key("reset-pair", client, address), RESET_WINDOW) > RESETS_PER_PAIR or over
     if over:
         raise RateLimited("Too many reset requests. Please wait an hour and try again.")
-    user = User.objects.filter(email__iexact=address, is_active=True).first()
-    if user is None or not user.has_usable_password():
-        return None
+    ResetRequest.objects.create(address=address, requested_at=clock.now())
+
+
+def take_reset_links(limit: int = 100) -> list[ResetLink]:
+    """Take recorded requests (each once, even with several sweepers) and return the links
+    for the active accounts among them; the caller sends each to `link.user.email`."""
+    if not ResetRequest.objects.exists():  # the usual case: no write transaction, no lock
+        return []
+    with transaction.atomic():
+        rows = list(ResetRequest.objects.select_for_update(skip_locked=True).order_by("requested_at")[:limit])
+        ResetRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    links = []
+    for address in dict.fromkeys(row.address for row in rows):
+        user = User.objects.filter(email__iexact=address, is_active=True).first()
+        if user is None or not user.has_usable_password():
+            continue
+        if throttle.hit(throttle.key("reset-links", address), RESET_WINDOW) > LINKS_PER_ADDRESS:
+            continue
+        links.append(_link(user))
+    return links
+
+
+def _link(user: User) -> ResetLink:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return ResetLink(

@@ -59,8 +59,15 @@ class EscalationInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "account_number", "copy_every_mpoc", "legacy_network", "active")
-    list_filter = ("copy_every_mpoc", "legacy_network", "active")
+    list_display = (
+        "name",
+        "account_number",
+        "copy_every_mpoc",
+        "legacy_network",
+        "unverified_mail",
+        "active",
+    )
+    list_filter = ("copy_every_mpoc", "legacy_network", "unverified_mail", "active")
     search_fields = ("name", "account_number")
     filter_horizontal = ("platforms",)
     inlines = [ContactInline, EscalationInline]

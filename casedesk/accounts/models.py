@@ -127,6 +127,19 @@ class Organisation(models.Model):
         help_text="Times in its people's pages and its case e-mails (e.g. America/Chicago); "
         "empty: the plan's zone.",
     )
+
+    class UnverifiedMail(models.TextChoices):  # rules.senders.Unverified
+        MARK = "mark", "Accept, marked 'sender not verified'"
+        QUARANTINE = "quarantine", "Quarantine for review"
+
+    unverified_mail = models.CharField(
+        "e-mail whose sender cannot be verified",
+        max_length=12,
+        choices=UnverifiedMail.choices,
+        default=UnverifiedMail.MARK,
+        help_text="What happens to its contacts' e-mail when neither DMARC nor a signature proves the "
+        "sender; a DMARC failure is always quarantined.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -299,3 +312,14 @@ class StaffRole(models.Model):
     @property
     def ability_set(self) -> frozenset[rules.Ability]:
         return rules.staff_abilities(self.abilities if isinstance(self.abilities, list) else [])
+
+
+class ResetRequest(models.Model):
+    """A password reset someone asked for, recorded alike for every typed address: the
+    request does the same work whoever the address belongs to, and a sweep sends the link."""
+
+    address = models.CharField(max_length=254)
+    requested_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"reset for {self.address}"

@@ -25,8 +25,10 @@ def list_cases(request: HttpRequest, query: Query[s.CaseListQuery]) -> s.CasePag
     staff = is_staff(user)
     if query.organisation is not None:
         lookups.require_staff(user, "filter cases by organisation")
-    assignee = lookups.staff_member(query.assignee)
-    team = lookups.team(query.team)
+    # Ignored for customers rather than refused: "unknown" for an address that is not an
+    # active staff member's would tell staff addresses from others.
+    assignee = lookups.staff_member(query.assignee) if staff else None
+    team = lookups.team(query.team) if staff else None
     filters = selectors.CaseFilters(
         state=query.state,
         status=query.status.value if query.status else "",

@@ -168,8 +168,8 @@ class CaseListQuery(Schema):
         ),
     )
     organisation: int | None = Field(None, description="Organisation id (support staff only).")
-    assignee: str = Field("", description="Assignee id or email address.")
-    team: str = Field("", description="Team slug or id.")
+    assignee: str = Field("", description="Assignee id or email address (support staff; ignored otherwise).")
+    team: str = Field("", description="Team slug or id (support staff; ignored otherwise).")
     page: int = Field(1, ge=1)
     page_size: int = Field(25, ge=1, le=100)
 

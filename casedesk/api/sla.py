@@ -49,6 +49,10 @@ def deadline_preview(request: HttpRequest, query: Query[PreviewQuery]) -> Previe
     lookups.require_staff(user_of(request), "preview SLA deadlines")
     if timezone.is_naive(query.opened_at):
         raise Refused("opened_at needs a UTC offset, e.g. 2026-11-27T16:55:00-07:00.")
+    if not 2000 <= query.opened_at.year <= 2100:
+        # The business calendar is laid out for dates a case can have; the far past or
+        # future would overflow it.
+        raise Refused("opened_at must be between the years 2000 and 2100.")
     if query.organisation is not None and not accounts.organisations_by_ids([query.organisation]).exists():
         raise Refused(f"Unknown organisation {query.organisation}.")
     cfg = config.current()

@@ -188,6 +188,9 @@ class CaseEvent(models.Model):
     asks_customer = models.BooleanField(default=False)
     body = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]}
+    # For an entry written from an e-mail: whether its sender was verified (DMARC) to be
+    # who it claims; None for everything else.
+    sender_verified = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -11,7 +11,9 @@ then on the case's thread.
 
 An entry caused by a received message comes with its `Origin`, which the action was given
 by the channel that received it: the notice then answers that message (In-Reply-To), and
-an automatic one to its sender counts against the daily cap that stops mail loops.
+a refusal to its sender counts against the daily cap that stops mail loops. Acknowledgements
+to the contacts who may write are not capped: an MPOC's sixth case of the day is as real as
+the first, and automatic mail (Auto-Submitted, bounces) never opens a case to begin with.
 """
 
 from __future__ import annotations
@@ -57,22 +59,24 @@ def _prepare(
     fresh: bool = False,
     origin: Origin | None = None,
     thread: list[str] | None = None,
+    capped: bool = False,
 ) -> OutboundMessage | None:
-    """One templated message, not yet saved; None if there is no one to send it to, or the
-    address has had its share of automatic answers today (a mail loop). `thread`: the
-    case's Message-IDs if already looked up (`threading.threads`)."""
+    """One templated message, not yet saved; None if there is no one to send it to, or it
+    is `capped` (an answer to a sender who may not write) and the address has had its share
+    of those today (a mail loop). `thread`: the case's Message-IDs if already looked up
+    (`threading.threads`)."""
     to = (to or "").strip()
     if not to:
         return None
     address = to.lower()
-    if origin is not None and automatic and origin.sender == address and not threading.within_cap(address):
+    if capped and origin is not None and origin.sender == address and not threading.within_cap(address):
         return None
     parent = parent or (origin.message_id if origin else "")
     if case is not None and fresh:
         headers = {"In-Reply-To": parent, "References": parent} if parent else {}  # nothing earlier
     else:
         headers = threading.thread_headers(case, parent, thread)
-    headers["Reply-To"] = threading.support_address(case)
+    headers["Reply-To"] = threading.support_address(case, to=address)
     return delivery.build_template(
         kind=kind,
         to=to,
@@ -256,4 +260,5 @@ def refusal(contact: Any, origin: Origin, text: str) -> OutboundMessage | None:
             "mpocs": list(contact.organisation.mpocs()),
         },
         origin=origin,
+        capped=True,
     )

@@ -1,59 +1,76 @@
-"""Checks on uploaded files: size, kinds a browser could run, and a safe display name."""
+"""Checks on uploaded files: size, the kinds customers may send (an allow-list), content
+that runs or carries macros whatever its name, and a safe display name."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from casedesk.core.errors import Refused
 
-# Kinds that run when opened, or render as active content in a browser.
-BLOCKED_EXTENSIONS = frozenset(
+# What customers may send: documents, images, logs and traces, packet and call captures,
+# recordings, archives. An allow-list, so a kind nobody thought of (.chm, .xsl) is refused
+# rather than passed; staff see the refusal's reason and the sender is told.
+ALLOWED_EXTENSIONS = frozenset(
     [
-        "exe",
-        "com",
-        "bat",
-        "cmd",
-        "scr",
-        "pif",
-        "msi",
-        "msp",
-        "dll",
-        "cpl",
-        "js",
-        "jse",
-        "vbs",
-        "vbe",
-        "wsf",
-        "wsh",
-        "ps1",
-        "psm1",
-        "hta",
-        "jar",
-        "html",
-        "htm",
-        "xhtml",
-        "shtml",
-        "svg",
-        "svgz",
-        "xml",
-        "xht",
-        "mht",
-        "mhtml",
-        "php",
-        "asp",
-        "aspx",
-        "jsp",
-        "sh",
-        "lnk",
-        "reg",
-        "iso",
+        "pdf",
+        "txt",
+        "log",
+        "csv",
+        "tsv",
+        "md",
+        "rtf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "odt",
+        "ods",
+        "odp",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "bmp",
+        "tif",
+        "tiff",
+        "heic",
+        "pcap",
+        "pcapng",
+        "cap",
+        "har",
+        "eml",
+        "msg",
+        "wav",
+        "mp3",
+        "ogg",
+        "opus",
+        "m4a",
+        "mp4",
+        "mov",
+        "webm",
+        "zip",
+        "gz",
+        "tgz",
+        "tar",
+        "7z",
+        "bz2",
+        "xz",
     ]
+)
+# Office kinds that carry macros by design.
+MACRO_EXTENSIONS = frozenset(
+    ["docm", "dotm", "xlsm", "xltm", "xlam", "xlsb", "pptm", "potm", "ppsm", "ppam", "sldm"]
 )
 BLOCKED_TYPES = frozenset(
     {
@@ -66,6 +83,11 @@ BLOCKED_TYPES = frozenset(
         "application/x-sh",
     }
 )
+# Content that runs, whatever the name says: Windows, Linux and macOS executables, scripts.
+RUNNABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+OOXML_EXTENSIONS = frozenset({"docx", "xlsx", "pptx"})
 
 
 @dataclass(frozen=True)
@@ -112,9 +134,42 @@ def check_upload(upload: Upload) -> tuple[str, str]:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     guessed = mimetypes.guess_type(name)[0] or ""
     declared = (upload.content_type or "").split(";")[0].strip().lower()
-    if ext in BLOCKED_EXTENSIONS or declared in BLOCKED_TYPES or guessed in BLOCKED_TYPES:
+    if ext in MACRO_EXTENSIONS or has_macros(upload.content, ext):
         raise Refused(
-            f"Files of this kind ({name}) are not accepted, as they could run on opening; "
-            "please send it as a ZIP archive or PDF."
+            f"The file {name} contains macros, which could run on opening; please save it "
+            "without macros (for example as .docx, .xlsx or PDF) and send it again."
+        )
+    if (
+        ext not in ALLOWED_EXTENSIONS
+        or declared in BLOCKED_TYPES
+        or guessed in BLOCKED_TYPES
+        or runnable(upload.content)
+    ):
+        raise Refused(
+            f"Files of this kind ({name}) are not accepted. Documents, images, logs, captures "
+            "(.pcap), recordings and archives (.zip) are; please send it as a ZIP archive or PDF."
         )
     return name, guessed or "application/octet-stream"
+
+
+def runnable(content: bytes) -> bool:
+    """Whether the bytes are a program, by their first bytes (a renamed .exe is still an
+    .exe). Markup in a .txt is left to the download, which is served as an attachment with
+    nosniff."""
+    return content.startswith(RUNNABLE_MAGIC)
+
+
+def has_macros(content: bytes, ext: str) -> bool:
+    """Whether an Office file carries a VBA project: a zipped (OOXML) one names
+    vbaProject.bin; an older binary (OLE) one holds a "VBA" storage. Decided by content, so
+    a .docm renamed .docx is caught too."""
+    if content.startswith(ZIP_MAGIC) and ext in OOXML_EXTENSIONS:
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                return any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return False
+    if content.startswith(OLE_MAGIC):
+        # Directory entries are UTF-16 names; a macro project is stored as "VBA"/"_VBA_PROJECT".
+        return "_VBA_PROJECT".encode("utf-16-le") in content or b"V\x00B\x00A\x00\x00\x00" in content
+    return False

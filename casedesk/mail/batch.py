@@ -19,10 +19,16 @@ is taken on its own. So every message sees the effects of those before it, as if
 taken one at a time.
 
 A stretch is written in its own transaction (within the batch's, whose outcomes commit
-together; a lone message's is the batch's). If it fails, it is rolled back and its
-messages are taken one at a time; a message that fails on its own stays pending, is
-retried with backoff by the sweep, and is quarantined with the reason after the last
-attempt. Nothing is lost either way.
+together; a lone message's is the batch's; claims and readings come before, outside
+them). If it fails, it is rolled back and its messages are taken one at a time; a
+message that fails on its own stays pending, is retried with backoff by the sweep, and is
+quarantined with the reason after the last attempt. Nothing is lost either way.
+
+The messages are read in the parser's own process (`parsing`), never in this one. One over
+the parser's limits, or that runs its parser out of memory, is quarantined with the
+reason at once; one whose parser dies or overruns its time counts a failed attempt (the
+machine may be to blame). A message taken up as many times as attempts are allowed
+without an outcome (its intake died with it each time) is quarantined when it comes again.
 """
 
 from __future__ import annotations
@@ -32,16 +38,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from casedesk.cases import actions, notices
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
-from casedesk.mail import decisions, effects, inbound, lookups, routing
+from casedesk.mail import decisions, effects, inbound, lookups, parsing, routing, senders
 from casedesk.mail.decisions import Decision, Kind
 from casedesk.mail.inbound import Envelope, Result
 from casedesk.mail.models import InboundMessage
 from casedesk.mime import parse
+from casedesk.mime.authentication import Authentication
 from casedesk.outbox.models import MessageLink
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,7 @@ class _Item:
     row: InboundMessage
     parsed: parse.ParsedMessage
     origin: notices.Origin  # what its notices answer
+    checked: Authentication | None = None  # whether its sender is who it says (`senders`)
 
     @property
     def message(self) -> lookups.Message:
@@ -70,6 +79,7 @@ class _Plan:
     opening: actions.Opening | None = None
     comment: actions.Comment | None = None
     result: Result | None = None
+    why: str = ""  # why it became the opening or the comment (`decisions.why`)
 
 
 @dataclass
@@ -98,16 +108,30 @@ def ingest_many(
 
 def take(stored: Sequence[tuple[InboundMessage, bool]], now: datetime | None = None) -> list[Result]:
     """Process stored messages, each given with whether the caller holds its lease (having
-    just stored it); any other pending one is claimed first, with its attempt counted."""
-    if len(stored) == 1:  # a lone message's processing is its own transaction already
-        return _take(stored, now or clock.now())
-    with transaction.atomic():
-        return _take(stored, now or clock.now())
-
-
-def _take(stored: Sequence[tuple[InboundMessage, bool]], now: datetime) -> list[Result]:
+    just stored it); any other pending one is claimed first, with its attempt counted and
+    committed before it is read, so that an intake that dies with it still counts it."""
     results: list[Result | None] = [None] * len(stored)
+    run, again = _read(stored, now or clock.now(), results)
+    if len(run) <= 1:  # a lone message's processing is its own transaction already
+        _take_run(run, results)
+    else:
+        with transaction.atomic():
+            _take_run(run, results)
+    for index, earlier in again:
+        done = results[earlier]
+        assert done is not None
+        reason = f"already received (message {done.inbound_id}: {done.outcome})"
+        results[index] = Result("duplicate", done.case, reason, done.inbound_id)
+    return [r for r in results if r is not None]
+
+
+def _read(
+    stored: Sequence[tuple[InboundMessage, bool]], now: datetime, results: list[Result | None]
+) -> tuple[list[_Item], list[tuple[int, int]]]:
+    """The messages to take, claimed and read; the others' results are set. Also where a
+    message came again in `stored` (and where it came first)."""
     run: list[_Item] = []
+    to_read: list[tuple[int, InboundMessage]] = []
     first: dict[int, int] = {}  # a row processed by this batch -> where it came first
     again: list[tuple[int, int]] = []  # (where it came again, where it came first)
     for index, (row, leased) in enumerate(stored):
@@ -123,23 +147,20 @@ def _take(stored: Sequence[tuple[InboundMessage, bool]], now: datetime) -> list[
                 results[index] = Result("duplicate", None, reason, row.pk)
                 continue
         first[id(row)] = index
-        try:
-            parsed = parse.parse(bytes(row.raw))
-        except parse.Unparseable as exc:
-            results[index] = _unreadable(row, str(exc))
+        if row.attempts > settings.CASEDESK_INBOUND_MAX_ATTEMPTS:
+            results[index] = inbound.worn_out(row)  # taken up as often as allowed, never finished
             continue
-        except Exception as exc:  # the parser's own failure is a reason to look, not to retry
-            log.exception("parsing inbound message %s failed", row.pk)
-            results[index] = _unreadable(row, repr(exc))
-            continue
-        run.append(_Item(index, row, parsed, effects.origin_of(parsed)))
-    _take_run(run, results)
-    for index, earlier in again:
-        done = results[earlier]
-        assert done is not None
-        reason = f"already received (message {done.inbound_id}: {done.outcome})"
-        results[index] = Result("duplicate", done.case, reason, done.inbound_id)
-    return [r for r in results if r is not None]
+        to_read.append((index, row))
+    # Read in the parser's own process; a message that stops it is tried again later.
+    readings = parsing.read_many([bytes(row.raw) for _, row in to_read])
+    for (index, row), parsed in zip(to_read, readings, strict=True):
+        if isinstance(parsed, parsing.ParserStopped):
+            results[index] = inbound.failed(row, parsed)
+        elif isinstance(parsed, parsing.Unparseable):
+            results[index] = _unreadable(row, str(parsed))
+        else:
+            run.append(_Item(index, row, parsed, effects.origin_of(parsed), senders.check(row, parsed)))
+    return run, again
 
 
 def _unreadable(row: InboundMessage, why: str) -> Result:
@@ -179,7 +200,7 @@ def _plan(run: list[_Item]) -> _Stretch:
     """Plans for the run's longest first stretch of messages to write together; with none,
     the decision on the first message, to take on its own."""
     decided = [
-        decisions.decide(item.parsed, found)
+        decisions.decide(item.parsed, found, item.checked)
         for item, found in zip(run, lookups.look_up([item.message for item in run]), strict=True)
     ]
     # Only new messages need platforms and a turn in a rotation (whose rows are locked).
@@ -204,12 +225,14 @@ def _plan(run: list[_Item]) -> _Stretch:
         if decision.kind == Kind.NEW:
             assert found.contact is not None
             offered = platforms.get(found.contact.organisation_id, [])
-            opening = effects.opening_for(parsed, found.contact, router, offered, item.origin)
-            plans.append(_Plan(item, opening=opening))
+            opening = effects.opening_for(
+                parsed, found.contact, router, offered, item.origin, decision.verified
+            )
+            plans.append(_Plan(item, opening=opening, why=decisions.why(parsed, decision)))
         else:
             assert decision.kind == Kind.REPLY and found.case is not None
-            comment = effects.comment_for(parsed, found.case, found.contact, item.origin)
-            plans.append(_Plan(item, comment=comment))
+            comment = effects.comment_for(parsed, found.case, found.contact, item.origin, decision.verified)
+            plans.append(_Plan(item, comment=comment, why=decisions.why(parsed, decision)))
         if parsed.message_id:
             linked.add(parsed.message_id)
         copied.update(effects.copied(parsed))
@@ -229,14 +252,14 @@ def _write(plans: list[_Plan]) -> list[Result]:
         if isinstance(outcome, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {outcome}")
             continue
-        done[plan.item.index] = Result("created", outcome.case.number, None, event_id=outcome.event.pk)
+        done[plan.item.index] = Result("created", outcome.case.number, plan.why, event_id=outcome.event.pk)
         links.append(effects.link(outcome.case, plan.item.parsed, now))
         effects.copy_on(outcome.case, plan.item.parsed, opening.by)
     for (plan, comment), event in zip(comments, added, strict=True):
         if isinstance(event, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {event}")
             continue
-        done[plan.item.index] = Result("appended", comment.case.number, None, event_id=event.pk)
+        done[plan.item.index] = Result("appended", comment.case.number, plan.why, event_id=event.pk)
         links.append(effects.link(comment.case, plan.item.parsed, now))
         effects.copy_on(comment.case, plan.item.parsed, comment.by)
     bulk.insert([link for link in links if link.message_id])
@@ -256,7 +279,9 @@ def _alone(item: _Item, decision: Decision) -> Result:
                 result = effects.not_mpoc(found.contact, item.origin)
             else:
                 assert decision.kind == Kind.REPLY_TO_CLOSED and found.case is not None
-                result = effects.reply_to_closed(item.parsed, found.case, found.contact, item.origin)
+                result = effects.reply_to_closed(
+                    item.parsed, found.case, found.contact, item.origin, decision.verified
+                )
     except Refused as exc:
         result = Result("quarantined", None, f"Refused by the case rules: {exc}")
     return inbound.settle([(item.row, item.parsed, result)])[0]

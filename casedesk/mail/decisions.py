@@ -5,7 +5,10 @@ In the order tried: the desk's own mail coming back (from one of its addresses, 
 Message-ID it made: recorded as a loop, never acted on); a bounce; an automatic reply
 (recorded, never answered); a message with no sender; one naming a case (a reply) from
 someone not on it; a reply to a closed case; a reply to an open case; a stranger; a
-contact who is not a main point of contact; a new message from an MPOC.
+contact who is not a main point of contact; a new message from an MPOC. A message that
+would act as a person (the last four, and a reply to a closed case) whose sender is not
+proven (`senders.judge`: a DMARC fail, a reply address signed for someone else, or the
+organisation's choice for unverified mail) is quarantined instead.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from casedesk.core import mailboxes
+from casedesk.mail import senders
 from casedesk.mail.inbound import Result
 from casedesk.mail.lookups import Found
 from casedesk.mime import parse
+from casedesk.mime.authentication import Authentication
+from casedesk.rules.senders import Action
 
 
 class Kind(StrEnum):
@@ -30,6 +36,11 @@ class Kind(StrEnum):
     STRANGER = "stranger"
     NOT_MPOC = "not_mpoc"
     NEW = "new"
+    UNVERIFIED = "unverified"  # it would act as someone it is not proven to be
+
+
+# The kinds that act as the person the message is from.
+ACTING = (Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED, Kind.REPLY, Kind.NEW)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class Decision:
     kind: Kind
     found: Found
     why: str = ""
+    verified: bool | None = None  # for a kind that acts as its sender: whether proven
 
     @property
     def ends_here(self) -> bool:
@@ -47,10 +59,11 @@ class Decision:
             Kind.NO_SENDER,
             Kind.NOT_PARTICIPANT,
             Kind.STRANGER,
+            Kind.UNVERIFIED,
         )
 
 
-def decide(parsed: parse.ParsedMessage, found: Found) -> Decision:
+def decide(parsed: parse.ParsedMessage, found: Found, checked: Authentication | None = None) -> Decision:
     case, contact = found.case, found.contact
     # Before the automatic replies: the desk's own notices are marked automatic too.
     loop = mailboxes.loop_reason(parsed.sender, parsed.message_id)
@@ -73,7 +86,28 @@ def decide(parsed: parse.ParsedMessage, found: Found) -> Decision:
         kind = Kind.NOT_MPOC
     else:
         kind = Kind.NEW
-    return Decision(kind, found)
+    if kind not in ACTING:
+        return Decision(kind, found)
+    organisation = case.organisation if case is not None else contact.organisation if contact else None
+    unverified = organisation.unverified_mail if organisation is not None else ""
+    action, why = senders.judge(checked, unverified, signed_for_other=found.signed_for_other)
+    if action == Action.QUARANTINE:
+        return Decision(Kind.UNVERIFIED, found, why)
+    return Decision(kind, found, verified=action == Action.TRUST)
+
+
+def why(parsed: parse.ParsedMessage, decision: Decision) -> str:
+    """Why a message that acts as its sender became a new case or a comment."""
+    found = decision.found
+    note = ""
+    if decision.verified is not None:
+        note = " (sender verified)" if decision.verified else " (sender not verified)"
+    if decision.kind == Kind.REPLY and found.case is not None:
+        number, how = found.case.number, found.how
+        return f"A reply from {parsed.sender}, a participant of {number} (found by {how}){note}."
+    if decision.kind == Kind.NEW and found.contact is not None:
+        return f"A new message from {parsed.sender}, a main point of contact; it names no case{note}."
+    return ""
 
 
 def outcome(parsed: parse.ParsedMessage, decision: Decision) -> Result:
@@ -83,13 +117,16 @@ def outcome(parsed: parse.ParsedMessage, decision: Decision) -> Result:
         return Result("loop", None, f"The desk's own mail came back: {decision.why}")
     if decision.kind == Kind.AUTO_REPLY:
         number = case.number if case is not None and decision.found.participant else None
-        return Result("auto_reply", number, parsed.automatic)
+        found = parsed.recognised
+        return Result("auto_reply", number, found.explanation if found is not None else parsed.automatic)
     if decision.kind == Kind.NO_SENDER:
         return Result("quarantined", None, "The message has no sender address.")
     if decision.kind == Kind.NOT_PARTICIPANT:
         assert case is not None
         why = f"{parsed.sender} wrote to {case.number} (found by {how}) but is not a participant of it."
         return Result("quarantined", None, why)
+    if decision.kind == Kind.UNVERIFIED:
+        return Result("quarantined", None, decision.why)
     if decision.kind == Kind.STRANGER:
         return Result("quarantined", None, f"Unknown sender {parsed.sender}.")
     raise ValueError(f"a message that is {decision.kind} is not done with its outcome alone")

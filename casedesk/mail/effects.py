@@ -18,10 +18,12 @@ from casedesk.core.uploads import Upload, check_upload
 from casedesk.mail import routing
 from casedesk.mail.inbound import Result
 from casedesk.mail.models import AddressFailure, InboundMessage
-from casedesk.mime import parse
+from casedesk.mime import parse, recognise
 from casedesk.mime.headers import normalise_address
+from casedesk.outbox import suppression
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from casedesk.rules.lifecycle import ReopenOutcome
+from casedesk.rules.text import fold
 
 BODY_LIMIT = actions.BODY_MAX - 2000
 COPIED_LIMIT = 100  # addresses looked at per message; a case copies far fewer
@@ -97,6 +99,7 @@ def opening_for(
     router: routing.Router,
     platforms: list[Any],
     origin: notices.Origin | None = None,
+    verified: bool | None = None,
 ) -> actions.Opening:
     """The case a new message from an MPOC opens: its platform (the organisation's only
     one, or the one the message names, among `platforms`), routed in turn."""
@@ -104,7 +107,9 @@ def opening_for(
     platform = routing.platform_for(contact, f"{parsed.subject}\n{parsed.new_text[:5000]}", platforms)
     return actions.Opening(
         by=contact,
-        title=(parsed.subject or "(no subject)")[: actions.TITLE_MAX],
+        title=(fold(parsed.subject) or "(no subject)")[
+            : actions.TITLE_MAX
+        ],  # never refused: mail is not lost
         description=(parsed.new_text[:BODY_LIMIT] + note).strip(),
         channel=Channel.EMAIL,
         platform=platform,
@@ -112,6 +117,7 @@ def opening_for(
         routed_to=router.next(platform.team if platform else None),
         route_note=routing.ROUTE_NOTE,
         origin=origin,
+        sender_verified=verified,
     )
 
 
@@ -134,7 +140,11 @@ def reply_text(parsed: parse.ParsedMessage, case: Case, contact: Contact | None)
 
 
 def comment_for(
-    parsed: parse.ParsedMessage, case: Case, contact: Contact | None, origin: notices.Origin
+    parsed: parse.ParsedMessage,
+    case: Case,
+    contact: Contact | None,
+    origin: notices.Origin,
+    verified: bool | None = None,
 ) -> actions.Comment:
     """The comment a reply to an open case adds."""
     uploads, note = uploads_of(parsed)
@@ -145,6 +155,7 @@ def comment_for(
         body=body or "(empty message)",
         uploads=uploads,
         origin=origin,
+        sender_verified=verified,
     )
 
 
@@ -161,7 +172,11 @@ def not_mpoc(contact: Contact, origin: notices.Origin) -> Result:
 
 
 def reply_to_closed(
-    parsed: parse.ParsedMessage, case: Case, contact: Contact | None, origin: notices.Origin
+    parsed: parse.ParsedMessage,
+    case: Case,
+    contact: Contact | None,
+    origin: notices.Origin,
+    verified: bool | None = None,
 ) -> Result:
     """Within the reopen window the case reopens; later a follow-up case is opened (and
     routed in turn); a sender who may not ask is told why."""
@@ -169,12 +184,14 @@ def reply_to_closed(
     by = _writer(case, contact)
     body = (reply_text(parsed, case, contact) + note).strip()
     try:
-        outcome, target = actions.request_reopen(case, by=by, note=body, channel=Channel.EMAIL, origin=origin)
+        outcome, target = actions.request_reopen(
+            case, by=by, note=body, channel=Channel.EMAIL, origin=origin, sender_verified=verified
+        )
     except Forbidden as exc:
         refusal(by, origin, reason=str(exc))
         return Result("refused", case.number, str(exc))
     if uploads:
-        actions.add_comment(target, by=by, body="", uploads=uploads, origin=origin)
+        actions.add_comment(target, by=by, body="", uploads=uploads, origin=origin, sender_verified=verified)
     if parsed.message_id:
         link(target, parsed, clock.now()).save(force_insert=True)
     # The latest entry the message wrote on the case it went to (a follow-up's opening,
@@ -211,8 +228,19 @@ def bounce(row: InboundMessage, parsed: parse.ParsedMessage, outbound: OutboundM
         ]
     )
     case = outbound.case if outbound is not None else None
-    what = "failed" if report.permanent else report.action
-    reason = f"Delivery {what} for {', '.join(recipients) or 'an unnamed recipient'}"
-    if report.status:
+    found = parsed.recognised
+    if found is not None and found.kind in recognise.SUPPRESSING:
+        for address in recipients:
+            suppression.suppress(address, reason=found.kind, evidence=found.explanation, inbound_id=row.pk)
+    if found is not None and found.kind == recognise.COMPLAINT:
+        what = "A complaint"
+    else:
+        what = "Delivery failed" if report.permanent else f"Delivery {report.action}"
+    reason = f"{what} for {', '.join(recipients) or 'an unnamed recipient'}"
+    if found is not None:
+        reason += f" ({found.explanation})"
+    elif report.status:
         reason += f" ({report.status})"
+    if found is not None and found.kind in recognise.SUPPRESSING and recipients:
+        reason += "; no more non-essential mail is sent there"
     return Result("bounce", case.number if case else None, reason + ".")

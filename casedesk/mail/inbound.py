@@ -4,8 +4,9 @@ else is done with them, leased to whoever processes them, and their outcomes rec
 A new row is stored already leased to the intake that stored it, with one attempt counted.
 A row stored earlier and still pending is claimed again (`claim`) before it is processed:
 the attempt is counted and committed first, so a message that crashes its intake every
-time still reaches quarantine. A failure part-way leaves the row pending, to be retried
-with backoff (`failed`); after the last attempt it is quarantined with the reason.
+time still reaches quarantine: claimed again after the last attempt, it is quarantined
+instead (`worn_out`). A failure part-way leaves the row pending, to be retried with
+backoff (`failed`); after the last attempt it is quarantined with the reason.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from django.db.models import F
 
 from casedesk.cases.models import pk_from_number
 from casedesk.core import bulk, clock
+from casedesk.mail import parsing
 from casedesk.mail.models import InboundMessage
-from casedesk.mime import parse
+from casedesk.mime import lines, parse
 from casedesk.outbox.leases import backoff
 
 OUTCOMES = (
@@ -61,7 +63,7 @@ def new_row(
 ) -> InboundMessage:
     """The stored form of a received message, not yet saved: leased to whoever stores it,
     its fingerprint (Message-ID and content without trace fields) unique."""
-    message_id, digest = parse.fingerprint(raw)
+    message_id, digest = lines.fingerprint(raw)
     return InboundMessage(
         received_at=now,
         source=source,
@@ -158,6 +160,10 @@ def settled(
             sender=parsed.sender[:254],
             subject=parsed.subject[:500],
             message_id=(parsed.message_id or row.message_id)[:255],
+            reading=parsing.reading(parsed),
+            auth_method=row.auth_method,
+            auth_result=row.auth_result,
+            auth_evidence=row.auth_evidence,
         )
     if result.event_id:
         fields["event_id"] = result.event_id
@@ -176,7 +182,7 @@ def failed(row: InboundMessage, exc: BaseException) -> Result:
     """Processing failed (and was rolled back): pending again, retried after a backoff, or
     quarantined with the error once the attempts are spent."""
     now = clock.now()
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    error = (str(exc) if isinstance(exc, parse.Unparseable) else f"{type(exc).__name__}: {exc}")[:2000]
     if row.attempts >= settings.CASEDESK_INBOUND_MAX_ATTEMPTS:
         reason = f"Processing failed {row.attempts} times; last error: {error}"
         InboundMessage.objects.filter(pk=row.pk).update(
@@ -191,3 +197,11 @@ def failed(row: InboundMessage, exc: BaseException) -> Result:
         last_error=error, locked_until=None, next_attempt_at=now + backoff(row.attempts)
     )
     return Result("pending", None, f"Processing failed and will be retried: {error}", row.pk)
+
+
+def worn_out(row: InboundMessage) -> Result:
+    """A message claimed again after as many take-ups as attempts are allowed, none of
+    which recorded an outcome: whatever handled it died with it (or failed) each time."""
+    why = row.last_error or "none recorded, so the process handling it ended each time"
+    reason = f"Taken up {row.attempts - 1} times without an outcome; last error: {why}"
+    return settle([(row, None, Result("quarantined", None, reason))])[0]

@@ -24,10 +24,9 @@ from casedesk.cases import actions
 from casedesk.cases.models import CaseEvent, Channel
 from casedesk.core import clock
 from casedesk.core.errors import Refused
-from casedesk.mail import batch, effects, routing
+from casedesk.mail import batch, effects, parsing, routing
 from casedesk.mail.inbound import LEASE, OUTCOMES, Result
 from casedesk.mail.models import AddressFailure, InboundMessage
-from casedesk.mime import parse
 
 __all__ = ["LEASE", "OUTCOMES", "Result", "accept", "failing", "ingest", "process", "reject", "retry_due"]
 
@@ -90,8 +89,8 @@ def accept(
         if row.state != InboundMessage.State.QUARANTINED:
             raise Refused("This message is no longer in quarantine.")
         try:
-            parsed = parse.parse(bytes(row.raw))
-        except parse.Unparseable as exc:
+            parsed = parsing.read(bytes(row.raw))
+        except parsing.Unparseable as exc:
             raise Refused(f"The message cannot be read ({exc}); download it instead.") from None
         if new_contact is not None:
             contact = contacts.add_contact(by, new_contact)

@@ -18,6 +18,7 @@ from casedesk.accounts.models import Contact
 from casedesk.cases.models import Case, Participant
 from casedesk.mime import parse
 from casedesk.mime.bounces import Bounce
+from casedesk.outbox import threading
 from casedesk.outbox.models import MessageLink, OutboundMessage
 
 # A message named a case (subject tag, plus address) that does not exist: perhaps one that
@@ -42,6 +43,8 @@ class Found:
     contact: Contact | None = None  # the sender's (`choose_contact`)
     participant: bool = False  # the sender may write on `case`
     outbound: OutboundMessage | None = None  # a bounce's original message
+    # It answers a reply address of `case` that was signed for someone else (`threading`).
+    signed_for_other: bool = False
 
 
 def look_up(messages: Sequence[Message]) -> list[Found]:
@@ -74,8 +77,17 @@ def look_up(messages: Sequence[Message]) -> list[Found]:
             and bool(message.parsed.sender)
             and (_of(contact, case) or (case.pk, message.parsed.sender) in listed)
         )
-        out.append(Found(case, how, contact, participant))
+        other = case is not None and _signed_for_other(message, case)
+        out.append(Found(case, how, contact, participant, signed_for_other=other))
     return out
+
+
+def _signed_for_other(message: Message, case: Case) -> bool:
+    sender = message.parsed.sender
+    return any(
+        pk == case.pk and not threading.signed_for(case.number, mac, sender)
+        for pk, mac in signed_addresses(message.parsed, message.envelope_to)
+    )
 
 
 def _of(contact: Contact | None, case: Case) -> bool:
@@ -92,7 +104,25 @@ def _tag_re() -> re.Pattern[str]:
 
 def _plus_re() -> re.Pattern[str]:
     prefix = re.escape(settings.CASEDESK_CASE_PREFIX)
-    return re.compile(rf"^([^+@]+)\+{prefix}-0*(\d{{1,12}})@(.+)$", re.IGNORECASE)
+    return re.compile(rf"^([^+@]+)\+{prefix}-0*(\d{{1,12}})(?:\.([0-9a-f]{{1,64}}))?@(.+)$", re.IGNORECASE)
+
+
+def _plus_addresses(parsed: parse.ParsedMessage, envelope_to: Sequence[str]) -> list[tuple[int, str]]:
+    """The case numbers in plus addresses of the desk's own, each with its signature
+    ("" for an unsigned one)."""
+    support = set(settings.CASEDESK_SUPPORT_ADDRESSES)
+    plus = _plus_re()
+    out: list[tuple[int, str]] = []
+    for address in (*[a.lower() for a in envelope_to], *parsed.recipients):
+        m = plus.match(address)
+        if m and f"{m.group(1)}@{m.group(4)}" in support:
+            out.append((int(m.group(2)), m.group(3) or ""))
+    return out
+
+
+def signed_addresses(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) -> list[tuple[int, str]]:
+    """The signed reply addresses a message went to: (case pk, signature)."""
+    return [(pk, mac) for pk, mac in _plus_addresses(parsed, envelope_to) if mac]
 
 
 def named_cases(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) -> list[tuple[int, str]]:
@@ -101,12 +131,7 @@ def named_cases(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) ->
     match = _tag_re().search(parsed.subject)
     if match:
         out.append((int(match.group(1)), "subject tag"))
-    support = set(settings.CASEDESK_SUPPORT_ADDRESSES)
-    plus = _plus_re()
-    for address in (*[a.lower() for a in envelope_to], *parsed.recipients):
-        m = plus.match(address)
-        if m and f"{m.group(1)}@{m.group(3)}" in support:
-            out.append((int(m.group(2)), "plus address"))
+    out.extend((pk, "plus address") for pk, _ in _plus_addresses(parsed, envelope_to))
     return out
 
 

@@ -47,6 +47,14 @@ class InboundMessage(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Whether its sender is who its From: says (`mail.senders`): how that was found (the
+    # receiving server's Authentication-Results, or checked here), the verdict, and the
+    # results it rests on. Blank: not checked (automatic mail, unknown senders, unread).
+    auth_method = models.CharField(max_length=30, blank=True)
+    auth_result = models.CharField(max_length=10, blank=True)
+    auth_evidence = models.TextField(blank=True)
+    # What the console shows of it (text, attachments, headers), kept when it was read.
+    reading = models.JSONField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -26,7 +26,7 @@ BOUNCE_SUBJECT_RE = re.compile(
     re.IGNORECASE,
 )
 DAEMONS = frozenset({"mailer-daemon", "mail-daemon", "mailerdaemon"})
-POSTMASTERS = frozenset({"postmaster", "mail.delivery.system", "mdaemon"})
+POSTMASTERS = frozenset({"postmaster", "mail.delivery.system", "mdaemon", "ndr"})
 
 
 def automatic_reason(msg: Message, subject: str) -> str:

@@ -9,6 +9,8 @@ import re
 from email.message import EmailMessage, Message
 from typing import Any
 
+from casedesk.mime.limits import LimitExceeded, check_field
+
 ID_RE = re.compile(r"<([^<>\s]{1,250})>")
 
 
@@ -18,13 +20,24 @@ def _parsed_header(name: str, value: str) -> Any:
 
 
 class _Policy(email.policy.EmailPolicy):
-    """policy.default, remembering parsed header values: the MIME API asks for the same
-    Content-Type many times per part, and header objects are immutable."""
+    """policy.default, remembering parsed header values (the MIME API asks for the same
+    Content-Type many times per part, and header objects are immutable), and refusing a
+    value over the limits before parsing it, in whichever part (`limits.check_field`; a
+    short value on one line is always within them)."""
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
         if len(value) > 2000 or "\r" in value or "\n" in value:
+            check_field(name, value)
             return super().header_fetch_parse(name, value)
         return _parsed_header(name, value)
+
+    def fold(self, name: str, value: str) -> str:
+        check_field(name, value)
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        check_field(name, value)
+        return super().fold_binary(name, value)
 
 
 POLICY = _Policy()
@@ -43,6 +56,8 @@ def header_text(msg: Message, name: str) -> str:
     """A header's decoded value; "" when absent or too broken to decode."""
     try:
         value = msg.get(name)
+    except LimitExceeded:
+        raise
     except Exception:
         return _raw_header(msg, name)
     if value is None:

@@ -1,21 +1,22 @@
 """Inbound e-mail as plain values: bytes in, a ParsedMessage out. No Django, no database.
 
-The stdlib parser (policy.default) does the MIME work; this module bounds it (size, depth,
-part count), picks the text (`text`), collects attachments and classifies automatic mail
-(`bounces`).
+The stdlib parser (policy.default) does the MIME work; this module bounds it (`limits`
+before it runs; depth and part count after), picks the text (`text`), collects attachments
+and classifies automatic mail (`bounces`). Callers outside this package read untrusted
+bytes through `sandbox`, which runs `parse` in a process of its own.
 """
 
 from __future__ import annotations
 
 import email
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from casedesk.mime.bounces import Bounce, automatic_reason, find_bounce
+from casedesk.mime import limits, lines
+from casedesk.mime.bounces import Bounce
 from casedesk.mime.headers import (
     POLICY,
     decoded_text,
@@ -24,47 +25,14 @@ from casedesk.mime.headers import (
     normalise_address,
     raw_header,
 )
+from casedesk.mime.limits import Unparseable
+from casedesk.mime.recognise import Recognition, recognise
 from casedesk.mime.text import html_to_text, sanitise_html, strip_quoted
 
-MAX_BYTES = 30 * 1024 * 1024
+MAX_BYTES = limits.MAX_BYTES
 MAX_DEPTH = 12
 MAX_PARTS = 250
 MAX_ATTACHMENTS = 50
-
-# Trace fields that a second delivery of the same message may add or change.
-TRACE_FIELDS = frozenset(
-    {
-        "received",
-        "return-path",
-        "delivered-to",
-        "x-original-to",
-        "envelope-to",
-        "delivery-date",
-        "x-envelope-from",
-        "x-envelope-to",
-        "authentication-results",
-        "arc-authentication-results",
-        "arc-seal",
-        "arc-message-signature",
-        "received-spf",
-        "x-spam-status",
-        "x-spam-score",
-        "x-spam-flag",
-        "x-spam-level",
-        "x-spam-checker-version",
-        "x-virus-scanned",
-        "x-uid",
-        "status",
-        "x-status",
-        "x-keywords",
-        "lines",
-        "content-length",
-    }
-)
-
-
-class Unparseable(Exception):
-    """The message cannot be read within the limits; the reason is fit to show staff."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +45,16 @@ class MailAttachment:
 
 @dataclass(frozen=True)
 class ParsedMessage:
+    """What a received message says, as plain values.
+
+    It is made in the parser's own process and pickled back to the caller (`sandbox`),
+    whose unpickler builds only classes of `casedesk.mime` and dates. So a new field is
+    plain data (str, int, bool, bytes, None, a datetime, tuples of these, or a frozen
+    dataclass defined in `casedesk.mime`), has a default, and is filled in by `parse`
+    from the message; what is found about it (a recogniser's verdict, an authentication
+    result) goes here rather than being worked out again from the raw bytes by a caller.
+    """
+
     message_id: str
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
@@ -93,6 +71,7 @@ class ParsedMessage:
     bounce: Bounce | None
     headers: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = field(default=())  # parts left out, and why
+    recognised: Recognition | None = None  # what wrote it, when a program did (`recognise`)
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -103,32 +82,6 @@ class ParsedMessage:
             if mid not in seen:
                 seen.append(mid)
         return tuple(seen)
-
-
-def fingerprint(raw: bytes) -> tuple[str, str]:
-    """(Message-ID, sha256 of the message without its trace fields): the same message
-    delivered twice, through different relays, has the same fingerprint."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep:
-        head, sep, body = raw.partition(b"\n\n")
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
-    kept: list[bytes] = []
-    keep = True
-    message_id = ""
-    for line in lines:
-        if line[:1] in (b" ", b"\t"):
-            if keep:
-                kept.append(line)
-            continue
-        name = line.split(b":", 1)[0].strip().lower().decode("ascii", "replace")
-        keep = name not in TRACE_FIELDS and not line.startswith(b"From ")
-        if keep:
-            kept.append(line)
-        if name == "message-id" and not message_id:
-            ids = message_ids(line.decode("ascii", "replace"))
-            message_id = ids[0] if ids else ""
-    digest = hashlib.sha256(b"\n".join(kept) + b"\n\n" + body.replace(b"\r\n", b"\n"))
-    return message_id, digest.hexdigest()
 
 
 def _walk(msg: Message, depth: int = 0, counter: list[int] | None = None) -> None:
@@ -152,6 +105,8 @@ def _walk(msg: Message, depth: int = 0, counter: list[int] | None = None) -> Non
 def _filename(part: Message) -> str:
     try:
         return part.get_filename() or ""
+    except Unparseable:
+        raise
     except Exception:
         return ""
 
@@ -202,12 +157,16 @@ def _attachments(msg: Message, body_parts: set[int]) -> tuple[list[MailAttachmen
 def parse(raw: bytes) -> ParsedMessage:
     """Read one message. Raises Unparseable with a reason when it is over the limits or
     not a message at all."""
-    if len(raw) > MAX_BYTES:
-        raise Unparseable(f"message of {len(raw)} bytes is over the {MAX_BYTES} byte limit")
+    raw = lines.normalise(raw)  # the limits count lines, so they see the one form too
+    limits.check_message(raw)
     if not raw.strip():
         raise Unparseable("empty message")
+    if lines.split(raw) is None:
+        raise Unparseable(lines.UNSEPARATED)
     try:
         msg: Any = email.message_from_bytes(raw, policy=POLICY)
+    except Unparseable:
+        raise
     except Exception as exc:
         raise Unparseable(f"the MIME parser failed: {type(exc).__name__}: {exc}") from exc
     if not msg.keys():
@@ -237,6 +196,8 @@ def parse(raw: bytes) -> ParsedMessage:
     try:
         plain_part = msg.get_body(("plain",))
         html_part = msg.get_body(("html",))
+    except Unparseable:
+        raise
     except Exception:
         plain_part = html_part = None
     if plain_part is None and html_part is None and msg.get_content_maintype() == "text":
@@ -244,12 +205,14 @@ def parse(raw: bytes) -> ParsedMessage:
         html_part = msg if msg.get_content_subtype() == "html" else None
     if html_part is not None:
         body_parts.add(id(html_part))
-        html = sanitise_html(decoded_text(html_part))
+        source = decoded_text(html_part)
+        limits.check_html(source)
+        html = sanitise_html(source)
     if plain_part is not None:
         body_parts.add(id(plain_part))
         text = decoded_text(plain_part)
     elif html_part is not None:
-        text = html_to_text(decoded_text(html_part))
+        text = html_to_text(source)
     text = text.replace("\r\n", "\n").replace("\x00", "")
     attachments, more = _attachments(msg, body_parts)
     notes.extend(more)
@@ -257,8 +220,7 @@ def parse(raw: bytes) -> ParsedMessage:
     whole = text
     if msg.get_content_type() == "multipart/report" or not whole:
         whole = "\n".join(decoded_text(p) for p in msg.walk() if p.get_content_maintype() == "text")[:200000]
-    bounce = find_bounce(msg, sender, subject, whole)
-    automatic = "" if bounce else automatic_reason(msg, subject)
+    recognised, bounce, automatic = recognise(msg, sender, subject, whole)
     headers = []
     for key, value in msg.raw_items():
         headers.append((key, str(value)))
@@ -279,4 +241,5 @@ def parse(raw: bytes) -> ParsedMessage:
         bounce=bounce,
         headers=tuple(headers),
         notes=tuple(notes),
+        recognised=recognised,
     )

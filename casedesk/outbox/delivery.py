@@ -8,7 +8,8 @@ the repeat carries the same Message-ID.
 
 Nothing is kept or sent addressed to one of the desk's own intake addresses (`sendable`,
 asked by every way in: `save`, `save_many`, the fan-out of status notices, and delivery
-for rows queued before the check): it would come back in as a new message.
+for rows queued before the check): it would come back in as a new message. One to an
+address that complained or bounced for good is kept but held (`suppression.hold`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from casedesk.core import bulk, clock, mailboxes, when
+from casedesk.outbox import suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
+from casedesk.rules.text import fold
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
@@ -77,7 +80,7 @@ def build(
         kind=kind,
         case=case,
         to=to,
-        subject=subject[:255],
+        subject=fold(subject)[:255],  # one header line, whatever the data held
         text=text,
         html=html,
         message_id=message_id or new_message_id(),
@@ -92,6 +95,7 @@ def save(message: OutboundMessage) -> OutboundMessage | None:
     dedupe key (a sweep's second run) or it is addressed to the desk itself."""
     if not sendable(message.to):
         return None
+    suppression.hold([message])
     try:
         with transaction.atomic():
             message.save(force_insert=True)
@@ -109,6 +113,7 @@ def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
     messages = [m for m in messages if sendable(m.to)]
     if not messages:
         return []
+    suppression.hold(messages)
     try:
         with transaction.atomic():
             bulk.insert(messages)
@@ -215,6 +220,11 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
         QUEUE.give_up(row, OWN_ADDRESS)
         counts["failed"] += 1
     rows = [row for row in rows if not mailboxes.is_ours(row.to)]
+    # Queued before its address was suppressed, or by a way in that writes rows itself.
+    held = suppression.hold_queued(rows)
+    if held:
+        counts["held"] = len(held)
+    rows = [row for row in rows if row.pk not in held]
     if not rows:
         return counts
     connection = get_connection()

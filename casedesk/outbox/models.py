@@ -3,6 +3,7 @@ app (`mail_...`): the models moved, the data did not."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -14,6 +15,7 @@ class OutboundMessage(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (gave up)"
+        HELD = "held", "Held (address suppressed)"  # never delivered; `last_error` says why
 
     created_at = models.DateTimeField()
     kind = models.CharField(max_length=40)
@@ -88,3 +90,36 @@ class AutoAnswerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {self.day}: {self.count}"
+
+
+class Suppression(models.Model):
+    """An address that gets no more non-essential mail: its recipient complained (a
+    feedback report) or its mailbox is gone (a permanent bounce). Made by intake from the
+    received report (`inbound_id`, the message that says so); lifted by staff, who and when
+    kept on the row. At most one active row per address."""
+
+    class Reason(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint"
+        BOUNCE = "bounce_permanent", "Permanent bounce"
+
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    evidence = models.TextField(blank=True)  # the recogniser and what it read
+    inbound_id = models.PositiveIntegerField(null=True, blank=True)  # the received report
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address"], condition=Q(lifted_at__isnull=True), name="suppression_active_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.reason}"

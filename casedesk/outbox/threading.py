@@ -3,8 +3,9 @@
 Every message sent about a case has its Message-ID recorded against the case
 (`record_sent`), and refers to the case's earlier messages (`thread_headers`), so a
 customer's client threads them and a reply finds its case. Replies go to the case's plus
-address (`support_address`). `within_cap` counts automatic answers per address and day:
-past the cap, two auto-responders answering each other stop.
+address (`support_address`), signed for the recipient (support+CS-000123.<mac>@...), so
+a reply to it from anyone else is told apart (`signed_for`). `within_cap` counts automatic
+answers per address and day: past the cap, two auto-responders answering each other stop.
 """
 
 from __future__ import annotations
@@ -17,20 +18,36 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Min, Window
 from django.db.models.functions import RowNumber
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from casedesk.core import bulk, clock
 from casedesk.outbox.models import AutoAnswerCount, MessageLink, OutboundMessage
 
 MAX_REFERENCES = 10
+REPLY_SALT = "casedesk.outbox.threading.reply-address"
+MAC_LENGTH = 16  # hex digits: 64 bits, and the local part stays well under 64 characters
 
 
-def support_address(case: Any = None) -> str:
-    """The address replies go to; with a case, its plus address (support+CS-000123@...)."""
+def reply_mac(number: str, address: str) -> str:
+    """The signature of a case's reply address made for one recipient."""
+    value = f"{number.upper()}\n{address.strip().lower()}"
+    return salted_hmac(REPLY_SALT, value, algorithm="sha256").hexdigest()[:MAC_LENGTH]
+
+
+def signed_for(number: str, mac: str, address: str) -> bool:
+    """Whether the reply address of case `number` bearing `mac` was made for `address`."""
+    return constant_time_compare(reply_mac(number, address), mac.lower())
+
+
+def support_address(case: Any = None, to: str = "") -> str:
+    """The address replies go to; with a case, its plus address (support+CS-000123@...),
+    and with a recipient signed for them (support+CS-000123.<mac>@...)."""
     base = (settings.CASEDESK_SUPPORT_ADDRESSES or [settings.DEFAULT_FROM_EMAIL])[0]
     if case is None:
         return base
     local, _, domain = base.partition("@")
-    return f"{local}+{case.number}@{domain}"
+    tag = f"{case.number}.{reply_mac(case.number, to)}" if to else case.number
+    return f"{local}+{tag}@{domain}"
 
 
 def thread_headers(case: Any, extra_parent: str = "", known: list[str] | None = None) -> dict[str, str]:

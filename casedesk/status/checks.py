@@ -14,6 +14,11 @@ def text(value: str, what: str, *, required: bool = True, limit: int = BODY_MAX)
     return case_actions.clean_text(value, what, required=required, limit=limit)
 
 
+def title(value: str, what: str = "title") -> str:
+    """A title: required, bounded, on one line (it becomes the subject of every notice)."""
+    return case_actions.clean_text(value, what, required=True, limit=TITLE_MAX, single_line=True)
+
+
 def impact(value: str) -> str:
     if value not in Impact.values:
         raise Refused(f"Unknown impact {value!r}.")

@@ -191,7 +191,7 @@ def create_window(
     now = clock.now()
     window = MaintenanceWindow(
         kind=kind,
-        title=checks.text(title, "title", limit=checks.TITLE_MAX),
+        title=checks.title(title),
         description=checks.text(description, "description"),
         justification=checks.text(justification, "justification"),
         expected_impact=checks.text(expected_impact, "expected impact", required=False),

@@ -100,7 +100,7 @@ def create_master(
     before anything is written, and the case, incident, public update, links and notices
     go in one transaction, so a refusal leaves no trace."""
     case_actions.require_staff(by, Ability.MASTER_CASES)
-    title = checks.text(title, "title", limit=checks.TITLE_MAX)
+    title = checks.title(title)
     body = checks.text(body, "first public update")
     checks.impact(impact)
     platform_list = list(platforms)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.accounts import selectors as accounts
+from casedesk.core import throttle
 from casedesk.core.errors import Refused
 from casedesk.status import subscriptions
 from casedesk.status.models import Incident, IncidentState
@@ -63,15 +63,15 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+SUBSCRIBES_PER_PAIR = 3  # an hour, from one client for one typed address
+
+
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"status-subscribe:{client_ip(request)}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.CASEDESK_SUBSCRIBE_PER_HOUR
+    # Counted per client and per (client, address) in the shared cache: a flood from one
+    # place stops there and never keeps anyone else from subscribing.
+    client, address = client_ip(request), request.POST.get("email", "").strip().lower()[:254]
+    over = throttle.hit(throttle.key("subscribe-client", client), 3600) > settings.CASEDESK_SUBSCRIBE_PER_HOUR
+    return throttle.hit(throttle.key("subscribe-pair", client, address), 3600) > SUBSCRIBES_PER_PAIR or over
 
 
 def _topic(data: QueryDict) -> dict:

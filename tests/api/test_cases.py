@@ -240,6 +240,13 @@ def test_unknown_platform_is_400(w):
     assert not Case.objects.exists()
 
 
+def test_a_title_with_a_line_break_is_400_with_the_reason(w):
+    response = w.as_alice.post("/cases", {"title": "Phones down\r\nBcc: all@example.com"})
+    assert response.status_code == 400
+    assert "single line" in response.json()["detail"]
+    assert not Case.objects.exists()
+
+
 def test_platform_the_organisation_does_not_have_is_refused(w):
     PlatformFactory(code="webex")
     response = w.as_alice.post("/cases", {"title": "Meetings", "platform": "webex"})

@@ -8,6 +8,7 @@ import pytest
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import CaseEvent, Participant
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.outbox import threading
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from casedesk.web import history
 from tests.factories import (
@@ -52,9 +53,10 @@ def test_participants_get_what_the_contact_gets_and_never_internal_notes(world):
     assert sent("staff_reply") == sorted([world["dana"].email, lee.email, "vendor.tech@carrier.example.net"])
     actions.transition(case, to="closed", by=staff, resolution="Card replaced.")
     assert len(sent("case_closed")) == 3
-    # each copy threads on the case, answered at its plus address
+    # each copy threads on the case, answered at its plus address signed for its recipient
     for message in OutboundMessage.objects.filter(kind="case_closed"):
-        assert message.headers["Reply-To"] == f"support+{case.number}@example.com"
+        assert message.headers["Reply-To"] == threading.support_address(case, to=message.to)
+        assert message.headers["Reply-To"].startswith(f"support+{case.number}.")
         assert message.headers["In-Reply-To"]
     assert set(MessageLink.objects.filter(case=case, direction="out").values_list("address", flat=True)) >= {
         lee.email,

@@ -16,6 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.mail import batch, decisions, intake
 from casedesk.mail.models import InboundMessage
+from casedesk.outbox import threading
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import ContactFactory, StaffFactory
 from tests.mail.mailgen import make_mail
@@ -40,7 +41,7 @@ def test_an_mpoc_opens_a_p4_case_assigned_round_robin(desk):
     assert ack.headers["Auto-Submitted"] == "auto-generated"
     inbound = InboundMessage.objects.get(case=first)
     assert ack.headers["In-Reply-To"] == inbound.message_id
-    assert ack.headers["Reply-To"] == f"support+{first.number}@example.com"
+    assert ack.headers["Reply-To"] == threading.support_address(first, to=desk["mpoc"].email)
 
 
 def test_with_no_one_on_shift_the_case_waits_in_triage(desk):
@@ -194,7 +195,7 @@ def test_a_crash_part_way_leaves_the_message_stored_and_retried(desk, monkeypatc
 
 def test_a_message_failing_every_time_ends_in_quarantine(desk, monkeypatch, settings):
     settings.CASEDESK_INBOUND_MAX_ATTEMPTS = 2
-    monkeypatch.setattr(decisions, "decide", lambda parsed, found: 1 / 0)
+    monkeypatch.setattr(decisions, "decide", lambda parsed, found, checked=None: 1 / 0)
     assert ingest(make_mail(desk["mpoc"].email)).outcome == "pending"
     assert intake.retry_due(timezone.now() + timedelta(hours=1)) == {"quarantined": 1}
     row = InboundMessage.objects.get()
@@ -218,6 +219,19 @@ def test_attachments_are_kept_under_server_names_and_unsafe_ones_noted(desk):
     (attachment,) = case.attachments.all()
     assert attachment.name == "trace.txt" and "trace" not in attachment.file.name
     assert "run.exe" in case.description and "not kept" in case.description
+    ack = OutboundMessage.objects.get(kind="case_opened")
+    assert "could not keep" in ack.text and "run.exe" in ack.text and "not accepted" in ack.text
+
+
+def test_a_macro_document_is_left_out_and_the_sender_told_why(desk):
+    raw = make_mail(
+        desk["mpoc"].email,
+        attachments=[("budget.xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12", b"PK\x03\x04")],
+    )
+    case = Case.objects.get(pk=int(ingest(raw).case.split("-")[1]))
+    assert not case.attachments.exists() and "budget.xlsm" in case.description
+    ack = OutboundMessage.objects.get(kind="case_opened")
+    assert "budget.xlsm" in ack.text and "macros" in ack.text and "macros" in ack.html
 
 
 def test_automatic_answers_are_capped_per_sender(desk, settings):
@@ -225,6 +239,31 @@ def test_automatic_answers_are_capped_per_sender(desk, settings):
     for i in range(4):
         assert ingest(make_mail("lee@acme.example.com", subject=f"loop {i}")).outcome == "refused"
     assert OutboundMessage.objects.count() == 2
+
+
+def test_a_subject_with_line_breaks_becomes_a_folded_title_not_a_lost_mail(desk):
+    raw = make_mail(desk["mpoc"].email, subject="Phones down").replace(
+        b"Subject: Phones down", b"Subject: =?utf-8?q?Phones_down=0D=0ABcc:_x@example.com?="
+    )
+    result = ingest(raw)
+    assert result.outcome == "created"
+    case = Case.objects.get(pk=int(result.case.split("-")[1]))
+    assert case.title == "Phones down Bcc: x@example.com"
+    ack = OutboundMessage.objects.get(kind="case_opened")
+    assert "\n" not in ack.subject and "\r" not in ack.subject
+
+
+def test_the_cap_does_not_silence_an_mpocs_acknowledgements(desk, settings):
+    settings.CASEDESK_AUTO_ANSWERS_PER_DAY = 5
+    for i in range(7):
+        assert ingest(make_mail(desk["mpoc"].email, subject=f"Outage {i}")).outcome == "created"
+    assert OutboundMessage.objects.filter(kind="case_opened", to=desk["mpoc"].email).count() == 7
+
+
+def test_automatic_mail_from_an_mpoc_opens_nothing_and_is_not_answered(desk):
+    raw = make_mail(desk["mpoc"].email, subject="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    assert ingest(raw).outcome == "auto_reply"
+    assert not OutboundMessage.objects.exists() and not Case.objects.exists()
 
 
 def test_command_prints_one_json_line_per_message(desk, tmp_path):
@@ -236,7 +275,7 @@ def test_command_prints_one_json_line_per_message(desk, tmp_path):
     call_command("ingest_email", str(one), str(two), stdout=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["outcome"] for line in lines] == ["created", "quarantined"]
-    assert lines[0]["case"].startswith("CS-") and lines[0]["reason"] is None
+    assert lines[0]["case"].startswith("CS-") and "main point of contact" in lines[0]["reason"]
 
 
 def test_command_takes_a_maildir_in_batches_with_the_envelope(desk, tmp_path, monkeypatch):

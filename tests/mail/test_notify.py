@@ -9,7 +9,7 @@ import pytest
 from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.mail import intake
-from casedesk.outbox import delivery
+from casedesk.outbox import delivery, threading
 from casedesk.outbox.models import MessageLink, OutboundMessage
 from tests.factories import StaffFactory
 from tests.mail.mailgen import make_mail
@@ -77,7 +77,7 @@ def test_delivered_over_smtp_and_a_reply_threads_back(opened, smtp):
     received = {m["Subject"]: m for m in smtp.messages}
     reply_sent = next(m for s, m in received.items() if s.startswith("Re:"))
     assert reply_sent["In-Reply-To"] and reply_sent["References"]
-    assert reply_sent["Reply-To"] == f"support+{opened.number}@example.com"
+    assert reply_sent["Reply-To"] == threading.support_address(opened, to=reply_sent["To"])
     assert reply_sent.get_body(("html",)) is not None
     answer = make_mail(
         opened.contact.email,

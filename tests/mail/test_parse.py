@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from casedesk.mime import parse
+from casedesk.mime import limits, lines, parse
 from tests.mail.mailgen import make_mail
 
 
@@ -94,7 +94,7 @@ def test_limits_depth_parts_and_size(monkeypatch):
         parse.parse(
             b'From: a@example.com\nContent-Type: multipart/mixed; boundary="b"\n\n' + parts + b"--b--\n"
         )
-    monkeypatch.setattr(parse, "MAX_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_BYTES", 100)
     with pytest.raises(parse.Unparseable, match="limit"):
         parse.parse(make_mail("a@example.com"))
     with pytest.raises(parse.Unparseable):
@@ -132,9 +132,9 @@ def test_a_person_is_not_automatic():
 def test_fingerprint_ignores_trace_fields_only():
     raw = make_mail("a@example.com", message_id="<m1@example.net>")
     relayed = b"Received: from relay by mx; Mon, 1 Jan 2024\r\nReturn-Path: <a@example.com>\r\n" + raw
-    assert parse.fingerprint(raw) == parse.fingerprint(relayed)
-    assert parse.fingerprint(raw)[0] == "<m1@example.net>"
-    assert parse.fingerprint(raw.replace(b"All our", b"Some of our")) != parse.fingerprint(raw)
+    assert lines.fingerprint(raw) == lines.fingerprint(relayed)
+    assert lines.fingerprint(raw)[0] == "<m1@example.net>"
+    assert lines.fingerprint(raw.replace(b"All our", b"Some of our")) != lines.fingerprint(raw)
 
 
 def test_thread_ids_most_specific_first():

@@ -101,6 +101,8 @@ def test_portal_refusals_are_pages_not_errors():
     assert response.status_code == 400 and b"not accepted" in response.content
     response = client.post("/portal/cases/new/", {"title": "", "description": ""})
     assert response.status_code == 400 and b"required" in response.content
+    response = client.post("/portal/cases/new/", {"title": "Phones\r\ndown", "description": "d"})
+    assert response.status_code == 400 and b"single line" in response.content
     assert not Case.objects.exists()
     assert client.get("/portal/cases/CS-999999/").status_code == 404
     assert client.get("/portal/cases/not-a-number/").status_code == 404

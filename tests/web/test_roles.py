@@ -27,6 +27,7 @@ from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
 from casedesk.mail import intake
+from casedesk.outbox import suppression
 from casedesk.status import maintenance, masters, webhooks
 from casedesk.status.models import Impact, MaintenanceKind
 from casedesk.workbench import saved_views
@@ -75,6 +76,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "confirm_resolution"): set(),  # no valid token either: 404 (see tests/cases/test_resolution.py)
     ("POST", "confirm_resolution"): set(),
     ("GET", "password_reset_complete"): EVERYONE,
+    ("POST", "csp_report"): EVERYONE,  # browsers report policy violations without a session
     ("GET", "attachment"): MPOCS | CASE_STAFF,
     # Portal.
     ("GET", "portal:cases"): CUSTOMERS,
@@ -118,6 +120,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "console:mail_raw"): CASE_STAFF,
     ("POST", "console:mail_accept"): CASE_STAFF,
     ("POST", "console:mail_reject"): CASE_STAFF,
+    ("GET", "console:mail_suppressions"): CASE_STAFF,
+    ("POST", "console:mail_lift"): CASE_STAFF,
     ("GET", "console:masters"): MANAGERS,
     ("POST", "console:master_new"): MANAGERS,
     ("GET", "console:master"): MANAGERS,
@@ -175,6 +179,7 @@ READS = [
     "console:mail_quarantine",
     "console:mail_message",
     "console:mail_raw",
+    "console:mail_suppressions",
     "console:masters",
     "console:master",
     "console:sla_report",
@@ -282,6 +287,9 @@ def world():
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
         "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
+        "suppression_id": suppression.suppress(
+            "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
+        ).pk,
     }
     # Which case a route acts on when the open one would not do.
     numbers = {

@@ -21,6 +21,7 @@ from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
 from casedesk.mail import intake
+from casedesk.outbox import suppression
 from casedesk.status import maintenance, webhooks
 from casedesk.status.models import MaintenanceKind
 from casedesk.workbench import saved_views
@@ -86,6 +87,10 @@ def world():
         "message_id": intake.ingest(
             make_mail("stranger@elsewhere.example.org", subject=their_case.title)
         ).inbound_id,
+        # A suppressed address (staff-only, provider-wide): customers must get 403/404.
+        "suppression_id": suppression.suppress(
+            "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
+        ).pk,
         # Maintenance windows and webhooks are provider-wide, staff-only: customers get 403.
         **_maintenance(staff),
     }

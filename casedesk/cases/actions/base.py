@@ -23,6 +23,7 @@ from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
 from casedesk.rules.permissions import Ability
+from casedesk.rules.text import has_control
 from casedesk.search import index as search_index
 
 TITLE_MAX = 200
@@ -61,8 +62,10 @@ def event(
     public: bool = True,
     at: datetime | None = None,
     asks_customer: bool = False,
+    sender_verified: bool | None = None,
 ) -> CaseEvent:
-    """A timeline entry, not yet saved."""
+    """A timeline entry, not yet saved. `sender_verified`: for one written from an e-mail,
+    whether its sender was verified (`mail.senders`)."""
     return CaseEvent(
         case=case,
         at=at or clock.now(),
@@ -74,6 +77,7 @@ def event(
         body=body,
         changes=changes or {},
         asks_customer=asks_customer,
+        sender_verified=sender_verified,
     )
 
 
@@ -92,9 +96,12 @@ def record(
     return entry
 
 
-def clean_text(value: str, what: str, *, required: bool, limit: int) -> str:
-    """The text as stored (trimmed), or a refusal saying what is missing or too long."""
+def clean_text(value: str, what: str, *, required: bool, limit: int, single_line: bool = False) -> str:
+    """The text as stored (trimmed), or a refusal saying what is missing or too long, or (a
+    `single_line` value: a title, a name) that it holds a line break or control character."""
     value = (value or "").strip()
+    if single_line and has_control(value):
+        raise Refused(f"The {what} must be a single line, without line breaks, tabs or control characters.")
     if required and not value:
         raise Refused(f"The {what} is required.")
     if len(value) > limit:
@@ -267,7 +274,9 @@ def move(
     if target == Status.SHIPPING:
         values["tracking_number"] = tracking_number
         if shipping_carrier:
-            values["shipping_carrier"] = clean_text(shipping_carrier, "carrier", required=False, limit=60)
+            values["shipping_carrier"] = clean_text(
+                shipping_carrier, "carrier", required=False, limit=60, single_line=True
+            )
     if target == Status.DUPLICATE:
         values["duplicate_of"] = main_case
     if target == Status.CLOSED:

@@ -36,6 +36,7 @@ class Comment:
     uploads: Sequence[Upload] = ()
     asks_customer: bool = False
     origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+    sender_verified: bool | None = None  # from an e-mail: whether its sender was verified
 
 
 def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> list[CaseEvent | Refused]:
@@ -87,6 +88,7 @@ def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> li
                 public=public,
                 at=now,
                 asks_customer=comment.asks_customer and public and actor == Actor.STAFF,
+                sender_verified=comment.sender_verified,
             )
             events.append(event)
             origins[id(event)] = comment.origin
@@ -156,6 +158,7 @@ def add_comment(
     uploads: Sequence[Upload] = (),
     asks_customer: bool = False,
     origin: Any = None,
+    sender_verified: bool | None = None,
 ) -> CaseEvent:
     """One comment (see `Comment`); a refusal is raised."""
     comment = Comment(
@@ -166,6 +169,7 @@ def add_comment(
         uploads=uploads,
         asks_customer=asks_customer,
         origin=origin,
+        sender_verified=sender_verified,
     )
     result = add_comments([comment])[0]
     if isinstance(result, Refused):

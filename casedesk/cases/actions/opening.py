@@ -45,6 +45,7 @@ class Opening:
     routed_to: User | None = None
     route_note: str = ""
     origin: Any = None  # what caused it (an inbound e-mail): its notices answer that
+    sender_verified: bool | None = None  # from an e-mail: whether its sender was verified
     # A master case (P1G) for an issue affecting several organisations: staff only, for
     # the provider's own contact, worked at once (In-Progress, owned by `by`).
     master: bool = False
@@ -98,7 +99,7 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
         permissions.require(op.by, Ability.ROUTE)
     base.check_assignee(assignee)
     base.check_assignee(op.routed_to)
-    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX, single_line=True)
     description = base.clean_text(op.description, "description", required=False, limit=base.BODY_MAX)
     for upload in op.uploads:
         check_upload(upload)
@@ -110,7 +111,7 @@ def _check_master(op: Opening, actor: Actor) -> _Checked:
     if op.contact is None:
         raise Refused("A master case needs the provider's contact.")
     assert isinstance(op.by, User)
-    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX)
+    title = base.clean_text(op.title, "title", required=True, limit=base.TITLE_MAX, single_line=True)
     description = base.clean_text(op.description, "first public update", required=True, limit=base.BODY_MAX)
     team = op.team or (op.platform.team if op.platform else None)
     return _Checked(op, actor, op.contact, title, description, Priority.P1G.value, team, op.by)
@@ -191,6 +192,7 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                     at=now,
                     changes={"priority": [None, case.priority]},
                     public=not op.master,  # a master case's public face is its incident
+                    sender_verified=op.sender_verified,
                 )
             ]
             if op.routed_to is not None and case.assignee_id is None:
@@ -252,6 +254,7 @@ def open_case(
     uploads: Sequence[Upload] = (),
     follow_up_of: Case | None = None,
     origin: Any = None,
+    sender_verified: bool | None = None,
 ) -> Case:
     """Open one case (see `Opening`); a refusal is raised."""
     opening = Opening(
@@ -267,6 +270,7 @@ def open_case(
         uploads=uploads,
         follow_up_of=follow_up_of,
         origin=origin,
+        sender_verified=sender_verified,
     )
     result = open_cases([opening])[0]
     if isinstance(result, Refused):

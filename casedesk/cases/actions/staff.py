@@ -71,7 +71,9 @@ def update_details(case: Case, *, by: Who, **values: Any) -> Case:
                 values[field], field.replace("_", " "), required=False, limit=limit
             )
     if "title" in values:
-        values["title"] = base.clean_text(values["title"], "title", required=True, limit=base.TITLE_MAX)
+        values["title"] = base.clean_text(
+            values["title"], "title", required=True, limit=base.TITLE_MAX, single_line=True
+        )
     etr = values.get("etr")
     if etr is not None and etr <= clock.now():
         raise Refused("The estimated time of resolution must be in the future.")

@@ -60,7 +60,9 @@ def transition(
         permissions.require(by, under)
     note = base.clean_text(note, "note", required=False, limit=base.BODY_MAX)
     resolution = base.clean_text(resolution, "resolution note", required=False, limit=base.BODY_MAX)
-    tracking_number = base.clean_text(tracking_number, "tracking number", required=False, limit=80)
+    tracking_number = base.clean_text(
+        tracking_number, "tracking number", required=False, limit=80, single_line=True
+    )
     with transaction.atomic():
         case = base.lock(case)
         if who == Actor.STAFF and actor == Actor.STAFF:
@@ -133,13 +135,21 @@ def system_transitions(locked: Sequence[Case], *, to: str, note: str) -> list[Ca
 
 
 def request_reopen(
-    case: Case, *, by: Who, note: str = "", channel: str | None = None, origin: Any = None
+    case: Case,
+    *,
+    by: Who,
+    note: str = "",
+    channel: str | None = None,
+    origin: Any = None,
+    sender_verified: bool | None = None,
 ) -> tuple[ReopenOutcome, Case]:
     """A customer's request to reopen (portal, phone, chat or a reply to a case email).
 
     Within the reopen window a closed case becomes Customer Re-opened; later, or after
     Closed No Response or Duplicate, a new case is opened and related to the original.
     Staff may record the request for a caller; the rule is the customer's either way.
+    `sender_verified`: for a request by e-mail, whether its sender was verified (marks the
+    comment or the follow-up it writes).
     """
     customer = actor_for(by) == Actor.CUSTOMER
     if customer:
@@ -156,7 +166,7 @@ def request_reopen(
             permissions.require(by, rules.reopen_request_needs(outcome))
         if outcome == ReopenOutcome.ALREADY_OPEN:
             if note:
-                add_comment(case, by=by, body=note, origin=origin)
+                add_comment(case, by=by, body=note, origin=origin, sender_verified=sender_verified)
             return outcome, case
         if outcome in (ReopenOutcome.REOPEN, ReopenOutcome.RESUME):
             target = Status.CUSTOMER_REOPENED if outcome == ReopenOutcome.REOPEN else Status.IN_PROGRESS
@@ -168,10 +178,12 @@ def request_reopen(
                 actor=Actor.CUSTOMER,
                 origin=origin,
             )
-        return outcome, _open_follow_up(case, by, note, channel, origin)
+        return outcome, _open_follow_up(case, by, note, channel, origin, sender_verified)
 
 
-def _open_follow_up(case: Case, by: Who, note: str, channel: str | None, origin: Any) -> Case:
+def _open_follow_up(
+    case: Case, by: Who, note: str, channel: str | None, origin: Any, sender_verified: bool | None = None
+) -> Case:
     contact = customer_contact(by) or case.contact
     body = (
         f"Follow-up of {case.number} ({case.status_label}"
@@ -188,6 +200,7 @@ def _open_follow_up(case: Case, by: Who, note: str, channel: str | None, origin:
             channel=channel or (Channel.PHONE if actor_for(by) == Actor.STAFF else Channel.PORTAL),
             follow_up_of=case,
             origin=origin,
+            sender_verified=sender_verified,
         )
         follow_up.related.add(case)
         base.record(

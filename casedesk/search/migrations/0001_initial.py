@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0007_contact_phone_e164"),
+        ("accounts", "0009_contact_phone_e164"),
         ("cases", "0008_close_warning_update_interval"),
     ]
 

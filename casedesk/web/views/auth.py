@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,40 +18,40 @@ from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
 from casedesk.core.errors import Refused
 from casedesk.outbox import delivery
-
-FAILURES_PER_ADDRESS = 10  # failed logins for one e-mail address in a window
-FAILURES_PER_CLIENT = 50  # from one client address: offices share one behind NAT
-LOGIN_WINDOW = 15 * 60
+from casedesk.web import login_limits
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Counts failures per client and per address; answers alike for known and unknown ones."""
+    """Failed logins slow down, never lock: a client past its hourly allowance waits, and
+    each (client, account) pair waits longer after every failure, so someone guessing
+    elsewhere cannot keep the owner out. Known and unknown addresses are answered alike."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "rate_limited": "Too many attempts. Please wait a few minutes and try again.",
+        "slow_down": "Too many attempts. Please wait %(seconds)s seconds and try again.",
     }
 
-    def _keys(self) -> list[str]:
+    def _client_and_account(self) -> tuple[str, str]:
         client = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        username = (self.data.get("username") or "").strip().lower()[:254]
-        return [f"login-fail:ip:{client}", f"login-fail:user:{username}"]
-
-    @staticmethod
-    def _limit(key: str) -> int:
-        return FAILURES_PER_CLIENT if key.startswith("login-fail:ip:") else FAILURES_PER_ADDRESS
+        return client or "unknown", (self.data.get("username") or "").strip().lower()[:254]
 
     def clean(self) -> dict[str, Any]:
-        keys = self._keys()
-        if any(cache.get(key, 0) >= self._limit(key) for key in keys):
+        client, account = self._client_and_account()
+        if login_limits.client_blocked(client):
             raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
+        seconds = login_limits.wait(client, account)
+        if seconds:
+            raise forms.ValidationError(
+                self.error_messages["slow_down"], code="slow_down", params={"seconds": seconds}
+            )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
-            for key in keys:
-                cache.add(key, 0, LOGIN_WINDOW)
-                cache.incr(key)
+            login_limits.failed(client, account)
             raise
+        login_limits.succeeded(client, account)
+        return cleaned
 
 
 class CasedeskLoginView(LoginView):
@@ -74,17 +73,15 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         email = request.POST.get("email", "")
         client = request.META.get("REMOTE_ADDR", "") or "unknown"
         try:
-            link = actions.request_password_reset(email, client=client)
+            actions.request_password_reset(email, client=client)
         except Refused as exc:
             context = {"error": str(exc), "email": email}
             return render(request, "web/password_reset_form.html", context, status=exc.status_code)
-        if link is not None:
-            _send_reset(link)
         return redirect("password_reset_done")
     return render(request, "web/password_reset_form.html", {"email": ""})
 
 
-def _send_reset(link: actions.ResetLink) -> None:
+def send_reset(link: actions.ResetLink) -> None:
     with transaction.atomic():
         delivery.enqueue_template(
             kind="password_reset",

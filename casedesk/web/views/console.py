@@ -16,6 +16,7 @@ from casedesk.cases import actions, selectors
 from casedesk.cases.models import Channel
 from casedesk.core.errors import NotFound, Refused
 from casedesk.mail import routing
+from casedesk.outbox import suppression
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
 from casedesk.rules.permissions import Ability
 from casedesk.web import history
@@ -95,6 +96,8 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         "related": case_related,
         "follow_ups": list(case.follow_ups.all().only("id", "title", "status")),
         "duplicates": list(case.duplicates.all().only("id", "title", "status")),
+        "held_notices": suppression.held_for_case(case),
+        "sender_checks": True,  # staff see whether an e-mail's sender was verified
         "inbound_by_event": dict(
             case.inbound.filter(event__isnull=False).values_list("event_id", "pk")  # e-mail originals
         ),

@@ -1,9 +1,12 @@
-"""Console pages for e-mail: the quarantine queue, and any received message with its
-headers and the raw original to download. Staff only."""
+"""Console pages for e-mail: the quarantine queue, any received message with its headers
+(as read at intake) and the raw original to download, and the suppressed addresses.
+Staff only."""
 
 from __future__ import annotations
 
+import email.utils
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +21,7 @@ from casedesk.cases.models import number_for
 from casedesk.core.errors import NotFound, Refused
 from casedesk.mail import intake
 from casedesk.mail.models import InboundMessage
-from casedesk.mime import parse
+from casedesk.outbox import suppression
 from casedesk.rules.permissions import Ability
 from casedesk.web.views.common import AuthedRequest, staff_can
 from casedesk.web.views.listing import page_number
@@ -103,22 +106,19 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
 
 @staff_can(Ability.ROUTE)
 def message(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """The message as read at intake (`InboundMessage.reading`): the raw bytes are never
+    parsed here."""
     row = _message(message_id)
-    parsed, problem = None, ""
-    try:
-        parsed = parse.parse(bytes(row.raw))
-    except parse.Unparseable as exc:
-        problem = str(exc)
-    address = parsed.sender if parsed else row.sender
+    reading = row.reading
+    address = row.sender
     return render(
         request,
         "console/mail_message.html",
         {
             "row": row,
-            "parsed": parsed,
-            "problem": problem,
+            "reading": reading,
             "sender_contacts": _contacts_for(address),
-            "sender_name": parsed.sender_name if parsed else "",
+            "sender_name": _display_name(reading),
             "sender_address": address,
             "organisations": accounts.active_organisations(),
             "guessed_organisation": _guess(address),
@@ -199,3 +199,33 @@ def reject(request: AuthedRequest, message_id: int) -> HttpResponse:
         return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
     messages.success(request, f"Message from {row.sender or 'an unknown sender'} rejected.")
     return redirect(reverse("console:mail_quarantine"))
+
+
+@staff_can(Ability.ROUTE)
+def suppressions(request: AuthedRequest) -> HttpResponse:
+    """Addresses that get no more non-essential mail, why, and the message that said so."""
+    lifted = request.GET.get("lifted") == "1"
+    number, size = page_number(request), settings.CASEDESK_PAGE_SIZE
+    rows = suppression.listing(lifted=lifted, page=number, size=size)
+    context = {"rows": rows[:size], "has_next": len(rows) > size, "page": number, "lifted": lifted}
+    return render(request, "console/mail_suppressions.html", context)
+
+
+@staff_can(Ability.ROUTE)
+@require_POST
+def lift(request: AuthedRequest, suppression_id: int) -> HttpResponse:
+    try:
+        row = suppression.lift(suppression_id, by=request.user, note=request.POST.get("note", ""))
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Mail to {row.address} is sent again.")
+    return redirect(reverse("console:mail_suppressions"))
+
+
+def _display_name(reading: dict[str, Any] | None) -> str:
+    """The name the sender gave in From:, from the reading stored at intake (never a reparse)."""
+    for name, value in (reading or {}).get("headers", []):
+        if name.lower() == "from":
+            return email.utils.parseaddr(value)[0][:200]
+    return ""

@@ -6,14 +6,35 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.mail import intake
 from casedesk.mail.batch import ingest_many
 
 BATCH = 100
+BATCH_BYTES = 64 * 1024 * 1024  # a batch is sent in before it holds more than this
+
+
+def read_message(stream: BinaryIO, limit: int) -> bytes | None:
+    """The stream's bytes, or None as soon as they pass `limit`: an oversized message is
+    never read whole, let alone stored."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def too_large(limit: int) -> intake.Result:
+    return intake.Result("refused", None, f"The message is over the {limit:,} byte limit; it was not stored.")
 
 
 def message_files(paths: list[str]) -> Iterator[Path]:
@@ -45,22 +66,31 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         paths = options["paths"] or ["-"]
         envelope = (options["sender"], options["recipient"])
-        pending = False
+        limit = settings.CASEDESK_MAIL_MAX_BYTES
         if paths == ["-"]:
-            raw = sys.stdin.buffer.read()
+            raw = read_message(sys.stdin.buffer, limit)
+            if raw is None:
+                self._report([too_large(limit)])
+                # EX_DATAERR: the delivering mail server bounces it rather than retrying.
+                raise CommandError("the message is over the size limit", returncode=65)
             pending = self._report(ingest_many([raw], source="cli", envelopes=[envelope]))
         else:
             if "-" in paths:
                 raise CommandError("Read either standard input (-) or files, not both.")
-            batch: list[bytes] = []
+            pending = False
+            batch: list[bytes | intake.Result] = []  # a message, or the answer for a file refused unread
+            held = 0
             for path in message_files(paths):
                 try:
-                    batch.append(path.read_bytes())
+                    with path.open("rb") as stream:
+                        raw = read_message(stream, limit)
                 except OSError as exc:
                     raise CommandError(f"{path}: {exc.strerror or exc}") from None
-                if len(batch) == BATCH:
+                batch.append(too_large(limit) if raw is None else raw)
+                held += len(raw or b"")
+                if len(batch) == BATCH or held > BATCH_BYTES:
                     pending |= self._ingest(batch, envelope)
-                    batch = []
+                    batch, held = [], 0
             if batch:
                 pending |= self._ingest(batch, envelope)
         if pending:
@@ -68,9 +98,10 @@ class Command(BaseCommand):
             # mail server need not deliver them again, so this is not a temporary failure.
             self.stderr.write("some messages failed to process; they are stored and will be retried")
 
-    def _ingest(self, raws: list[bytes], envelope: tuple[str, list[str]]) -> bool:
-        results = ingest_many(raws, source="cli", batch=BATCH, envelopes=[envelope] * len(raws))
-        return self._report(results)
+    def _ingest(self, batch: list[bytes | intake.Result], envelope: tuple[str, list[str]]) -> bool:
+        raws = [item for item in batch if isinstance(item, bytes)]
+        taken = iter(ingest_many(raws, source="cli", batch=BATCH, envelopes=[envelope] * len(raws)))
+        return self._report([next(taken) if isinstance(item, bytes) else item for item in batch])
 
     def _report(self, results: list[intake.Result]) -> bool:
         for result in results:

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_copy_every_mpoc"),
+        ("accounts", "0007_organisation_unverified_mail"),
     ]
 
     operations = [

@@ -33,7 +33,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_organisation_time_zone_user_time_zone"),
+        ("accounts", "0008_organisation_time_zone_user_time_zone"),
     ]
 
     operations = [
