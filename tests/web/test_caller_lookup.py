@@ -54,6 +54,6 @@ def test_the_console_page_finds_the_caller_by_number(caller):
 
 def test_the_data_migration_fills_existing_contacts(caller):
     Contact.objects.filter(pk=caller.pk).update(phone_e164="", mobile_e164="")
-    migration = importlib.import_module("casedesk.accounts.migrations.0007_contact_phone_e164")
+    migration = importlib.import_module("casedesk.accounts.migrations.0009_contact_phone_e164")
     migration.fill(global_apps, None)
     assert Contact.objects.get(pk=caller.pk).phone_e164 == "+13035550102"

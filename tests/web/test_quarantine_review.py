@@ -137,7 +137,7 @@ def test_sender_is_told_which_attachment_was_dropped_and_why(staff_client):
         )
     )
     ack = OutboundMessage.objects.get(to=contact.email, kind="case_opened")
-    assert "tool.exe" in ack.text and "could run on opening" in ack.text and "log.txt" not in ack.text
+    assert "tool.exe" in ack.text and "not accepted" in ack.text and "log.txt" not in ack.text
     # a reply with a dropped file, which has no notice of its own, is answered about it
     intake.ingest(
         make_mail(
