@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Links in mail, feeds and calendars point where `make run` serves, unless set.
+CASEDESK_BASE_URL ?= http://$(HOST):$(PORT)
+export CASEDESK_BASE_URL
 # Outside DEBUG the desk refuses to start without a real SECRET_KEY. The embedded set-up makes
 # a random one once and keeps it in var/ (production sets SECRET_KEY in the environment).
 KEY_FILE := $(or $(CASEDESK_VAR_DIR),var)/secret-key
@@ -29,7 +32,7 @@ demo: migrate
 ## Install, migrate, load demo data, serve on http://$(HOST):$(PORT)
 run: demo
 	$(PY) manage.py collectstatic --noinput -v0
-	@echo "casedesk on http://$(HOST):$(PORT)/  (portal and console; admin at /admin/)"
+	@echo "casedesk on http://$(HOST):$(PORT)/  (portal and console; admin at /admin/; links in mail: $(CASEDESK_BASE_URL))"
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 ## The whole suite: lint, types, import layers, migrations check, then every test (browser tests included)
@@ -50,6 +53,7 @@ unit: install
 bench: install
 	$(PY) bench/bench_calendar.py
 	$(PY) bench/bench_lists.py
+	$(PY) bench/bench_search.py
 	$(PY) bench/bench_sweeps.py
 	$(PY) bench/bench_mail.py
 	$(PY) bench/bench_listener.py

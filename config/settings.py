@@ -52,9 +52,11 @@ INSTALLED_APPS = [
     "casedesk.accounts",
     "casedesk.outbox",
     "casedesk.cases",
+    "casedesk.search",
     "casedesk.mail",
     "casedesk.sla",
     "casedesk.escalation",
+    "casedesk.workbench",
     "casedesk.api",
     "casedesk.web",
     "casedesk.status",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.views.common.RefusalMiddleware",
+    "casedesk.web.zones.ReaderZoneMiddleware",
     "csp.middleware.CSPMiddleware",  # Security: Content-Security-Policy
 ]
 
@@ -91,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "casedesk.web.context.site",
             ],
+            # Times and durations read the same in every page, e-mail and feed.
+            "builtins": ["casedesk.core.templatetags.when"],
         },
     },
 ]
@@ -182,6 +187,8 @@ CASEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASEDESK_ATTACHMENT_MAX_BYTE
 DATA_UPLOAD_MAX_MEMORY_SIZE = CASEDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CASEDESK_CASE_PREFIX = os.environ.get("CASEDESK_CASE_PREFIX", "CS")
+# Region of phone numbers typed without a country code (caller look-up, contacts).
+CASEDESK_PHONE_REGION = os.environ.get("CASEDESK_PHONE_REGION", "US")
 CASEDESK_SITE_NAME = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25

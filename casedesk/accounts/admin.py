@@ -25,7 +25,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("Support staff", {"fields": ("staff_role",)}),
+        ("Support staff", {"fields": ("staff_role", "time_zone")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -9,7 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from casedesk.accounts.phones import e164
 from casedesk.core.mailboxes import not_ours
+from casedesk.core.when import validate_zone
 from casedesk.rules import permissions as rules
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in rules.StaffRole]
@@ -33,6 +37,13 @@ class User(AbstractUser):
         blank=True,
         help_text="What a staff member may do follows the role (see Staff roles); "
         "a superuser may do everything.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text="Times shown to this person (e.g. America/Chicago); empty: the organisation's "
+        "zone for a customer, the plan's zone for staff.",
     )
 
     objects = CasedeskUserManager()  # type: ignore[misc]
@@ -109,6 +120,13 @@ class Organisation(models.Model):
         help_text="Every case notice also goes to each main point of contact of the organisation, "
         "not only to the case's contact and participants.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text="Times in its people's pages and its case e-mails (e.g. America/Chicago); "
+        "empty: the plan's zone.",
+    )
 
     class UnverifiedMail(models.TextChoices):  # rules.senders.Unverified
         MARK = "mark", "Accept, marked 'sender not verified'"
@@ -157,6 +175,10 @@ class Contact(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     mobile = models.CharField(max_length=40, blank=True)
+    # The numbers in E.164 beside the form they were typed in, so that a caller is found
+    # however the number is spoken or written (set on save from phone and mobile).
+    phone_e164 = models.CharField("phone (E.164)", max_length=20, blank=True, editable=False)
+    mobile_e164 = models.CharField("mobile (E.164)", max_length=20, blank=True, editable=False)
     is_primary_mpoc = models.BooleanField("primary MPOC", default=False)
     is_secondary_mpoc = models.BooleanField("secondary MPOC", default=False)
     is_technical = models.BooleanField("technical contact", default=False)
@@ -177,10 +199,20 @@ class Contact(models.Model):
                 "organisation", Lower("email"), name="contact_email_unique_per_organisation"
             ),
         ]
-        indexes = [models.Index(Lower("email"), name="contact_email_ci")]
+        indexes = [
+            models.Index(Lower("email"), name="contact_email_ci"),
+            models.Index(fields=["phone_e164"], name="contact_phone_e164"),
+            models.Index(fields=["mobile_e164"], name="contact_mobile_e164"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_e164, self.mobile_e164 = e164(self.phone), e164(self.mobile)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_e164", "mobile_e164"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         # The provider's own contact has no address: notices about its master cases are

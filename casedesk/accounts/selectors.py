@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Q, QuerySet
 
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import customer_contact, is_staff
+from casedesk.accounts.phones import e164
 from casedesk.core.errors import NotFound
 
 
@@ -69,6 +69,18 @@ def get_contact(user: Any, contact_id: int) -> Contact:
     if found is None:
         raise NotFound("No such contact.")
     return found
+
+
+def contacts_by_email(address: str) -> list[Contact]:
+    """Active contacts with exactly this address, in any organisation (quarantine review)."""
+    address = address.strip()
+    if "@" not in address:
+        return []
+    return list(
+        Contact.objects.filter(email__iexact=address, active=True, organisation__active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")[:10]
+    )
 
 
 def contacts_at_domain(address: str, limit: int = 50) -> list[Contact]:
@@ -130,28 +142,24 @@ def user_by_email(email: str) -> User | None:
 
 
 def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
-    """Staff look-up of a caller by name, email or phone number (digits compared)."""
+    """Staff look-up of a caller: by name or e-mail; by phone number however it is written
+    ("+1 303 555 0102", "13035550102", "(303) 555-0102", compared in E.164) or its last
+    digits; an organisation's name lists its MPOCs."""
     term = term.strip()
     if not term:
         return Contact.objects.none()
-    cond = Q(name__icontains=term) | Q(email__icontains=term)
+    mpoc = Q(is_primary_mpoc=True) | Q(is_secondary_mpoc=True)
+    cond = Q(name__icontains=term) | Q(email__icontains=term) | (Q(organisation__name__icontains=term) & mpoc)
+    number = e164(term)
     digits = "".join(ch for ch in term if ch.isdigit())
-    if len(digits) >= 3:
-        cond |= Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
+    if number:
+        cond |= Q(phone_e164=number) | Q(mobile_e164=number)
+    if len(digits) >= 4:
+        # The last digits of a number as a caller reads them out ("0102"), or a longer run.
+        cond |= Q(phone_e164__endswith=digits) | Q(mobile_e164__endswith=digits)
     return (
         Contact.objects.filter(active=True, organisation__active=True)
-        .alias(
-            phone_digits=_digits("phone"),
-            mobile_digits=_digits("mobile"),
-        )
         .filter(cond)
         .select_related("organisation")
-        .order_by("organisation__name", "name")[:limit]
+        .order_by("organisation__name", "-is_primary_mpoc", "-is_secondary_mpoc", "name")[:limit]
     )
-
-
-def _digits(field: str) -> Any:
-    expr: Any = F(field)
-    for ch in ("-", " ", "(", ")", ".", "+"):
-        expr = Replace(expr, Value(ch), Value(""))
-    return expr

@@ -9,16 +9,18 @@ from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.api import lookups, render
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
-from casedesk.cases import actions, selectors
+from casedesk.cases import actions, finding, selectors
 from casedesk.cases.models import Channel
 from casedesk.core.errors import Forbidden
+from casedesk.mail import routing
 
 router = Router(tags=["cases"])
 
 
 @router.get("/cases", response={200: s.CasePage, **s.ERRORS}, summary="List cases")
 def list_cases(request: HttpRequest, query: Query[s.CaseListQuery]) -> s.CasePage:
-    """Newest first. A customer sees their organisation's cases; staff see all."""
+    """Newest first, or best match first with `q`. A customer sees their organisation's cases;
+    staff see all."""
     user = user_of(request)
     staff = is_staff(user)
     if query.organisation is not None:
@@ -37,7 +39,11 @@ def list_cases(request: HttpRequest, query: Query[s.CaseListQuery]) -> s.CasePag
         assignee=assignee.pk if assignee else None,
         team=team.pk if team else None,
     )
-    rows, has_next = selectors.page(selectors.portal_cases(user, filters), query.page, query.page_size)
+    if filters.q:
+        found = finding.search(user, filters.q, filters, page=query.page, size=query.page_size)
+        rows, has_next = [hit.case for hit in found.hits], found.has_next
+    else:
+        rows, has_next = selectors.page(selectors.portal_cases(user, filters), query.page, query.page_size)
     return s.CasePage(
         items=[render.case_summary(case, staff) for case in rows], page=query.page, has_next=has_next
     )
@@ -138,4 +144,25 @@ def disposition(request: HttpRequest, number: str, payload: s.DispositionIn) -> 
         team=lookups.team(payload.team) if "team" in sent else case.team,
         assignee=lookups.staff_member(payload.assignee) if "assignee" in sent else case.assignee,
     )
+    return render.case_detail(selectors.get_case(user, number), user)
+
+
+@router.patch(
+    "/cases/{number}", response={200: s.CaseDetail, **s.ERRORS}, summary="Correct title or platform (staff)"
+)
+def correct(request: HttpRequest, number: str, payload: s.CaseCorrectionIn) -> s.CaseDetail:
+    """A case that gets its platform and has no team goes to the platform's team, and to a
+    technician of it on shift, as a new case naming it would."""
+    user = user_of(request)
+    case = selectors.get_case(user, number)
+    lookups.require_staff(user, "correct a case")
+    sent = payload.model_fields_set
+    values: dict[str, object] = {}
+    if "title" in sent:
+        values["title"] = payload.title or ""
+    if "platform" in sent:
+        values["platform"] = lookups.platform(payload.platform)
+    corrected = actions.correct(case, by=user, **values)
+    if corrected.team_id != case.team_id:
+        routing.route_new_case(corrected)
     return render.case_detail(selectors.get_case(user, number), user)

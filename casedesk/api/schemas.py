@@ -159,7 +159,14 @@ class CaseListQuery(Schema):
     status: Status | None = None
     priority: Priority | None = None
     platform: str = Field("", description="Platform code.")
-    q: str = Field("", description="Words of the title, or a case number.")
+    q: str = Field(
+        "",
+        max_length=200,
+        description=(
+            "Full-text search over number, title, description, public comments, organisation and "
+            "contact (name, e-mail, phone); results best first. With `state=all`, closed cases too."
+        ),
+    )
     organisation: int | None = Field(None, description="Organisation id (support staff only).")
     assignee: str = Field("", description="Assignee id or email address (support staff; ignored otherwise).")
     team: str = Field("", description="Team slug or id (support staff; ignored otherwise).")
@@ -207,6 +214,13 @@ class DispositionIn(Input):
     priority: SettablePriority | None = Field(None, description="As the caller's role allows.")
     team: str | None = Field(None, description="Team slug.")
     assignee: int | str | None = Field(None, description="Staff email address or id.")
+
+
+class CaseCorrectionIn(Input):
+    """Staff correct the title or the platform; fields left out keep their value."""
+
+    title: str | None = Field(None, max_length=200)
+    platform: str | None = Field(None, description="Platform code of the organisation's; null: none.")
 
 
 # --- organisations and contacts ------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from casedesk.cases.models import Case, CaseEvent
+from casedesk.core.readonly_admin import ReadOnlyAdmin
 
 
 class EventInline(admin.TabularInline):
@@ -30,3 +31,15 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    """The audit trail: who did what to which case, when. Never edited."""
+
+    list_display = ("at", "case", "kind", "actor", "contact", "public")
+    list_filter = ("kind", "public")
+    search_fields = ("=case__id", "body")
+    list_select_related = ("case", "actor", "contact")
+    raw_id_fields = ("case", "actor", "contact")
+    date_hierarchy = "at"

@@ -42,8 +42,8 @@ class Origin:
     subject: str = ""
     # The timeline entries written for it, in order: intake reads which entry it became.
     events: list[Any] = field(default_factory=list)
-    # Attachments not kept, each with the reason: the acknowledgement tells the sender.
-    left_out: list[str] = field(default_factory=list)
+    # Attachments it carried that were not kept, each "name: why"; its sender is told.
+    dropped: tuple[str, ...] = ()
 
 
 def _prepare(
@@ -130,6 +130,8 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
         if origin is not None:
             origin.events.append(event)
         chosen = _template(event)
+        if chosen is None and _tell_dropped(event, origin):
+            chosen = (DROPPED, True)
         if chosen is not None:
             wanted.append((event, origin, *chosen))
     if not wanted:
@@ -140,7 +142,7 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
     messages = []
     for event, origin, template, automatic in wanted:
         case, heard = event.case, once if once is not None else Once()
-        for reader in readers[case.pk]:
+        for reader in _addressed(template, readers[case.pk], origin):
             to = heard.take(reader.email)
             if not to:
                 continue
@@ -155,7 +157,7 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
                     "contact": reader,  # each reader's copy differs by the greeting only
                     "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
                     "status": case.status_label,
-                    "left_out": origin.left_out if origin is not None and to.lower() == origin.sender else [],
+                    "dropped": _dropped_for(origin, reader),
                     **_particulars(template, event, reader),
                 },
                 case=case,
@@ -168,6 +170,29 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
             if message:
                 messages.append(message)
     threading.record_sent(delivery.save_many(messages))
+
+
+DROPPED = "attachments_not_kept"
+
+
+def _tell_dropped(event: Any, origin: Origin | None) -> bool:
+    """A customer's e-mail reply added to a case has no notice of its own; if attachments
+    of it were left out, its sender is told which and why."""
+    return bool(origin and origin.dropped and event.kind == "comment" and event.actor_kind == "customer")
+
+
+def _addressed(template: str, readers: Sequence[Any], origin: Origin | None) -> list[Any]:
+    if template != DROPPED:
+        return list(readers)
+    sender = origin.sender if origin else ""
+    return [r for r in readers if (r.email or "").lower() == sender]
+
+
+def _dropped_for(origin: Origin | None, reader: Any) -> tuple[str, ...]:
+    # Only the person who sent the files hears what became of them.
+    if origin is None or (reader.email or "").lower() != origin.sender:
+        return ()
+    return origin.dropped
 
 
 def _template(event: Any) -> tuple[str, bool] | None:

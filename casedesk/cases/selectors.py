@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
@@ -102,6 +103,15 @@ class CaseFilters:
     organisation: int | None = None
     assignee: int | None = None
     team: int | None = None
+    channel: str = ""
+    opened_from: date | None = None  # inclusive days, in the desk's time zone
+    opened_to: date | None = None
+    updated_from: date | None = None
+    updated_to: date | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def filter_cases(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
@@ -121,6 +131,16 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(assignee_id=f.assignee)
     if f.team:
         qs = qs.filter(team_id=f.team)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    for field, start, end in (
+        ("opened_at", f.opened_from, f.opened_to),
+        ("updated_at", f.updated_from, f.updated_to),
+    ):
+        if start:
+            qs = qs.filter(**{f"{field}__gte": _day_start(start)})
+        if end:
+            qs = qs.filter(**{f"{field}__lt": _day_start(end + timedelta(days=1))})
     if f.q:
         pk = pk_from_number(f.q)
         text = Q(title__icontains=f.q)
@@ -142,28 +162,77 @@ QUEUES = {
     "team": "My team",
     "soon": "Breaching soon",
     "open": "All open",
+    "closed": "Closed",
+    "all": "All cases",
 }
+COUNTED = ("triage", "mine", "team", "soon", "open")  # open cases only: a closed count would read the table
 SOON = timedelta(hours=1)
 
+# Sortable columns: a sort key to the fields it orders by; `-key` sorts descending. The
+# default (deadline) follows the stored deadline's indexes; the others sort the filtered set.
+SORTS = {
+    "due": ("next_due_at", "id"),
+    "number": ("id",),
+    "priority": ("priority", "id"),
+    "status": ("status", "id"),
+    "opened": ("opened_at", "id"),
+    "updated": ("updated_at", "id"),
+}
 
-def queue(user: User, name: str, f: CaseFilters | None = None) -> QuerySet[Case]:
-    """A console queue, soonest deadline first (cases with no deadline after, oldest first)."""
-    qs = cases_visible_to(user).filter(OPEN_Q)
+
+def _ordering(sort: str, name: str) -> list[Any]:
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    if key not in SORTS:
+        # Closed cases have no deadline: newest first, along the primary key.
+        return ["-id"] if name in {"closed", "all"} else _ordering("due", name)
+    return [
+        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        for field in SORTS[key]
+    ]
+
+
+def team_ids_of(user: User) -> list[int]:
+    """The ids of the user's teams, read once per request (kept on the user object)."""
+    if not hasattr(user, "_casedesk_team_ids"):
+        user._casedesk_team_ids = list(user.teams.values_list("id", flat=True))  # type: ignore[attr-defined]
+    return list(user._casedesk_team_ids)  # type: ignore[attr-defined]
+
+
+def _scope(user: User, name: str) -> Q:
+    """What puts a case in the queue `name` (open ones: every queue but closed and all)."""
     if name == "triage":
-        qs = qs.filter(needs_triage=True)
-    elif name == "mine":
-        qs = qs.filter(assignee=user)
-    elif name == "team":
+        return Q(needs_triage=True)
+    if name == "mine":
+        return Q(assignee=user)
+    if name == "team":
         # A list of ids, not a subquery: the planner then uses the per-team index.
-        qs = qs.filter(team_id__in=list(user.teams.values_list("id", flat=True)))
-    elif name == "soon":
+        return Q(team_id__in=team_ids_of(user))
+    if name == "soon":
         # Overdue or due within the hour: the case_open_due index range.
-        qs = qs.filter(next_due_at__lte=clock.now() + SOON)
-    elif name != "open":
-        raise NotFound(f"No queue {name!r}.")
+        return Q(next_due_at__lte=clock.now() + SOON)
+    if name in {"open", "closed", "all"}:
+        return Q()
+    raise NotFound(f"No queue {name!r}.")
+
+
+def queue(user: User, name: str, f: CaseFilters | None = None, sort: str = "") -> QuerySet[Case]:
+    """A console queue, soonest deadline first (cases with no deadline after, oldest first)
+    unless `sort` names another column; Closed and All cases newest first."""
+    qs = cases_visible_to(user)
+    if name == "closed":
+        qs = qs.filter(status__in=[s.value for s in CLOSED_STATUSES])
+    elif name != "all":
+        qs = qs.filter(OPEN_Q)
+    qs = qs.filter(_scope(user, name))
     if f is not None:
         qs = filter_cases(qs, CaseFilters(**{**f.__dict__, "state": "any"}))
-    return qs.select_related(*LIST_RELATED).order_by(F("next_due_at").asc(nulls_last=True), "id")
+    return qs.select_related(*LIST_RELATED).order_by(*_ordering(sort, name))
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """How many open cases each open queue holds, in one aggregate query over open cases."""
+    qs = cases_visible_to(user).filter(OPEN_Q)
+    return qs.aggregate(**{name: Count("id", filter=_scope(user, name)) for name in COUNTED})
 
 
 __all__ = ["page"]  # the lists page through here

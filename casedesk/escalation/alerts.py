@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone
 
 from casedesk.cases.clocks import Alert
 from casedesk.cases.models import Case
+from casedesk.core.when import human, plan_zone
 from casedesk.outbox import delivery as outbox
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import triage
@@ -20,7 +20,7 @@ ON_CALL = "on-call"
 
 
 def _local(instant: datetime | None) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+    return human(instant, zone=plan_zone()) if instant else "-"
 
 
 def _link(case: Case, side: str = "console") -> str:

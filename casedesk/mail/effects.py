@@ -30,18 +30,19 @@ COPIED_LIMIT = 100  # addresses looked at per message; a case copies far fewer
 
 
 def origin_of(parsed: parse.ParsedMessage) -> notices.Origin:
-    """What the case actions taking a message are told of it: their notices answer it."""
-    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject, left_out=_refused(parsed))
+    """What the case actions taking a message are told of it: their notices answer it,
+    and tell its sender of any attachment not kept, and why."""
+    return notices.Origin(parsed.message_id, parsed.sender, parsed.subject, dropped=tuple(_dropped(parsed)))
 
 
-def _refused(parsed: parse.ParsedMessage) -> list[str]:
-    left_out = []
+def _dropped(parsed: parse.ParsedMessage) -> list[str]:
+    dropped = []
     for item in parsed.attachments:
         try:
             check_upload(Upload(item.name, item.content, item.content_type))
         except Refused as exc:
-            left_out.append(str(exc))
-    return left_out
+            dropped.append(str(exc))
+    return dropped
 
 
 def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
+from casedesk.accounts import contacts
 from casedesk.accounts.models import Contact
 from casedesk.cases import actions
 from casedesk.cases.models import CaseEvent, Channel
@@ -68,9 +69,19 @@ def failing(address: str) -> bool:
 # --- quarantine review (console) -----------------------------------------------------
 
 
-def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
+def accept(
+    pk: int,
+    *,
+    by: Any,
+    contact: Contact | None = None,
+    new_contact: contacts.NewContact | None = None,
+    number: str = "",
+) -> Result:
     """Staff accept a quarantined message: it opens a case for `contact` (an MPOC), or is
-    added to the case `number` of the contact's organisation as the contact's comment."""
+    added to the case `number` of the contact's organisation as the contact's comment.
+    With `new_contact` the sender is first made a contact of the organisation chosen, in
+    the same transaction: a refusal afterwards (not an MPOC, another organisation's case)
+    leaves no contact behind."""
     from casedesk.cases import selectors
 
     with transaction.atomic():
@@ -81,6 +92,10 @@ def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
             parsed = parsing.read(bytes(row.raw))
         except parsing.Unparseable as exc:
             raise Refused(f"The message cannot be read ({exc}); download it instead.") from None
+        if new_contact is not None:
+            contact = contacts.add_contact(by, new_contact)
+        if contact is None:
+            raise Refused("Choose the contact the message is from, or add the sender as a new contact.")
         uploads, note = effects.uploads_of(parsed)
         body = (parsed.new_text[: effects.BODY_LIMIT] + note).strip()
         origin = effects.origin_of(parsed)
@@ -109,6 +124,7 @@ def accept(pk: int, *, by: Any, contact: Contact, number: str = "") -> Result:
             effects.link(case, parsed, clock.now()).save(force_insert=True)
         InboundMessage.objects.filter(pk=pk).update(
             state=InboundMessage.State.ACCEPTED,
+            outcome=outcome,
             case=case,
             event=event,
             reviewed_by=by,

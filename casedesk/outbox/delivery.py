@@ -15,16 +15,19 @@ address that complained or bounced for good is kept but held (`suppression.hold`
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from casedesk.core import bulk, clock, mailboxes
+from casedesk.core import bulk, clock, mailboxes, when
 from casedesk.outbox import suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
@@ -131,14 +134,44 @@ def enqueue(*, to: str, **kwargs: Any) -> OutboundMessage | None:
     return save(build(to=to, **kwargs))
 
 
+_ZONES: dict[int, tuple[float, str]] = {}
+ZONE_MEMO_SECONDS = 60.0
+
+
+def _zone_of(case: Any) -> ZoneInfo:
+    """The clock of the case's organisation. Read from the organisation when it came with
+    the case, else remembered for a minute per process: a batch of notices costs at most
+    one query per organisation for it, and a changed zone shows within a minute."""
+    org_id = getattr(case, "organisation_id", None)
+    if org_id is None:
+        return when.plan_zone()
+    field = getattr(type(case), "organisation", None)
+    if field is not None and field.is_cached(case):
+        name = case.organisation.time_zone
+        _ZONES[org_id] = (time.monotonic(), name)
+    else:
+        seen = _ZONES.get(org_id)
+        if seen is None or time.monotonic() - seen[0] > ZONE_MEMO_SECONDS:
+            from casedesk.accounts.models import Organisation
+
+            found = Organisation.objects.filter(pk=org_id).values_list("time_zone", flat=True).first()
+            seen = (time.monotonic(), found or "")
+            _ZONES[org_id] = seen
+        name = seen[1]
+    return when.zone_named(name) or when.plan_zone()
+
+
 def build_template(
     *, kind: str, to: str, template: str, context: dict[str, Any], **kwargs: Any
 ) -> OutboundMessage:
-    """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row."""
+    """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row, with
+    times on the clock of the case's organisation (else the plan's), whoever's request or
+    sweep sends it."""
     context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
-    subject = render_to_string(f"mail/{template}.subject.txt", context)
-    text = render_to_string(f"mail/{template}.txt", context)
-    html = render_to_string(f"mail/{template}.html", context)
+    with timezone.override(_zone_of(context.get("case"))):
+        subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
+        text = render_to_string(f"mail/{template}.txt", context)
+        html = render_to_string(f"mail/{template}.html", context)
     return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
 
 

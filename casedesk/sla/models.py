@@ -183,6 +183,7 @@ class Breach(models.Model):
 
     class Meta:
         ordering = ["due"]
+        verbose_name_plural = "breaches"
         constraints = [models.UniqueConstraint(fields=["case", "clock", "due"], name="breach_once")]
         indexes = [models.Index(fields=["due"], name="breach_due")]
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from casedesk.core.readonly_admin import ReadOnlyAdmin
 from casedesk.status import versions
 from casedesk.status.models import (
     Incident,
@@ -22,21 +23,6 @@ from casedesk.status.models import (
     Subscription,
     WebhookDelivery,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """List, search, filter and view; no add, change or delete that would bypass the actions."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _link(url: str, text: str = "Open in the console") -> str:

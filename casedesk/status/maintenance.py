@@ -16,6 +16,7 @@ from casedesk.accounts.models import Platform, User
 from casedesk.cases import actions as case_actions
 from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.core.when import human
 from casedesk.rules import schedule
 from casedesk.rules.permissions import Ability
 from casedesk.status import checks, notices, selectors, versions
@@ -41,9 +42,9 @@ def recurrence(window: MaintenanceWindow) -> schedule.Recurrence:
 
 
 def _when(occ: MaintenanceOccurrence) -> str:
+    # On the window's own clock (the plan's unless it says otherwise), for every reader.
     zone = ZoneInfo(occ.window.zone)
-    start, end = occ.start.astimezone(zone), occ.end.astimezone(zone)
-    return f"{start:%a %Y-%m-%d %H:%M} to {end:%a %Y-%m-%d %H:%M %Z}"
+    return f"{human(occ.start, zone=zone)} to {human(occ.end, zone=zone)}"
 
 
 def notice_due(window: MaintenanceWindow, policy: MaintenanceKindPolicy, what: str) -> bool:
@@ -110,7 +111,7 @@ def _maintenance_notice(
         notice=notice,
         kind=f"maintenance_{what}",
         recipients=notices.window_recipients(window),
-        subject=f"{headings[what]}: {window.title}, {_when(occ)}",
+        subject=f"{headings[what]}: {window.title} ({_when(occ)})",
         context={
             "heading": f"{headings[what]}: {window.title}",
             "body": extra or window.description,

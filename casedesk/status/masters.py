@@ -6,7 +6,7 @@ public pages stale (`versions.changed`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,9 +15,11 @@ from django.db import transaction
 
 from casedesk.accounts.models import Contact, Organisation, Platform, User
 from casedesk.cases import actions as case_actions
-from casedesk.cases.models import Case, CaseEvent
+from casedesk.cases import selectors as case_selectors
+from casedesk.cases.models import Case, CaseEvent, number_for
 from casedesk.core import clock, mailboxes
 from casedesk.core.errors import NotFound, Refused
+from casedesk.core.when import human, plan_zone
 from casedesk.outbox import delivery as outbox
 from casedesk.outbox.recipients import Once
 from casedesk.rules.lifecycle import Actor, Status
@@ -91,15 +93,22 @@ def create_master(
     platforms: Iterable[Platform],
     organisations: Iterable[Organisation] = (),
     impact: str = Impact.MAJOR,
+    children: Sequence[str] = (),
 ) -> Case:
-    """Open a master case (P1G) for an issue affecting several organisations."""
+    """Open a master case (P1G) for an issue affecting several organisations, with the
+    cases `children` (numbers) linked to it. All or nothing: every input is checked
+    before anything is written, and the case, incident, public update, links and notices
+    go in one transaction, so a refusal leaves no trace."""
     case_actions.require_staff(by, Ability.MASTER_CASES)
     title = checks.title(title)
     body = checks.text(body, "first public update")
     checks.impact(impact)
-    contact = provider_contact()
     platform_list = list(platforms)
+    if not platform_list:
+        raise Refused("Choose at least one affected platform.")
+    child_cases = _linkable(by, children)
     with transaction.atomic():
+        contact = provider_contact()
         case = case_actions.open_master(
             by=by,
             contact=contact,
@@ -116,7 +125,33 @@ def create_master(
             organisations=organisations,
             impact=impact,
         )
+        for child in child_cases:
+            link_child(case, child, by=by)
     return case
+
+
+def _linkable(by: User, numbers: Sequence[str]) -> list[Case]:
+    """The cases with these numbers, each one that may become a child of a new master case;
+    a Refused naming every number that cannot, and why."""
+    found: dict[int, Case] = {}
+    bad: list[str] = []
+    for number in dict.fromkeys(n.strip().upper() for n in numbers if n.strip()):
+        try:
+            case = case_selectors.get_case(by, number)
+        except NotFound:
+            bad.append(f"{number} (no such case)")
+            continue
+        found[case.pk] = case
+    masters = set(Incident.objects.filter(case_id__in=found).values_list("case_id", flat=True))
+    linked = dict(MasterChild.objects.filter(case_id__in=found).values_list("case_id", "master_id"))
+    for pk, case in found.items():
+        if pk in masters:
+            bad.append(f"{case.number} (a master case itself)")
+        elif pk in linked:
+            bad.append(f"{case.number} (already part of master case {number_for(linked[pk])})")
+    if bad:
+        raise Refused(f"Nothing was created: these cases cannot be linked: {'; '.join(bad)}.")
+    return list(found.values())
 
 
 def promote(
@@ -273,7 +308,11 @@ def _publish_update(incident: Incident, by: User, state: str, body: str, now: da
         context={
             "heading": f"{incident.title}: {label}",
             "body": body,
-            "facts": [("Affected", affected), ("Master case", master.number), ("Posted", now.isoformat())],
+            "facts": [
+                ("Affected", affected),
+                ("Master case", master.number),
+                ("Posted", human(now, zone=plan_zone())),
+            ],
             "link": link,
         },
         case=master,

@@ -115,6 +115,8 @@ class MasterChild(models.Model):
 
     class Meta:
         ordering = ["linked_at", "id"]
+        verbose_name = "master-case child"
+        verbose_name_plural = "master-case children"
 
     def __str__(self) -> str:
         return f"{self.case_id} -> {self.master_id}"
@@ -337,6 +339,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event_key"], name="webhook_delivery_once")
         ]

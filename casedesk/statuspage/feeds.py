@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.feedgenerator import Atom1Feed
 
+from casedesk.core.when import human
 from casedesk.rules.schedule import DENVER
 from casedesk.status.models import Incident, IncidentUpdate, MaintenanceOccurrence
 
@@ -72,8 +73,7 @@ def feed(
         )
     for occ in occurrences:
         window = occ.window
-        start, end = occ.start.astimezone(DENVER), occ.end.astimezone(DENVER)
-        when = f"{start:%Y-%m-%d %H:%M %Z} to {end:%Y-%m-%d %H:%M %Z}"
+        when = f"{human(occ.start, zone=DENVER)} to {human(occ.end, zone=DENVER)}"
         body = "\n\n".join(
             part
             for part in (

@@ -20,10 +20,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.timezone import localtime
 
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
+from casedesk.core.when import plan_zone
 from casedesk.status import selectors as status_selectors
 from casedesk.status import versions
 from casedesk.status.models import Impact, Incident, IncidentUpdate, RenderedPage
@@ -259,6 +261,13 @@ FIXED: dict[str, tuple[str, Callable[[datetime], bytes]]] = {
 
 
 def render(path: str) -> tuple[str, bytes]:
+    # One copy serves every reader (and a CDN): it is written on the plan's clock, never on
+    # that of the logged-in reader whose request happened to render it.
+    with timezone.override(plan_zone()):
+        return _render(path)
+
+
+def _render(path: str) -> tuple[str, bytes]:
     now = clock.now()
     if path in FIXED:
         content_type, fn = FIXED[path]

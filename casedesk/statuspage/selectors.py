@@ -81,20 +81,54 @@ def platform_impacts() -> tuple[dict[int, str], set[int]]:
     return {pid: worst(values) for pid, values in found.items()}, quiet - busy
 
 
+# Uptime counts an outage (partial or major) as down; a degraded service still works and
+# maintenance is announced ahead, so neither counts against it.
+DOWN = frozenset({Impact.PARTIAL.value, Impact.MAJOR.value})
+
+
 @dataclass
 class PlatformRow:
     platform: Platform
     impact: str
     days: list[tuple[date, str]] = field(default_factory=list)
     note: str = ""
+    uptime: float | None = None  # percent of the last 90 days without an outage
 
     @property
     def impact_label(self) -> str:
         return Impact(self.impact).label
 
+    @property
+    def bars(self) -> list[tuple[date, str, str]]:
+        """Each day with its worst impact and that impact's words, for the day's bar."""
+        return [(day, impact, Impact(impact).label) for day, impact in self.days]
 
-def history(now: datetime, days: int = HISTORY_DAYS) -> dict[int, list[tuple[date, str]]]:
-    """For each platform, the worst impact of each of the last `days` local days."""
+    @property
+    def uptime_text(self) -> str:
+        if self.uptime is None:
+            return ""
+        return "100%" if self.uptime >= 100 else f"{min(self.uptime, 99.99):.2f}%"
+
+
+def uptime(spans: list[tuple[datetime, datetime]], since: datetime, now: datetime) -> float:
+    """Percent of [since, now] covered by none of the (overlapping) outage spans."""
+    total = (now - since).total_seconds()
+    if total <= 0:
+        return 100.0
+    down, reach = 0.0, since
+    for start, end in sorted((max(s, since), min(e, now)) for s, e in spans):
+        if end <= reach:
+            continue
+        down += (end - max(start, reach)).total_seconds()
+        reach = end
+    return 100.0 * (1 - down / total)
+
+
+def history(
+    now: datetime, days: int = HISTORY_DAYS
+) -> tuple[dict[int, list[tuple[date, str]]], dict[int, float]]:
+    """For each platform, the worst impact of each of the last `days` local days, and its
+    uptime over them (for the platforms that had an outage; the others had 100%)."""
     today = selectors.local_day(now)
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=DENVER)
@@ -112,8 +146,11 @@ def history(now: datetime, days: int = HISTORY_DAYS) -> dict[int, list[tuple[dat
     rows = PlatformImpact.objects.filter(
         Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gte=since)
     ).values_list("platform_id", "worst", "incident__started_at", "incident__resolved_at")
+    outages: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for platform_id, impact, started, resolved in rows:
         mark(platform_id, started, resolved or now, impact)
+        if impact in DOWN:
+            outages[platform_id].append((started, resolved or now))
     occurrences = (
         MaintenanceOccurrence.objects.filter(end__gte=since, start__lte=now)
         .exclude(state=OccurrenceState.CANCELLED)
@@ -128,12 +165,12 @@ def history(now: datetime, days: int = HISTORY_DAYS) -> dict[int, list[tuple[dat
             (first + timedelta(days=i), marks.get(first + timedelta(days=i), Impact.OPERATIONAL.value))
             for i in range(days)
         ]
-    return result
+    return result, {pid: uptime(spans, since, now) for pid, spans in outages.items()}
 
 
 def platform_rows(now: datetime, with_history: bool = True) -> list[PlatformRow]:
     current, quiet = platform_impacts()
-    bars = history(now) if with_history else {}
+    bars, up = history(now) if with_history else ({}, {})
     today = selectors.local_day(now)
     blank = [
         (today - timedelta(days=HISTORY_DAYS - 1 - i), Impact.OPERATIONAL.value) for i in range(HISTORY_DAYS)
@@ -144,6 +181,7 @@ def platform_rows(now: datetime, with_history: bool = True) -> list[PlatformRow]
             current.get(p.pk, Impact.OPERATIONAL.value),
             bars.get(p.pk, blank) if with_history else [],
             NO_IMPACT_NOTE if p.pk in quiet else "",
+            up.get(p.pk, 100.0) if with_history else None,
         )
         for p in selectors.platforms()
     ]

@@ -71,6 +71,17 @@ class TransitionForm(forms.Form):
     main_case = forms.CharField(required=False, max_length=20, label="Main case number")
 
 
+# Which targets each status-form field is for (what `rules.lifecycle.check_transition` asks
+# of them); the page shows a field only for its targets when scripts run.
+TRANSITION_FIELDS_FOR = {
+    "resolution": "closed",
+    "hold_until": "on_hold",
+    "main_case": "duplicate",
+    "shipping_carrier": "shipping",
+    "tracking_number": "shipping",
+}
+
+
 def offer_priorities(
     field: forms.Field, held: frozenset[Ability], current: str | None = None, blank: str = ""
 ) -> None:
@@ -153,6 +164,51 @@ class StaffCaseForm(forms.Form):
         offer_priorities(self.fields["priority"], held, blank=f"{triage.UNTRIAGED.label}, awaiting review")
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
+
+
+class BulkForm(forms.Form):
+    """One change for the selected cases; only the field the change needs is read."""
+
+    change = forms.ChoiceField(
+        choices=[
+            ("assign", "Assign to"),
+            ("team", "Set team"),
+            ("priority", "Set priority"),
+            ("status", "Move to status"),
+            ("duplicate", "Mark as duplicates of"),
+        ]
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True), required=False
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    priority = forms.ChoiceField(choices=[("", ""), *PRIORITY_CHOICES], required=False)
+    to = forms.ChoiceField(choices=[("", ""), *STATUS_CHOICES], required=False)
+    note = forms.CharField(required=False, max_length=2000)
+    resolution = forms.CharField(required=False, max_length=2000)
+    main_case = forms.CharField(required=False, max_length=20)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80, label="View name")
+    queue = forms.CharField(max_length=20)
+    query = forms.CharField(max_length=1000, required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label="Share with team")
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+
+class CorrectionForm(forms.Form):
+    """Staff correct a case's title and platform."""
+
+    title = forms.CharField(max_length=200)
+    platform = forms.ModelChoiceField(queryset=Platform.objects.none(), required=False)
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = organisation.platforms.filter(active=True)  # type: ignore[attr-defined]
 
 
 CLOSED_VALUES = {s.value for s in CLOSED_STATUSES}

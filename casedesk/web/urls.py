@@ -11,6 +11,8 @@ from casedesk.web.views import (
     masters,
     participants,
     portal,
+    queues,
+    search,
     sla,
 )
 from casedesk.web.views import mail as mail_views
@@ -18,6 +20,7 @@ from casedesk.web.views import mail as mail_views
 portal_patterns = (
     [
         path("", portal.case_list, name="cases"),
+        path("search/", search.portal_search, name="search"),
         path("cases/new/", portal.case_new, name="new"),
         path("cases/<str:number>/", portal.case_detail, name="case"),
         path("cases/<str:number>/comment/", portal.case_comment, name="comment"),
@@ -38,8 +41,13 @@ portal_patterns = (
 
 console_patterns = (
     [
-        path("", console.queue, name="queue"),
-        path("queue/<slug:name>/", console.queue, name="queue_named"),
+        path("", queues.queue, name="queue"),
+        path("search/", search.console_search, name="search"),
+        path("queue/<slug:name>/", queues.queue, name="queue_named"),
+        path("queue/<slug:name>/rows/", queues.queue_rows, name="queue_rows"),
+        path("queue/<slug:name>/bulk/", queues.queue_bulk, name="queue_bulk"),
+        path("views/", queues.view_save, name="view_save"),
+        path("views/<int:view_id>/delete/", queues.view_delete, name="view_delete"),
         path("contacts/", console.contact_search, name="contacts"),
         path("cases/new/", console.case_new, name="new"),
         path("cases/<str:number>/", console.case_detail, name="case"),
@@ -47,6 +55,7 @@ console_patterns = (
         path("cases/<str:number>/transition/", console.case_transition, name="transition"),
         path("cases/<str:number>/disposition/", console.case_disposition, name="disposition"),
         path("cases/<str:number>/details/", console.case_details, name="details"),
+        path("cases/<str:number>/correct/", console.case_correct, name="correct"),
         path("cases/<str:number>/link/", console.case_link, name="link"),
         path("cases/<str:number>/update-interval/", console.case_update_interval, name="update_interval"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),

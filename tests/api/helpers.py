@@ -32,6 +32,10 @@ class Api:
         body = raw if raw is not None else json.dumps(data if data is not None else {})
         return self.client.post(BASE + path, body, content_type="application/json", **self.headers)
 
+    def patch(self, path: str, data: Any = None):
+        body = json.dumps(data if data is not None else {})
+        return self.client.patch(BASE + path, body, content_type="application/json", **self.headers)
+
 
 def api_for(user: User) -> Api:
     return Api(issue_token(user))

@@ -62,8 +62,12 @@ def test_mpoc_opens_technician_triages_and_replies_mpoc_reads(live_server, brows
     staff_page.click("button:has-text('Save disposition')")
     assert staff_page.get_by_test_id("priority").inner_text() == "Priority 2"
     staff_page.fill("#reply textarea[name=body]", "An engineer is checking the handset registration now.")
-    staff_page.click("#reply button:has-text('Add')")
+    staff_page.click("#reply button:has-text('Send reply to the customer')")
     assert staff_page.get_by_test_id("status").inner_text() == "In-Progress"
+    # the internal note is its own form and button, never a reply by accident
+    staff_page.fill("#note textarea[name=body]", "Handset firmware looks old; check with the vendor.")
+    staff_page.click("#note button:has-text('Add internal note')")
+    assert "Handset firmware looks old" in staff_page.locator(".timeline").inner_text()
     shot(staff_page, "02-console-case-triaged")
     staff_page.click("text=Queues")
     assert number not in staff_page.locator("table.cases").inner_text()
@@ -71,6 +75,7 @@ def test_mpoc_opens_technician_triages_and_replies_mpoc_reads(live_server, brows
     customer_page.reload()
     timeline = customer_page.locator(".timeline").inner_text()
     assert "An engineer is checking the handset registration now." in timeline
+    assert "Handset firmware" not in timeline
     assert customer_page.get_by_test_id("priority").inner_text() == "Priority 2"
     shot(customer_page, "03-portal-sees-reply")
 

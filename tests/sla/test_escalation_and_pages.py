@@ -124,7 +124,7 @@ def test_console_reply_waiting_on_customer_pauses_and_shows_the_close_time():
             f"/console/cases/{case.number}/comment/", {"body": "Please send a trace", "asks_customer": "on"}
         )
         page = logged_in(staff).get(f"/console/cases/{case.number}/").content.decode()
-    assert "Closes if no reply" in page and "2026-11-25 10:00" in page and "paused" in page
+    assert "Closes if no reply" in page and "Wed 25 Nov 2026, 10:00" in page and "paused" in page
 
 
 def test_deadline_preview_api():

@@ -100,7 +100,12 @@ def test_the_escalate_buttons_offer_each_path():
     console = logged_in(StaffFactory())
     page = console.get(f"/console/cases/{case.number}/").content.decode()
     assert '<option value="implementation"' in page and "Billing: level 1" in page
-    response = console.post(f"/console/cases/{case.number}/escalate/", {"path": "implementation"})
+    response = console.post(
+        f"/console/cases/{case.number}/escalate/", {"path": "implementation", "reason": "Go-live slips"}
+    )
     assert response.status_code == 302
     assert selectors.case_levels(case) == {"billing": 1, "implementation": 1}
-    assert console.post(f"/console/cases/{case.number}/escalate/", {"path": "nope"}).status_code == 400
+    assert (
+        console.post(f"/console/cases/{case.number}/escalate/", {"path": "nope", "reason": "x"}).status_code
+        == 400
+    )

@@ -52,9 +52,7 @@ def test_the_customer_is_warned_a_business_day_before_and_then_told_at_closure()
         run_all()
     warning = OutboundMessage.objects.get(kind="no_response_warning")
     assert warning.to == case.contact.email
-    assert (
-        f"We will close {case.number}" in warning.text and "Wednesday 18 November 2026, 10:00" in warning.text
-    )
+    assert f"We will close {case.number}" in warning.text and "Wed 18 Nov 2026, 10:00 MST" in warning.text
     assert warning.dedupe_key and warning.dedupe_key.startswith(f"close-warning-{case.pk}-")
     case.refresh_from_db()
     assert case.close_warning_at is None and case.auto_close_at == mt(2026, 11, 18, 10, 0)
@@ -80,7 +78,7 @@ def test_no_closure_without_the_warning_first():
     assert case.status == "in_progress"
     assert case.auto_close_at == mt(2026, 11, 19, 11, 0)  # a business day after the warning
     warning = OutboundMessage.objects.get(kind="no_response_warning")
-    assert "Thursday 19 November 2026, 11:00" in warning.text
+    assert "Thu 19 Nov 2026, 11:00 MST" in warning.text
     assert sweep(sweeps.close_no_response, mt(2026, 11, 19, 10, 59)) == 0
     assert sweep(sweeps.close_no_response, mt(2026, 11, 19, 11, 0)) == 1
 

@@ -47,7 +47,7 @@ def test_monthly_window_notices_and_states_through_one_occurrence():
         assert sweep()["reminded"] == 0  # once
         assert sent_to("maintenance_reminder") == [wanted.email]
         body = OutboundMessage.objects.get(kind="maintenance_reminder").text
-        assert "Fri 2025-03-21 22:00 to Sat 2025-03-22 04:00 MDT" in body
+        assert "Fri 21 Mar 2025, 22:00 MDT to Sat 22 Mar 2025, 04:00 MDT" in body
         assert "Security fixes from the vendor." in body and "Hosted Voice" in body
         page = client.get("/status/").content.decode()
         assert "Monthly scheduled maintenance" in page and "&lt;b&gt;OS&lt;/b&gt;" in page  # escaped

@@ -105,7 +105,7 @@ def test_each_kind_is_entered_through_the_pages_with_its_occurrences(staff_clien
     listing = staff_client.get("/console/maintenance/").content.decode()
     assert listing.count('data-testid="window"') == 5
     assert "The third Friday of every month" in listing and "Every 3 weeks on Tuesday" in listing
-    assert "Fri 2025-03-21 22:00" in listing  # the next occurrences, with their state
+    assert "Fri 21 Mar 2025, 22:00" in listing  # the next occurrences, with their state
     assert "Hosted Voice" in listing and 'href="/console/maintenance/"' in listing  # nav link
 
 
@@ -185,7 +185,7 @@ def test_cancel_reschedule_follow_up_send_their_notices_once(staff_client, voice
         assert sent_to("maintenance_follow_up") == [contact.email]
         assert "Patched 14 switches." in OutboundMessage.objects.get(kind="maintenance_follow_up").text
         page = staff_client.get(f"/console/maintenance/{window.pk}/").content.decode()
-        assert "Patched 14 switches." in page and "moved from Fri 2025-03-21 22:00" in page
+        assert "Patched 14 switches." in page and "moved from Fri 21 Mar 2025, 22:00" in page
 
         # An occurrence of another window is not found under this one.
         other = monthly([voice], by=None, title="Other")

@@ -44,7 +44,7 @@ def test_status_page_shows_incident_maintenance_and_escapes(incident_world):
     assert "Partial outage" in page and "Calls failing &lt;script&gt;" in page and "<script>alert" not in page
     assert "Carrier fault identified." in page and "We are investigating &amp; more." in page
     assert page.index("Carrier fault identified.") < page.index("We are investigating")  # newest first
-    assert "Monthly scheduled maintenance" in page and "2025-03-21 22:00 MDT" in page
+    assert "Monthly scheduled maintenance" in page and "Fri 21 Mar 2025, 22:00 MDT" in page
     assert page.count('class="impact-operational"') >= 89  # 90-day bars
     # Same-origin stylesheets that the server (and the static export) actually serves.
     assert 'href="/static/casedesk/status.css"' in page and 'href="//' not in page
@@ -138,7 +138,7 @@ def test_history_archive_and_incident_pages(incident_world):
     assert "March 2025" in history and "Calls failing &lt;script&gt;" in history
     assert "Resolved" in incident and "Carrier fixed the trunk." in incident
     bars = index.split('data-testid="platform-voice"')[1].split("</tr>")[0]
-    assert 'title="2025-03-10: partial"' in bars  # today's bar remembers the outage
+    assert 'title="Mon 10 Mar 2025: Partial outage"' in bars  # today's bar remembers the outage
     assert Client().get("/status/incidents/999999/").status_code == 404
 
 

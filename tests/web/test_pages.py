@@ -134,8 +134,8 @@ def test_portal_filters_and_search():
     client = logged_in(user)
     assert b"Beta circuit" not in client.get("/portal/?state=open").content
     assert b"Beta circuit" in client.get("/portal/?state=closed").content
-    assert b"Alpha phones" not in client.get("/portal/?q=beta").content
-    assert b"Beta circuit" in client.get(f"/portal/?q={beta.number}").content
+    assert b"Alpha phones" not in client.get("/portal/?q=beta", follow=True).content
+    assert b"Beta circuit" in client.get(f"/portal/?q={beta.number}", follow=True).content
 
 
 def test_download_is_an_attachment_with_nosniff():
@@ -263,4 +263,7 @@ def test_list_pages_run_a_fixed_number_of_queries(settings):
         small = _queries(client, url)
         settings.CASEDESK_PAGE_SIZE = 25
         large = _queries(client, url)
-        assert small == large <= 10, (url, small, large)
+        # A console queue also reads its tab counts (one aggregate), the saved views and
+        # the filters' choices (organisations, platforms, teams, staff): 12 at most.
+        limit = 12 if url.startswith("/console/") else 10
+        assert small == large <= limit, (url, small, large)

@@ -30,6 +30,7 @@ from casedesk.mail import intake
 from casedesk.outbox import suppression
 from casedesk.status import maintenance, masters, webhooks
 from casedesk.status.models import Impact, MaintenanceKind
+from casedesk.workbench import saved_views
 from tests.factories import (
     AdministratorFactory,
     BillingFactory,
@@ -89,10 +90,17 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "portal:participant_add"): MPOCS,  # colleagues only; outside addresses: staff
     ("POST", "portal:participant_remove"): MPOCS,
     ("GET", "portal:profile"): CUSTOMERS,
+    ("GET", "portal:search"): CUSTOMERS,  # each over the cases they see
     ("GET", "portal:escalation"): EVERYONE,
     # Console.
     ("GET", "console:queue"): STAFF,
     ("GET", "console:queue_named"): STAFF,
+    ("GET", "console:queue_rows"): STAFF,
+    ("POST", "console:queue_bulk"): STAFF,  # each case then as the role may (refusals named)
+    ("POST", "console:view_save"): STAFF,
+    ("POST", "console:view_delete"): {TECH},  # the walk's view is the technician's own
+    ("POST", "console:correct"): WORKERS,
+    ("GET", "console:search"): STAFF,  # billing: no cases, so no results
     ("GET", "console:contacts"): CASE_STAFF,
     ("GET", "console:new"): CASE_STAFF,
     ("POST", "console:new"): CASE_STAFF,
@@ -160,10 +168,13 @@ READS = [
     "portal:cases",
     "portal:case",
     "portal:profile",
+    "portal:search",
     "portal:escalation",
     "console:queue",
     "console:queue_named",
+    "console:queue_rows",
     "console:contacts",
+    "console:search",
     "console:case",
     "console:mail_quarantine",
     "console:mail_message",
@@ -275,6 +286,7 @@ def world():
         "occurrence_id": window.occurrences.get().pk,
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
+        "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
         ).pk,
@@ -306,6 +318,9 @@ def world():
         "console:transition": {"to": "resolved_follow_up"},  # assigned, so In-Progress already
         "console:disposition": {"priority": "P2", "team": team.pk, "assignee": tech.pk},
         "console:details": {"vendor": "CarrierCo"},
+        "console:correct": {"title": "Phones down at reception", "platform": platform.pk},
+        "console:queue_bulk": {"change": "assign", "assignee": tech.pk, "cases": [case.number]},
+        "console:view_save": {"name": "Mine, P1", "queue": "mine", "query": "priority=P1"},
         "console:update_interval": {"minutes": "30"},
         "console:link": {"other": other.number},
         "console:reopen": {"note": "Caller says it is broken again."},

@@ -24,6 +24,7 @@ from casedesk.mail import intake
 from casedesk.outbox import suppression
 from casedesk.status import maintenance, webhooks
 from casedesk.status.models import MaintenanceKind
+from casedesk.workbench import saved_views
 from tests.factories import ContactFactory, PlatformFactory, StaffFactory, customer, make_case
 from tests.mail.mailgen import make_mail
 
@@ -74,6 +75,8 @@ def world():
         "contact_id": ContactFactory(organisation=their_case.organisation).pk,
         "name": "triage",
         "case": their_case,
+        # Another agent's saved view: a customer's request for it is refused.
+        "view_id": saved_views.save_view(staff, name="Mine", queue="mine", query="").pk,
         # Someone copied on their case: its add and remove routes answer 404 like the rest.
         "participant_id": actions.add_participants(
             their_case, by=staff, addresses=["vendor@carrier.example.net"]
@@ -174,8 +177,14 @@ def test_lists_and_searches_never_show_another_organisation(world):
     client = Client()
     client.force_login(world["mine"])
     number = world["number"]
-    for url in (f"/portal/?q={number}&state=all", "/portal/?state=all", f"/portal/?q={world['case'].title}"):
-        response = client.get(url)
+    for url in (
+        f"/portal/?q={number}&state=all",
+        "/portal/?state=all",
+        f"/portal/?q={world['case'].title}",
+        f"/portal/search/?q={number}",
+        f"/portal/search/?q={world['case'].title}",
+    ):
+        response = client.get(url, follow=True)
         assert response.status_code == 200
         assert f"/portal/cases/{number}/".encode() not in response.content
     assert b"Phones not registering" in client.get("/portal/").content  # the own case is listed

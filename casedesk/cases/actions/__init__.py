@@ -26,6 +26,7 @@ from casedesk.cases.actions.comments import Comment, add_comment, add_comments
 from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master
 from casedesk.cases.actions.participants import add_copied, add_participants, remove_participant
 from casedesk.cases.actions.staff import (
+    correct,
     designate_master,
     disposition,
     link_related,
@@ -56,6 +57,7 @@ __all__ = [
     "check_assignee",
     "clean_text",
     "confirm_resolution",
+    "correct",
     "designate_master",
     "disposition",
     "link_related",

@@ -24,11 +24,15 @@ from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
 from casedesk.rules.permissions import Ability
 from casedesk.rules.text import has_control
+from casedesk.search import index as search_index
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
 
 Who = User | Contact  # a Contact acts without a login, e.g. by e-mail
+
+# Fields of a case its search document is built from (besides the timeline's bodies).
+SEARCHED = frozenset({"title", "description"})
 
 
 def lock(case: Case) -> Case:
@@ -85,6 +89,8 @@ def record(
     message that caused it, which its notices answer."""
     entry = event(case, by, actor, kind, **fields)
     entry.save(force_insert=True)
+    if entry.body or SEARCHED & entry.changes.keys():
+        search_index.refresh([case.pk])
     clocks.refresh(case, entry.at)
     notices.case_events([(entry, origin)])
     return entry

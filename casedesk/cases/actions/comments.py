@@ -22,6 +22,7 @@ from casedesk.outbox.recipients import Once
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import Actor, Status
 from casedesk.rules.permissions import Ability
+from casedesk.search import index as search_index
 
 
 @dataclass
@@ -117,6 +118,7 @@ def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> li
         if not events:
             return [r for r in results if r is not None]
         bulk.insert(events)
+        search_index.refresh(touched)
         for index, comment, event in written:
             public = event.public
             base.store_attachments(event.case, event, comment.by, comment.uploads, public=public)

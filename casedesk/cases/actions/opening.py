@@ -21,6 +21,7 @@ from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import lifecycle, triage
 from casedesk.rules.lifecycle import Actor, Status
 from casedesk.rules.permissions import Ability
+from casedesk.search import index as search_index
 
 
 @dataclass
@@ -223,6 +224,7 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
             deadlines.append(d)
         bulk.insert(cases)
         bulk.insert([event for timeline in timelines for event in timeline])
+        search_index.refresh(case.pk for case in cases)
         for (index, c), case, timeline, d in zip(checked, cases, timelines, deadlines, strict=True):
             if c.opening.uploads:
                 base.store_attachments(case, timeline[0], c.opening.by, c.opening.uploads, public=True)

@@ -80,6 +80,29 @@ def update_details(case: Case, *, by: Who, **values: Any) -> Case:
     return base.change_fields(case, values, by=by, actor=Actor.STAFF, public=True, require=Ability.WORK_CASE)
 
 
+def correct(case: Case, *, by: Who, **values: Any) -> Case:
+    """Staff correct what the case is about: its title and its platform (one of the
+    organisation's active platforms, or none). A case that gets a platform and has no team
+    yet goes to the platform's team, as a new case naming it would; one timeline entry."""
+    base.require_staff(by, Ability.WORK_CASE)
+    unknown = set(values) - {"title", "platform"}
+    if unknown:
+        raise Refused(f"These fields cannot be corrected here: {', '.join(sorted(unknown))}.")
+    if "title" in values:
+        values["title"] = base.clean_text(values["title"], "title", required=True, limit=base.TITLE_MAX)
+
+    def decide(locked: Case) -> dict[str, Any]:
+        platform = values.get("platform", locked.platform)
+        if "platform" in values and platform is not None:
+            if not platform.active or not locked.organisation.platforms.filter(pk=platform.pk).exists():
+                raise Refused(f"{locked.organisation.name} has no platform {platform.name}.")
+            if locked.team_id is None and platform.team_id is not None:
+                return {**values, "team": platform.team}
+        return dict(values)
+
+    return base.change_fields(case, decide, by=by, actor=Actor.STAFF, public=False, require=Ability.WORK_CASE)
+
+
 def set_update_interval(case: Case, *, by: Who, minutes: int | None) -> Case:
     """Staff record the update interval the customer asked for (the plan's "hourly, or as
     requested"), on the public timeline; None withdraws the request. Only more often than

@@ -1,9 +1,8 @@
-from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
+from casedesk.core import when
 from casedesk.sla import terms
 
 register = template.Library()
@@ -49,8 +48,5 @@ def change_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
-        try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M %Z")
-        except ValueError:
-            return value
+        return when.human(value)
     return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,14 +13,17 @@ from django.views.decorators.http import require_POST
 from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.cases import actions, selectors
-from casedesk.cases.models import PRIORITY_CHOICES, Channel
+from casedesk.cases.models import Channel
 from casedesk.core.errors import NotFound, Refused
+from casedesk.mail import routing
 from casedesk.outbox import suppression
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
 from casedesk.rules.permissions import Ability
 from casedesk.web import history
 from casedesk.web.forms import (
+    TRANSITION_FIELDS_FOR,
     CommentForm,
+    CorrectionForm,
     DetailsForm,
     DispositionForm,
     LinkForm,
@@ -32,43 +34,7 @@ from casedesk.web.forms import (
     uploads_from,
 )
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_can, staff_required
-from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
-
-
-@staff_required
-def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
-    filters = filters_from(request)
-    qs = (
-        selectors.queue(request.user, name, filters)
-        .select_related(None)
-        .select_related("organisation", "team", "assignee")
-        .only(
-            *LIST_COLUMNS,
-            "next_due_at",
-            "needs_triage",
-            "organisation__name",
-            "team__name",
-            "assignee__first_name",
-            "assignee__last_name",
-            "assignee__email",
-        )
-    )
-    rows, has_next = selectors.page(qs, page_number(request), settings.CASEDESK_PAGE_SIZE)
-    return render(
-        request,
-        "console/queue.html",
-        {
-            "queue_name": name,
-            "queues": selectors.QUEUES,
-            "cases": rows,
-            "has_next": has_next,
-            "page": page_number(request),
-            "filters": filters,
-            "priorities": PRIORITY_CHOICES,
-            "case_url": case_url_prefix("console"),
-            "sees_cases": permissions.can(request.user, Ability.VIEW_CASES),
-        },
-    )
+from casedesk.workbench import replies
 
 
 def _may(user: Any, case: Any) -> dict[str, bool]:
@@ -115,6 +81,17 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
             }
         ),
         "link_form": LinkForm(),
+        "needs": TRANSITION_FIELDS_FOR,
+        "platforms": list(case.organisation.platforms.filter(active=True).only("id", "name"))
+        if may["work"]
+        else [],
+        "saved_replies": replies.filled_for(request.user, case) if may["comment"] else [],
+        "reply_draft": _draft(request, case),
+        # After a refusal the form that was sent shows what the agent chose and typed.
+        "posted_form": request.resolver_match.url_name
+        if request.method == "POST" and request.resolver_match
+        else "",
+        "posted": request.POST,
         "reopen_form": ReopenForm(),
         "related": case_related,
         "follow_ups": list(case.follow_ups.all().only("id", "title", "status")),
@@ -129,6 +106,19 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
     return render(request, "console/case_detail.html", context, status=status)
 
 
+def _draft(request: AuthedRequest, case: Any) -> str:
+    """The reply box's text when a saved reply was inserted without scripts: what was typed
+    (sent along) and the saved reply, filled in for the case."""
+    chosen = request.GET.get("saved_reply", "")
+    if not chosen.isdigit():
+        return ""
+    typed = request.GET.get("body", "")[:20_000]
+    found = next((r for r in replies.filled_for(request.user, case) if r["id"] == int(chosen)), None)
+    if found is None:
+        return typed
+    return f"{typed.rstrip()}\n\n{found['text']}" if typed.strip() else found["text"]
+
+
 @staff_required
 def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
     return _case_page(request, number)
@@ -139,7 +129,7 @@ def _done(request: AuthedRequest, number: str, text: str) -> HttpResponse:
     return redirect(reverse("console:case", kwargs={"number": number}))
 
 
-def _staff_post(request: AuthedRequest, number: str, form_class: type, act: Any, text: str) -> HttpResponse:
+def _staff_post(request: AuthedRequest, number: str, form_class: Any, act: Any, text: str) -> HttpResponse:
     """Parse the form, call the action; on refusal show the case page again with why.
 
     `act` returns the case to show next, or (case, message) when the message depends on
@@ -226,6 +216,28 @@ def case_details(request: AuthedRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def case_correct(request: AuthedRequest, number: str) -> HttpResponse:
+    """Title and platform; a case that gets its platform reaches that platform's team and,
+    with no one on it yet, a technician of the team on shift (as intake would route it)."""
+    case = selectors.get_case(request.user, number)
+
+    def act(case: Any, data: dict[str, Any]) -> Any:
+        corrected = actions.correct(case, by=request.user, title=data["title"], platform=data["platform"])
+        if corrected.team_id != case.team_id:
+            routing.route_new_case(corrected)
+        return corrected
+
+    return _staff_post(
+        request,
+        number,
+        lambda *a: CorrectionForm(*a, organisation=case.organisation),
+        act,
+        "Title and platform saved.",
+    )
+
+
+@staff_required
+@require_POST
 def case_update_interval(request: AuthedRequest, number: str) -> HttpResponse:
     def act(case: Any, data: dict[str, Any]) -> Any:
         return actions.set_update_interval(case, by=request.user, minutes=data["minutes"])
@@ -258,6 +270,8 @@ def case_reopen(request: AuthedRequest, number: str) -> HttpResponse:
     }
 
     def act(case: Any, data: dict[str, Any]) -> Any:
+        if not data["note"].strip():
+            raise Refused("Write what the caller asks and why: the note is required.")
         outcome, result = actions.request_reopen(case, by=request.user, note=data["note"])
         return result, outcomes[outcome]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -22,6 +24,13 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFilters:
     get = request.GET
     state = get.get("state", default_state)
@@ -34,6 +43,11 @@ def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFi
         organisation=_int(get.get("organisation")),
         assignee=_int(get.get("assignee")),
         team=_int(get.get("team")),
+        channel=get.get("channel", "")[:10],
+        opened_from=_day(get.get("opened_from")),
+        opened_to=_day(get.get("opened_to")),
+        updated_from=_day(get.get("updated_from")),
+        updated_to=_day(get.get("updated_to")),
     )
 
 

@@ -4,6 +4,10 @@ Staff only."""
 
 from __future__ import annotations
 
+import email.utils
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
@@ -12,6 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import selectors as accounts
+from casedesk.accounts.contacts import NewContact
+from casedesk.cases.models import number_for
 from casedesk.core.errors import NotFound, Refused
 from casedesk.mail import intake
 from casedesk.mail.models import InboundMessage
@@ -20,7 +26,48 @@ from casedesk.rules.permissions import Ability
 from casedesk.web.views.common import AuthedRequest, staff_can
 from casedesk.web.views.listing import page_number
 
-LIST_FIELDS = ("id", "received_at", "sender", "subject", "reason", "state", "source", "size")
+LIST_FIELDS = (
+    "id",
+    "received_at",
+    "sender",
+    "subject",
+    "reason",
+    "state",
+    "outcome",
+    "case_id",
+    "source",
+    "size",
+)
+
+
+OUTCOME_LABELS = {
+    "created": "Opened a case",
+    "appended": "Added to the case",
+    "reopened": "Reopened the case",
+    "follow_up_created": "Opened a follow-up case",
+    "auto_reply": "Automatic reply, not answered",
+    "bounce": "Delivery report recorded",
+    "duplicate": "Duplicate delivery, recorded once",
+    "refused": "Refused (sender answered)",
+    "loop": "Mail loop, not answered",
+    "quarantined": "Quarantined",
+}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A message in a list, with its case's number and its outcome in words."""
+
+    row: InboundMessage
+    case_number: str
+    outcome_label: str
+
+
+def _outcome_label(row: InboundMessage) -> str:
+    if row.state == InboundMessage.State.REJECTED:
+        return "Rejected"
+    label = OUTCOME_LABELS.get(row.outcome, row.outcome.replace("_", " ").capitalize() or "—")
+    return f"{label} (accepted from quarantine)" if row.state == InboundMessage.State.ACCEPTED else label
 
 
 def _message(message_id: int) -> InboundMessage:
@@ -41,11 +88,14 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
         .only(*LIST_FIELDS)
         .order_by("-id")[(number - 1) * size : number * size + 1]
     )
+    listed = [
+        Listed(row, number_for(row.case_id) if row.case_id else "", _outcome_label(row)) for row in rows
+    ]
     return render(
         request,
         "console/mail_list.html",
         {
-            "rows": rows[:size],
+            "rows": listed[:size],
             "has_next": len(rows) > size,
             "page": number,
             "state": state,
@@ -59,15 +109,33 @@ def message(request: AuthedRequest, message_id: int) -> HttpResponse:
     """The message as read at intake (`InboundMessage.reading`): the raw bytes are never
     parsed here."""
     row = _message(message_id)
+    reading = row.reading
+    address = row.sender
     return render(
         request,
         "console/mail_message.html",
-        {"row": row, "reading": row.reading, "sender_contacts": _contacts_for(row.sender)},
+        {
+            "row": row,
+            "reading": reading,
+            "sender_contacts": _contacts_for(address),
+            "sender_name": _display_name(reading),
+            "sender_address": address,
+            "organisations": accounts.active_organisations(),
+            "guessed_organisation": _guess(address),
+        },
     )
 
 
 def _contacts_for(address: str) -> list:
-    return accounts.contacts_at_domain(address)
+    exact = accounts.contacts_by_email(address)
+    same_domain = [c for c in accounts.contacts_at_domain(address) if c not in exact]
+    return exact + same_domain
+
+
+def _guess(address: str) -> int | None:
+    """The organisation most of the sender's domain's contacts belong to, if any."""
+    found = [c.organisation_id for c in accounts.contacts_at_domain(address)]
+    return max(set(found), key=found.count) if found else None
 
 
 @staff_can(Ability.ROUTE)
@@ -85,13 +153,32 @@ def raw(request: AuthedRequest, message_id: int) -> HttpResponse:
 @require_POST
 def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
     row = _message(message_id)
-    contact = accounts.contact_for(request.user, request.POST.get("contact"))
-    if contact is None:
-        messages.error(request, "Choose the contact the message is from.")
-        return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
+    post = request.POST
+    contact, new_contact = None, None
+    number = post.get("case", "").strip()
+    if post.get("who") == "new":
+        org = post.get("organisation", "")
+        new_contact = NewContact(
+            organisation_id=int(org) if org.isdigit() else None,
+            name=post.get("name", ""),
+            email=row.sender,
+            phone=post.get("phone", ""),
+            secondary_mpoc=post.get("mpoc") == "on",
+        )
+    else:
+        contact = accounts.contact_for(request.user, post.get("contact"))
+        if contact is None:
+            messages.error(
+                request, "Choose the contact the message is from, or add the sender as a new contact."
+            )
+            return redirect(reverse("console:mail_message", kwargs={"message_id": row.pk}))
     try:
         result = intake.accept(
-            row.pk, by=request.user, contact=contact, number=request.POST.get("case", "").strip()
+            row.pk,
+            by=request.user,
+            contact=contact,
+            new_contact=new_contact,
+            number=number if (post.get("then") or ("append" if number else "open")) == "append" else "",
         )
     except Refused as exc:
         messages.error(request, str(exc))
@@ -134,3 +221,11 @@ def lift(request: AuthedRequest, suppression_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Mail to {row.address} is sent again.")
     return redirect(reverse("console:mail_suppressions"))
+
+
+def _display_name(reading: dict[str, Any] | None) -> str:
+    """The name the sender gave in From:, from the reading stored at intake (never a reparse)."""
+    for name, value in (reading or {}).get("headers", []):
+        if name.lower() == "from":
+            return email.utils.parseaddr(value)[0][:200]
+    return ""

@@ -23,7 +23,7 @@ def _ids(request: AuthedRequest, name: str) -> list[int]:
 
 
 @staff_can(Ability.MASTER_CASES)
-def master_list(request: AuthedRequest) -> HttpResponse:
+def master_list(request: AuthedRequest, error: str = "", status: int = 200) -> HttpResponse:
     now = clock.now()
     return render(
         request,
@@ -34,23 +34,33 @@ def master_list(request: AuthedRequest) -> HttpResponse:
             "platforms": accounts.active_platforms(),
             "organisations": accounts.active_organisations(),
             "impacts": Impact.choices,
+            "error": error,
+            "form": request.POST if error else {},
+            "chosen": {
+                "platforms": request.POST.getlist("platforms") if error else [],
+                "organisations": request.POST.getlist("organisations") if error else [],
+            },
         },
+        status=status,
     )
 
 
 @staff_can(Ability.MASTER_CASES)
 @require_POST
 def master_new(request: AuthedRequest) -> HttpResponse:
-    case = masters.create_master(
-        by=request.user,
-        title=request.POST.get("title", ""),
-        body=request.POST.get("body", ""),
-        platforms=accounts.platforms_by_ids(_ids(request, "platforms")),
-        organisations=accounts.organisations_by_ids(_ids(request, "organisations")),
-        impact=request.POST.get("impact", Impact.MAJOR),
-    )
-    for number in request.POST.get("children", "").split():
-        masters.link_child(case, case_selectors.get_case(request.user, number), by=request.user)
+    try:
+        case = masters.create_master(
+            by=request.user,
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+            platforms=accounts.platforms_by_ids(_ids(request, "platforms")),
+            organisations=accounts.organisations_by_ids(_ids(request, "organisations")),
+            impact=request.POST.get("impact", Impact.MAJOR),
+            children=request.POST.get("children", "").replace(",", " ").split(),
+        )
+    except Refused as exc:
+        # Nothing was created: the form comes back as the agent filled it, with the reason.
+        return master_list(request, error=str(exc), status=400)
     return redirect("console:master", number=case.number)
 
 

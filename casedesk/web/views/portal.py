@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
@@ -29,6 +30,8 @@ from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_fr
 def case_list(request: AuthedRequest) -> HttpResponse:
     contact = customer_contact(request.user)
     filters = filters_from(request, default_state="all")
+    if filters.q:  # the list's search box is the search page's
+        return redirect(f"{reverse('portal:search')}?{urlencode({'q': filters.q, 'state': filters.state})}")
     qs = (
         selectors.portal_cases(request.user, filters)
         .select_related(None)

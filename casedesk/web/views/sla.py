@@ -34,9 +34,13 @@ def escalate(request: AuthedRequest, number: str) -> HttpResponse:
     side = "console" if is_staff(request.user) else "portal"
     if not permissions.can(request.user, Ability.ESCALATE):
         return error_page(request, Forbidden(permissions.refusal(request.user, Ability.ESCALATE)))
+    reason = request.POST.get("reason", "").strip()
+    if not reason and case.is_open:
+        # Whoever is reached next must know why before they call anyone.
+        return error_page(request, Refused("Say why the case is escalated: the reason is required."))
     try:
         case, reached = escalation.escalate(
-            case, by=request.user, reason=request.POST.get("reason", ""), path=request.POST.get("path")
+            case, by=request.user, reason=reason, path=request.POST.get("path")
         )
     except Refused as exc:
         return error_page(request, exc)
