@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "casedesk.core",
     "casedesk.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "casedesk.signin",
     "casedesk.outbox",
     "casedesk.cases",
     "casedesk.search",
@@ -72,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "casedesk.signin.middleware.SessionNoteMiddleware",  # Security: sessions listed on the account page
+    "casedesk.web.second_factor.SecondFactorGate",  # Security: the second factor before anything else
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.views.common.RefusalMiddleware",
     "casedesk.web.zones.ReaderZoneMiddleware",
@@ -153,6 +159,16 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "casedesk_cache"}
 }
+
+# Security: sessions are rows of their own, keyed by a digest of the cookie, listed and
+# ended on the account page; the second factor (django-otp) for staff who must have it.
+SESSION_ENGINE = "casedesk.signin.store"
+CASEDESK_STAFF_2FA_REQUIRED = env_bool("CASEDESK_STAFF_2FA_REQUIRED", True)
+CASEDESK_2FA_REVERIFY_MINUTES = int(os.environ.get("CASEDESK_2FA_REVERIFY_MINUTES", "10"))
+OTP_TOTP_ISSUER = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
+# One limit on wrong codes, per account in the shared cache (casedesk.signin.limits).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

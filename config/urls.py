@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casedesk.api.routes import api
+from casedesk.web.views.auth import admin_login
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin_login"),  # one log-in for all: rate limited, second factor
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("status/", include("casedesk.statuspage.urls")),

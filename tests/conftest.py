@@ -28,6 +28,24 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_signs_in_fully(monkeypatch):
+    """`force_login` skips authentication, both of its factors: a staff member who must
+    have a second factor gets one and a verified session. Tests of the second factor
+    itself sign in through the pages (or `Client.login`, the password alone)."""
+    from django.test import Client
+
+    from tests.twofactor import complete_sign_in
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        complete_sign_in(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 def pytest_configure(config):
     # Live-server and worker threads open their own connections; none may outlive a test,
     # or PostgreSQL refuses to drop the test database at the end.

@@ -96,3 +96,42 @@ def set_password(user: User, token: str, password: str) -> None:
             raise Refused(" ".join(exc.messages)) from None
         user.set_password(password)
         user.save(update_fields=["password"])
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """A signed-in person's new password: the current one checked and the validators
+    applied under a row lock."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.check_password(current):
+            raise Refused("Your current password is not right.")
+        try:
+            validate_password(new, user)
+        except ValidationError as exc:
+            raise Refused(" ".join(exc.messages)) from None
+        user.set_password(new)
+        user.save(update_fields=["password"])
+
+
+def change_email(user: User, *, password: str, email: str) -> User:
+    """A staff member's new sign-in address: the password checked, the address one that no
+    other account has and not one of the desk's own mailboxes."""
+    from django.core.validators import validate_email
+
+    from casedesk.core.mailboxes import not_ours
+
+    address = (email or "").strip()
+    try:
+        validate_email(address)
+        not_ours(address)
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages) or "Enter a valid e-mail address.") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.check_password(password):
+            raise Refused("Your password is not right.")
+        if User.objects.filter(email__iexact=address).exclude(pk=user.pk).exists():
+            raise Refused("Another account already signs in with that address.")
+        user.email = address
+        user.save(update_fields=["email"])
+    return user

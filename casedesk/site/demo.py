@@ -19,6 +19,9 @@ from casedesk.rules.lifecycle import Status
 from casedesk.sla.models import EscalationLevel
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo logins)
+# The published authenticator key of the demo staff who must sign in with a second factor
+# (administrator, billing): add it to an app, or `manage.py demo_code` prints the code.
+DEMO_TOTP_SECRET = "CASEDESKDEMOSECRETKEYFORTHEADMIN"  # noqa: S105 (published demo logins)
 
 TEAMS = [("Cloud", "cloud"), ("Microsoft", "microsoft"), ("Cisco", "cisco"), ("Network operations", "netops")]
 PLATFORMS = [
@@ -74,6 +77,28 @@ def _user(email: str, first: str, last: str, *, staff: bool = False, role: str =
 
 
 @transaction.atomic
+def _demo_authenticator(user: User) -> None:
+    """A confirmed authenticator with the published demo key, unless the user has one."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        key = b32decode(DEMO_TOTP_SECRET).hex()
+        TOTPDevice.objects.create(user=user, name="Authenticator app (demo key)", key=key, confirmed=True)
+
+
+def demo_code() -> tuple[str, int]:
+    """The demo key's code now, and the seconds it stays valid."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(b32decode(DEMO_TOTP_SECRET))
+    totp.time = clock.now().timestamp()
+    return f"{totp.token():06d}", 30 - int(totp.time) % 30
+
+
 def _on_shift(user: User) -> None:
     """Technicians are on shift for the next 90 days, so a demo e-mail is assigned in turn
     as the plan says rather than left in the triage queue."""
@@ -111,6 +136,8 @@ def seed() -> list[tuple[str, str]]:
         admin.is_superuser = True
         admin.save(update_fields=["is_superuser"])
     logins.append(("admin@support.example.com", "staff, administrator (Django admin)"))
+    for user in (admin, staff["Bea"]):
+        _demo_authenticator(user)
 
     for name, account, domain, codes, phone_base in ORGANISATIONS:
         org, _ = Organisation.objects.get_or_create(

@@ -2,6 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from casedesk.web.views import (
+    account,
     auth,
     confirm,
     console,
@@ -123,6 +124,17 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", files.download, name="attachment"),
     path("confirm/<str:token>/", confirm.confirm_resolution, name="confirm_resolution"),
     path("csp-report/", csp_report.report, name="csp_report"),
+    # Sign-in security: the code step, enrolment, recovery codes, password, e-mail, sessions.
+    path("account/", account.account, name="account"),
+    path("account/two-factor/verify/", account.verify, name="two_factor_verify"),
+    path("account/two-factor/enrol/", account.enrol, name="two_factor_enrol"),
+    path("account/two-factor/enrol/qr.svg", account.enrol_qr, name="two_factor_qr"),
+    path("account/two-factor/recovery-codes/", account.recovery_codes, name="two_factor_recovery_codes"),
+    path("account/two-factor/off/", account.turn_off, name="two_factor_off"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("account/email/", account.email_change, name="email_change"),
+    path("account/sessions/<str:session_id>/end/", account.session_end, name="session_end"),
+    path("account/sessions/end-others/", account.sessions_end_others, name="sessions_end_others"),
     path("portal/", include(portal_patterns)),
     path("console/", include(console_patterns)),
 ]

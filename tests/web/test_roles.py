@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casedesk.accounts.models import User
 from casedesk.api.models import ApiToken, digest
@@ -45,6 +46,7 @@ from tests.factories import (
     make_case,
 )
 from tests.mail.mailgen import make_mail
+from tests.twofactor import code_for
 from tests.web.test_tenancy import PARAM, PUBLIC_NAMESPACES
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,24 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "password_reset_complete"): EVERYONE,
     ("POST", "csp_report"): EVERYONE,  # browsers report policy violations without a session
     ("GET", "attachment"): MPOCS | CASE_STAFF,
+    # Account and sign-in security: everyone's own (the walk's session id is nobody's).
+    ("GET", "account"): EVERYONE,
+    ("GET", "two_factor_verify"): EVERYONE,
+    ("POST", "two_factor_verify"): EVERYONE,
+    ("GET", "two_factor_enrol"): EVERYONE,
+    ("POST", "two_factor_enrol"): EVERYONE,
+    ("GET", "two_factor_qr"): set(),  # nothing waits to be confirmed: 404
+    ("POST", "two_factor_qr"): set(),
+    ("POST", "two_factor_recovery_codes"): EVERYONE,  # without a second factor: told to set one up
+    ("POST", "two_factor_off"): EVERYONE,  # who must keep it is told so
+    ("GET", "password_change"): EVERYONE,
+    ("POST", "password_change"): EVERYONE,
+    ("GET", "email_change"): STAFF,  # a customer's address is the organisation's contact record
+    ("POST", "email_change"): STAFF,
+    ("POST", "session_end"): set(),
+    ("POST", "sessions_end_others"): EVERYONE,
+    ("GET", "admin_login"): STAFF,  # signed in: on to the admin (customers: refused)
+    ("POST", "admin_login"): STAFF,
     # Portal.
     ("GET", "portal:cases"): CUSTOMERS,
     ("GET", "portal:new"): MPOCS,
@@ -162,6 +182,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
 # Pages that only read answer a POST as they answer a GET.
 READS = [
     "home",
+    "account",
     "password_reset_done",
     "password_reset_complete",
     "attachment",
@@ -290,6 +311,7 @@ def world():
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
         ).pk,
+        "session_id": "0" * 64,
     }
     # Which case a route acts on when the open one would not do.
     numbers = {
@@ -307,6 +329,13 @@ def world():
     local = "%Y-%m-%dT%H:%M"
     bodies = {
         "login": {"username": "nobody@example.com", "password": "wrong"},
+        "two_factor_enrol": {"action": "begin"},
+        "password_change": {
+            "old_password": "pass-word-123",
+            "new_password1": "Another-pass-2026",
+            "new_password2": "Another-pass-2026",
+        },
+        "email_change": {"email": "renamed@support.example.com", "password": "pass-word-123"},
         "password_reset": {"email": "nobody@example.com"},
         "portal:new": {"title": "Desk phone dead", "description": "No dial tone."},
         "portal:comment": {"body": "Any news?"},
@@ -385,6 +414,9 @@ def url_for(name: str, route: str, world: dict) -> str:
 
 
 def body_for(name: str, role: str, world: dict) -> dict:
+    if name == "two_factor_verify":  # a code the role's authenticator accepts, if it has one
+        device = TOTPDevice.objects.filter(user=world["users"][role], confirmed=True).first()
+        return {"code": code_for(device)} if device else {}
     if name == "api:list_cases":  # opening a case: staff name the caller, customers open for themselves
         body = {"title": "Phones down"}
         return {**body, "contact_id": world["primary_contact"]} if role in STAFF else body

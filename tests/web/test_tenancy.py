@@ -22,6 +22,7 @@ from casedesk.cases import actions
 from casedesk.core.uploads import Upload
 from casedesk.mail import intake
 from casedesk.outbox import suppression
+from casedesk.signin.store import digest as digest_of_session
 from casedesk.status import maintenance, webhooks
 from casedesk.status.models import MaintenanceKind
 from casedesk.workbench import saved_views
@@ -93,7 +94,15 @@ def world():
         ).pk,
         # Maintenance windows and webhooks are provider-wide, staff-only: customers get 403.
         **_maintenance(staff),
+        # Another person's signed-in session: ending it is refused (404).
+        "session_id": _session_of(theirs),
     }
+
+
+def _session_of(user) -> str:
+    other = Client()
+    other.force_login(user)
+    return digest_of_session(other.session.session_key)
 
 
 def _maintenance(staff) -> dict:

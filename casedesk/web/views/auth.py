@@ -4,6 +4,7 @@ of user to their side."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
@@ -16,9 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
-from casedesk.core.errors import Refused
+from casedesk.core.errors import Forbidden, Refused
 from casedesk.outbox import delivery
+from casedesk.signin import verification
 from casedesk.web import login_limits
+from casedesk.web.views.common import error_page
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
@@ -55,9 +58,30 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
 
 
 class CasedeskLoginView(LoginView):
+    """The password step. Someone with a second factor is then asked for a code; staff who
+    must have one and have none are sent to set it up (`casedesk.web.second_factor`)."""
+
     form_class = RateLimitedAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        step = verification.after_password(self.request)
+        if step is None:
+            return response
+        name = "two_factor_verify" if step == verification.VERIFY else "two_factor_enrol"
+        return redirect(reverse(name) + "?" + urlencode({"next": self.get_success_url()}))
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the desk's own log-in (rate limited, second factor)."""
+    if request.user.is_authenticated:
+        if not is_staff(request.user):
+            return error_page(request, Forbidden("The admin is for the provider's administrators only."))
+        return redirect(reverse("admin:index"))
+    query = urlencode({"next": request.GET.get("next") or reverse("admin:index")})
+    return redirect(reverse("login") + "?" + query)
 
 
 def home(request: HttpRequest) -> HttpResponse:

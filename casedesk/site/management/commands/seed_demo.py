@@ -13,3 +13,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for email, what in logins:
             self.stdout.write(f"  {email:<34} {what}")
+        self.stdout.write(
+            "admin@ and bea@support.example.com sign in with a second factor: authenticator key "
+            f"{demo.DEMO_TOTP_SECRET} (time-based, 6 digits), or the code now from "
+            "`.venv/bin/python manage.py demo_code`."
+        )

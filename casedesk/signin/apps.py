@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SigninConfig(AppConfig):
+    name = "casedesk.signin"
+    verbose_name = "Sign-in security"
