@@ -19,7 +19,7 @@ from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.outbox import delivery
-from casedesk.signin import verification
+from casedesk.signin import sessions, verification
 from casedesk.web import login_limits
 from casedesk.web.views.common import error_page
 
@@ -67,6 +67,7 @@ class CasedeskLoginView(LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        sessions.note(self.request)  # since when, from where: listed on the account page
         step = verification.after_password(self.request)
         if step is None:
             return response
