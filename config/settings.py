@@ -169,6 +169,7 @@ OTP_TOTP_ISSUER = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
 # One limit on wrong codes, per account in the shared cache (casedesk.signin.limits).
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows an authenticator's key
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,6 +3,7 @@ with when, where and which browser, and ended for real from another browser."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,10 +17,11 @@ from casedesk.signin import factors
 from casedesk.signin.models import SignInSession
 from casedesk.signin.store import digest
 from tests.factories import AdministratorFactory, StaffFactory, customer
-from tests.twofactor import code_for, give_authenticator
+from tests.twofactor import code_at, code_for, give_authenticator
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pass-word-123"
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1) Safari/604.1"
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
 
@@ -49,7 +51,7 @@ def test_sessions_are_listed_and_one_ended_from_another_browser_is_signed_out():
     with time_machine.travel(start, tick=False):
         laptop = sign_in(admin, address="198.51.100.20", agent=CHROME)
     with time_machine.travel(start + timedelta(minutes=3), tick=False):
-        phone = sign_in(admin, address="203.0.113.5", agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_1) Safari/604.1")
+        phone = sign_in(admin, address="203.0.113.5", agent=IPHONE)
         page = laptop.get("/account/").content.decode()
     assert "Chrome on Linux" in page and "Safari on iPhone" in page
     assert "198.51.100.20" in page and "203.0.113.5" in page
@@ -120,15 +122,14 @@ def test_a_new_password_or_second_factor_signs_out_the_other_sessions():
     second = sign_in(tech, address="198.51.100.2", agent=CHROME)
     first.post("/account/two-factor/enrol/", {"action": "begin"})
     device = factors.pending_device(tech)
-    from tests.twofactor import code_at
-
-    done = first.post("/account/two-factor/enrol/", {"action": "confirm", "code": code_at(device.bin_key, _now())})
+    code = code_at(device.bin_key, time.time())
+    done = first.post("/account/two-factor/enrol/", {"action": "confirm", "code": code})
     assert b"other session" in done.content
     assert second.get("/console/").status_code == 302
     third = sign_in(tech, address="198.51.100.3", agent=CHROME)
+    new = "Another-pass-2026"
     changed = first.post(
-        "/account/password/",
-        {"old_password": PASSWORD, "new_password1": "Another-pass-2026", "new_password2": "Another-pass-2026"},
+        "/account/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
     )
     assert changed.status_code == 302
     assert third.get("/console/").status_code == 302 and first.get("/console/").status_code == 200
@@ -146,7 +147,21 @@ def test_an_administrator_resets_a_lost_second_factor():
     assert response["Location"].startswith("/account/two-factor/enrol/")
 
 
-def _now() -> float:
-    import time
-
-    return time.time()
+def test_a_superuser_sees_and_signs_out_sessions_in_the_admin():
+    tech = StaffFactory()
+    laptop = sign_in(tech, address="198.51.100.4", agent=CHROME)
+    admin = Client()
+    admin.force_login(AdministratorFactory(is_superuser=True))
+    listing = admin.get("/admin/signin/signinsession/").content.decode()
+    assert str(tech) in listing and "Chrome on Linux" in listing and "198.51.100.4" in listing
+    row = SignInSession.objects.get(user=tech)
+    response = admin.post(
+        "/admin/signin/signinsession/",
+        {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert laptop.get("/console/").status_code == 302
+    # The authenticator's key is not shown in the admin.
+    device = give_authenticator(tech)
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page

@@ -25,6 +25,9 @@ def test_the_demo_administrator_signs_in_with_the_published_key(capsys):
         assert client.get("/").status_code == 302 and client.get("/account/").status_code == 200
     # Staff who need no second factor sign in with the password alone, as before.
     rita = Client()
-    assert rita.post("/login/", {"username": "rita@support.example.com", "password": demo.DEMO_PASSWORD})[
-        "Location"
-    ] == "/"
+    assert (
+        rita.post("/login/", {"username": "rita@support.example.com", "password": demo.DEMO_PASSWORD})[
+            "Location"
+        ]
+        == "/"
+    )
