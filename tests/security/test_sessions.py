@@ -165,3 +165,26 @@ def test_a_superuser_sees_and_signs_out_sessions_in_the_admin():
     device = give_authenticator(tech)
     page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
     assert device.key not in page
+
+
+def test_the_gate_and_the_session_notes_cost_a_signed_in_page_no_query(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = AdministratorFactory()
+    client = Client()
+    client.force_login(admin)  # both factors: a verified session
+    client.get("/console/")
+
+    def queries(browser: Client) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get("/console/").status_code == 200
+        return len(ctx.captured_queries)
+
+    with_them = queries(client)
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[-1] not in {"SecondFactorGate", "SessionNoteMiddleware"}
+    ]
+    without = Client()  # a client loads the middleware once: a new one, the same session
+    without.cookies = client.cookies
+    assert queries(without) == with_them

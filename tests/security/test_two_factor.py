@@ -346,3 +346,21 @@ def test_a_technician_without_a_second_factor_changes_the_password_with_the_curr
         "/account/password/", {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
     )
     assert short.status_code == 400 and b"too short" in short.content
+
+
+def test_a_session_that_owes_its_code_cannot_see_or_confirm_a_new_key_instead():
+    """An abandoned replacement waits unconfirmed: the password alone must not turn it into
+    a way round the current authenticator."""
+    admin = AdministratorFactory()
+    give_authenticator(admin)
+    pending = factors.begin(admin)  # begun earlier by the owner, never confirmed
+    client = Client()
+    password_step(client, admin)
+    page = client.get("/account/two-factor/enrol/")
+    assert page.status_code == 302 and page["Location"].startswith("/account/two-factor/verify/")
+    assert client.get("/account/two-factor/enrol/qr.svg").status_code == 404
+    code = code_at(pending.bin_key, time.time())
+    confirm = client.post("/account/two-factor/enrol/", {"action": "confirm", "code": code})
+    assert confirm.status_code == 302 and confirm["Location"].startswith("/account/two-factor/verify/")
+    assert TOTPDevice.objects.get(pk=pending.pk).confirmed is False
+    assert client.get("/console/").status_code == 302

@@ -118,13 +118,14 @@ def enrol(request: HttpRequest) -> HttpResponse:
     the recovery codes are then shown once."""
     user: Any = request.user
     next_url = safe_next(request, reverse("account"))
-    has_factor = factors.has_second_factor(user)
+    if verification.needs_fresh_proof(request):
+        # Replacing an authenticator is a change of the second factor: the current one first
+        # (and a session that owes its code must not see or confirm a new key instead).
+        messages.info(request, "Please confirm it is you before replacing your authenticator.")
+        return redirect(step_url(verification.VERIFY, reverse("two_factor_enrol")) + "&confirm=1")
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "begin":
-            if has_factor and verification.needs_fresh_proof(request):
-                messages.info(request, "Please confirm it is you before replacing your authenticator.")
-                return redirect(step_url(verification.VERIFY, reverse("two_factor_enrol")) + "&confirm=1")
             factors.begin(user)
             return redirect(reverse("two_factor_enrol") + f"?{urlencode({'next': next_url})}")
         if action == "confirm":
@@ -162,7 +163,7 @@ def enrol_qr(request: HttpRequest) -> HttpResponse:
     """The waiting authenticator's otpauth:// address as a QR code (SVG, no script, no
     style), never cached: it carries the secret."""
     device = factors.pending_device(request.user)
-    if device is None:
+    if device is None or verification.needs_fresh_proof(request):
         raise Http404("No authenticator is waiting to be confirmed.")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
