@@ -11,12 +11,12 @@ export CASEDESK_BASE_URL
 KEY_FILE := $(or $(CASEDESK_VAR_DIR),var)/secret-key
 export SECRET_KEY ?= $(shell mkdir -p $(dir $(KEY_FILE)) && { test -s $(KEY_FILE) || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > $(KEY_FILE)); } && cat $(KEY_FILE))
 
-.PHONY: run test install lint unit serve bench migrate demo structure
+.PHONY: run test install lint unit serve bench migrate demo structure lock lock-upgrade
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installs exactly what the lock files name, each file checked against its hash.
+$(VENV)/.installed: requirements-dev.lock
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,6 +48,18 @@ lint: install
 
 unit: install
 	$(VENV)/bin/pytest
+
+## Lock files from requirements*.txt: pins kept, only what changed is resolved (seconds)
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11
+lock: install
+	$(UV_COMPILE) $(LOCK_FLAGS) requirements-dev.txt -o requirements-dev.lock
+	$(UV_COMPILE) $(LOCK_FLAGS) requirements.txt -c requirements-dev.lock -o requirements.lock
+	$(VENV)/bin/pip install -q --require-hashes -r requirements-dev.lock
+	touch $(VENV)/.installed
+
+## The same, every package moved to its newest allowed release
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 ## Benchmarks (not part of the suite): figures for the README
 bench: install
