@@ -48,7 +48,9 @@ def names(path: Path) -> set[str]:
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
-            found.add(re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower().replace("_", "-").replace(".", "-"))
+            found.add(
+                re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
+            )
     return found
 
 
@@ -76,4 +78,7 @@ def test_the_lock_files_pin_every_requirement_with_hashes():
 def test_install_and_ci_use_the_lock_with_hashes():
     makefile = (ROOT / "Makefile").read_text()
     assert "pip install -q --require-hashes -r requirements-dev.lock" in makefile
-    assert "make install" in (ROOT / ".ci" / "run").read_text() or "make test" in (ROOT / ".ci" / "run").read_text()
+    assert (
+        "make install" in (ROOT / ".ci" / "run").read_text()
+        or "make test" in (ROOT / ".ci" / "run").read_text()
+    )

@@ -59,7 +59,9 @@ def test_the_figures(settings):
     assert 'casedesk_sla_breaches_total{priority="P2"} 1.0' in text
     assert 'casedesk_intake_messages_total{outcome="created",state="done"} 1.0' in text
     assert 'casedesk_webhook_deliveries{state="failed"} 0.0' in text
-    pending = [line for line in text.splitlines() if line.startswith('casedesk_outbox_messages{state="pending"}')]
+    pending = [
+        line for line in text.splitlines() if line.startswith('casedesk_outbox_messages{state="pending"}')
+    ]
     assert pending and float(pending[0].split()[-1]) >= 1
     lag = next(line for line in text.splitlines() if line.startswith("casedesk_outbox_lag_seconds "))
     assert float(lag.split()[-1]) >= 90

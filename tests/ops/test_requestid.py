@@ -26,7 +26,13 @@ def test_each_response_has_a_new_id():
 
 @pytest.mark.parametrize(
     ("given", "kept"),
-    [("proxy-id-12345678", True), ("a" * 64, True), ("a" * 65, False), ("short", False), ("bad id\r\nx", False)],
+    [
+        ("proxy-id-12345678", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("short", False),
+        ("bad id\r\nx", False),
+    ],
 )
 def test_a_proxys_id_is_kept_only_when_it_looks_like_one(given, kept):
     answer = Client().get("/healthz", headers={"X-Request-ID": given})["X-Request-ID"]
@@ -67,7 +73,13 @@ def test_json_logs_when_asked():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(LOG_FORMAT="json", DJANGO_SETTINGS_MODULE="tests.settings")
     done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "import logging; logging.getLogger('t').warning('hi %s', 1)"],
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "import logging; logging.getLogger('t').warning('hi %s', 1)",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -27,7 +27,7 @@ def test_tasks_are_redeliverable_and_retried_with_backoff(name):
     assert task.acks_late and task.reject_on_worker_lost
     assert task.autoretry_for == (Exception,)
     assert task.retry_backoff and task.retry_jitter and task.max_retries == tasks.MAX_RETRIES
-    assert tasks.RETRY_BACKOFF_MAX < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > tasks.RETRY_BACKOFF_MAX
 
 
 def test_the_names_tasks_are_sent_by_match_their_tasks():
@@ -67,7 +67,9 @@ def test_kick_sends_nothing_embedded(settings, monkeypatch):
 
 def broker_settings(**env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    code = "from django.conf import settings as s; print(repr(s.CELERY_BROKER_URL), s.CELERY_TASK_ALWAYS_EAGER)"
+    code = (
+        "from django.conf import settings as s; print(repr(s.CELERY_BROKER_URL), s.CELERY_TASK_ALWAYS_EAGER)"
+    )
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
@@ -84,3 +86,16 @@ def test_the_broker_is_redis_url_unless_said_otherwise():
     assert broker_settings(REDIS_URL="redis://r:6379/0") == "'redis://r:6379/0' False"
     assert broker_settings(REDIS_URL="redis://r:6379/0", CELERY_BROKER_URL="") == "'' True"
     assert broker_settings(CELERY_BROKER_URL="amqp://guest@q//") == "'amqp://guest@q//' False"
+
+
+@pytest.mark.django_db
+def test_a_full_batch_queues_the_next_task_at_once(settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"  # only for `kick`: sends are caught
+    sent: list[str] = []
+    monkeypatch.setattr(app, "send_task", lambda name, **kw: sent.append(name))
+    monkeypatch.setattr(delivery, "deliver_due", lambda limit: {"sent": limit, "retry": 0, "failed": 0})
+    outbox_tasks.deliver_outbox.run()
+    assert sent == [delivery.TASK]
+    monkeypatch.setattr(delivery, "deliver_due", lambda limit: {"sent": limit - 1, "retry": 0, "failed": 0})
+    outbox_tasks.deliver_outbox.run()
+    assert sent == [delivery.TASK]  # the backlog is done: no further task
