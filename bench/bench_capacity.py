@@ -19,7 +19,7 @@ Redis database 14, on free loopback ports, and stops it at the end whatever happ
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
 import secrets
 import signal
@@ -42,6 +42,7 @@ PY = sys.executable
 REDIS_URL = "redis://127.0.0.1:6379/14"
 DATABASE_URL = os.environ.get("CAPACITY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casedesk_capacity")
 P95_TARGET_MS = 200.0
+WARMUP = 8.0  # seconds of each run not counted: logins (password hashing) and first pages
 
 
 class Sink:
@@ -70,44 +71,50 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def locust(hosts: list[str], users: int, seconds: int, token: str, out: Path) -> dict[str, float]:
-    prefix = out / f"locust-{len(hosts)}-{users}"
-    env = {**os.environ, "CAPACITY_HOSTS": ",".join(hosts), "CAPACITY_API_TOKEN": token}
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def locust(hosts: list[str], users: int, seconds: int, token: str, out: Path) -> dict[str, Any]:
+    result = out / f"locust-{len(hosts)}-{users}.json"
+    env = {
+        **os.environ,
+        "CAPACITY_HOSTS": ",".join(hosts),
+        "CAPACITY_API_TOKEN": token,
+        "CAPACITY_OUT": str(result),
+        "CAPACITY_WARMUP": str(WARMUP),
+    }
     subprocess.run(
         [
             str(Path(PY).parent / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-            "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
-            "--host", hosts[0], "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
-            "--exit-code-on-error", "0",
+            "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + WARMUP:.0f}s",
+            "--host", hosts[0], "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
         ],
-        env=env, check=True, capture_output=True, timeout=seconds + 60,
+        env=env, check=True, capture_output=True, timeout=seconds + WARMUP + 60,
     )  # fmt: skip
-    with open(f"{prefix}_stats.csv") as f:
-        rows = {row["Name"]: row for row in csv.DictReader(f)}
-    total = rows["Aggregated"]
+    data = json.loads(result.read_text())
+    every = [t for times in data["samples"].values() for t in times]
     return {
         "users": users,
-        "rps": float(total["Requests/s"]),
-        "median": float(total["50%"]),
-        "p95": float(total["95%"]),
-        "failures": int(total["Failure Count"]),
-        "requests": int(total["Request Count"]),
-        "routes": {
-            name: (float(r["50%"]), float(r["95%"])) for name, r in rows.items() if name != "Aggregated"
-        },
+        "rps": len(every) / data["seconds"],
+        "median": percentile(every, 0.5),
+        "p95": percentile(every, 0.95),
+        "failures": data["count"],
+        "requests": len(every),
+        "routes": {n: (percentile(t, 0.5), percentile(t, 0.95)) for n, t in data["samples"].items()},
     }
 
 
 def web_runs(
-    shape: Shape, processes: int, users: list[int], seconds: int, token: str
+    shape: Shape, label: str, hosts: list[str], users: list[int], seconds: int, token: str
 ) -> list[dict[str, Any]]:
-    hosts = shape.urls()[:processes]
     results = []
     for n in users:
         result = locust(hosts, n, seconds, token, shape.logs)
         results.append(result)
         print(
-            f"  {processes} web process(es), {n:>3} users: {result['rps']:7.1f} req/s, median "
+            f"  {label}, {n:>3} users: {result['rps']:7.1f} req/s, median "
             f"{result['median']:.0f} ms, p95 {result['p95']:.0f} ms, {result['failures']} failures "
             f"of {result['requests']}",
             flush=True,
@@ -209,7 +216,10 @@ def main() -> None:
         shape.wait_ready(90)
         db = psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True)
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        print(f"Web (mixed workload, {args.seconds} s a run, {cases} cases, worker and beat running):")
+        print(
+            f"Web (mixed workload, {args.seconds} s counted a run after {WARMUP:.0f} s, {cases} cases,"
+            f" worker and beat running; load average before: {os.getloadavg()[0]:.1f}):"
+        )
         one = web_runs(shape, "1 web process (ASGI)", shape.urls()[:1], users, args.seconds, token)
         two = web_runs(shape, "2 web processes (ASGI)", shape.urls(), users, args.seconds, token)
         # For comparison: the same pages through WSGI, one gunicorn sync worker.

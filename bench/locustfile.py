@@ -11,14 +11,40 @@ processes answer at that concurrency.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
+import time
+from typing import Any
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
 
 HOSTS = itertools.cycle(os.environ.get("CAPACITY_HOSTS", "http://127.0.0.1:8001").split(","))
 PASSWORD = "demo-pass-2026"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Figures are kept from WARMUP seconds on (logins and first pages done), logins never:
+# written as JSON to CAPACITY_OUT when locust stops.
+WARMUP = float(os.environ.get("CAPACITY_WARMUP", "5"))
+STARTED = time.monotonic()
+SAMPLES: dict[str, list[float]] = {}
+FAILURES = {"count": 0}
+
+
+@events.request.add_listener
+def _record(name: str, response_time: float, exception: Any = None, **_: Any) -> None:
+    if name == "login" or time.monotonic() - STARTED < WARMUP:
+        return
+    if exception is not None:
+        FAILURES["count"] += 1
+    SAMPLES.setdefault(name, []).append(response_time)
+
+
+@events.quitting.add_listener
+def _write(environment: Any, **_: Any) -> None:
+    out = os.environ.get("CAPACITY_OUT")
+    if out:
+        with open(out, "w") as f:
+            json.dump({"seconds": time.monotonic() - STARTED - WARMUP, "samples": SAMPLES, **FAILURES}, f)
 
 
 class Desk(FastHttpUser):

@@ -83,7 +83,7 @@ class Sink:
             return [m for m in self.messages if predicate(m)]
 
 
-def wait_for(what: str, probe: Callable[[], Any], shape: Shape, timeout: float = 40.0) -> Any:
+def wait_for(what: str, probe: Callable[[], Any], shape: Shape, timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
@@ -186,7 +186,7 @@ def test_the_distributed_shape_loses_nothing_and_doubles_nothing(tmp_path: Path,
         shape.release()
         shell(shape.env, "from casedesk.site import demo; demo.seed()")
         shape.start_all()
-        shape.wait_ready(timeout=60)
+        shape.wait_ready(timeout=120)
         db = psycopg.connect(database.replace("postgres://", "postgresql://"), autocommit=True)
         web1, web2 = shape.urls()
 
@@ -271,7 +271,7 @@ def test_the_distributed_shape_loses_nothing_and_doubles_nothing(tmp_path: Path,
             "    delivery.save_many([delivery.build(kind='t', to=f'r{i}@example.net',"
             f" subject=f'batch-{{i}}', text='x') for i in range({BATCH})])\n",
         )
-        assert sink.killed.wait(40), "the worker never reached the kill point"
+        assert sink.killed.wait(60), "the worker never reached the kill point"
         assert worker.wait(10) == -signal.SIGKILL
         assert len(sink.find(lambda m: str(m["Subject"]).startswith("batch-"))) == KILL_AT - 1
         shape.start_worker()
