@@ -11,12 +11,12 @@ export CASEDESK_BASE_URL
 KEY_FILE := $(or $(CASEDESK_VAR_DIR),var)/secret-key
 export SECRET_KEY ?= $(shell mkdir -p $(dir $(KEY_FILE)) && { test -s $(KEY_FILE) || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > $(KEY_FILE)); } && cat $(KEY_FILE))
 
-.PHONY: run test install lint unit serve bench migrate demo structure
+.PHONY: run test install lint unit serve bench migrate demo structure lock lock-upgrade prod-local prod-local-stop
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installs exactly what the lock files name, each file checked against its hash.
+$(VENV)/.installed: requirements-dev.lock
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,6 +48,37 @@ lint: install
 
 unit: install
 	$(VENV)/bin/pytest
+
+## Lock files from requirements*.txt: pins kept, only what changed is resolved (seconds)
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11
+lock: install
+	$(UV_COMPILE) $(LOCK_FLAGS) requirements-dev.txt -o requirements-dev.lock
+	$(UV_COMPILE) $(LOCK_FLAGS) requirements.txt -c requirements-dev.lock -o requirements.lock
+	$(VENV)/bin/pip install -q --require-hashes -r requirements-dev.lock
+	touch $(VENV)/.installed
+
+## The same, every package moved to its newest allowed release
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
+
+## The production shape on this machine: two web processes (gunicorn, uvicorn workers) on
+## PROD_WEB_PORTS, a Celery worker, Celery beat and the SMTP listener, on the local
+## PostgreSQL and Redis, with the demo data; logs under var/prod-local/
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casedesk_local
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+PROD_WEB_PORTS ?= 8001,8002
+PROD_ENV = DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) PROD_WEB_PORTS=$(PROD_WEB_PORTS) \
+	CASEDESK_BASE_URL=http://127.0.0.1:$(firstword $(subst $(comma), ,$(PROD_WEB_PORTS))) LOG_FORMAT=json
+comma := ,
+prod-local: install
+	@psql "$(PROD_DATABASE_URL)" -c 'SELECT 1' >/dev/null 2>&1 \
+	  || psql "$(dir $(PROD_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(PROD_DATABASE_URL))"
+	$(PROD_ENV) $(PY) manage.py migrate --noinput -v0
+	$(PROD_ENV) $(PY) manage.py seed_demo >/dev/null
+	$(PROD_ENV) $(PY) -m casedesk.site.shape start
+
+prod-local-stop:
+	$(PY) -m casedesk.site.shape stop
 
 ## Benchmarks (not part of the suite): figures for the README
 bench: install

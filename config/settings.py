@@ -34,6 +34,8 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Probes of a load balancer reach a web process over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "casedesk.core.requestid.RequestIdMiddleware",  # first: every line logged carries the id
+    "casedesk.ops.metrics.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,13 +155,24 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Rate-limit counters live in a cache every process shares: Redis with REDIS_URL, else a
-# table of the database (`make migrate` creates it with createcachetable).
+# One Redis for what every process must share (REDIS_URL): the cache holding the rate-limit
+# counters (`core/throttle.py`), the Celery broker (unless CELERY_BROKER_URL names another)
+# and the Channels layer. Without it: a table of the database for the cache (`make migrate`
+# creates it with createcachetable) and tasks run in-process. The cache is never cleared in
+# production (Django's clear() empties the whole Redis database, queues included): use
+# another database number in CELERY_BROKER_URL if something must clear it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "casedesk_cache"}
+}
+# Live updates and chat use this layer once Django Channels is installed: Redis in the
+# production shape, in memory embedded. Unused (and harmless) until then.
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    if REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
 
 # Security: sessions are rows of their own, keyed by a digest of the cookie, listed and
@@ -210,16 +225,39 @@ CASEDESK_SITE_NAME = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# Celery: the broker is REDIS_URL unless CELERY_BROKER_URL says otherwise (set it empty to
+# run tasks in-process even with Redis as the cache). See `casedesk/core/tasks.py` for the
+# delivery guarantees every task has.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker died) is handed out again after this many seconds; it
+# must exceed the longest task and the longest retry countdown (`core.tasks`).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the LOGGING below applies in workers too
+CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE = {
     "sweeps": {
         "task": "casedesk.run_sweeps",
         "schedule": float(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15")),
+        # A tick nobody took within its interval is dropped: the next one does the same work.
+        "options": {"expires": float(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15"))},
     },
 }
+# Seconds an outbox batch is leased to the worker sending it (longer than a batch takes).
+CASEDESK_OUTBOX_LEASE_SECONDS = int(os.environ.get("CASEDESK_OUTBOX_LEASE_SECONDS", "300"))
+
+# Health and metrics: /metrics answers only with `Authorization: Bearer <this>` (empty: 404).
+CASEDESK_METRICS_TOKEN = os.environ.get("CASEDESK_METRICS_TOKEN", "")
+# Seconds the database-derived figures (queue depth, outbox lag, breaches, intake outcomes)
+# are kept in the shared cache between scrapes.
+CASEDESK_METRICS_CACHE_SECONDS = int(os.environ.get("CASEDESK_METRICS_CACHE_SECONDS", "10"))
 
 # With no mail server configured (the embedded set-up) notifications are written as files
 # under var/sent-mail, so nothing is lost and the demo shows what would have been sent.
@@ -285,10 +323,29 @@ CASEDESK_ESCALATION_EMAIL = os.environ.get("CASEDESK_ESCALATION_EMAIL", "")
 # Webhook targets on private or loopback addresses are refused unless listed here.
 CASEDESK_WEBHOOK_ALLOWED_HOSTS = env_list("CASEDESK_WEBHOOK_ALLOWED_HOSTS")
 
+# Logs to standard error, one line a record; LOG_FORMAT=json makes each a JSON object
+# (python-json-logger). Every record carries the request id (`core/requestid.py`).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "casedesk.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("status/", include("casedesk.statuspage.urls")),
+    path("", include("casedesk.ops.urls")),
     path("", include("casedesk.web.urls")),
 ]

@@ -60,5 +60,5 @@ def on_postgres() -> bool:
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for item in items:
-        if "postgres" in item.keywords and not on_postgres():
+        if ("postgres" in item.keywords or "distributed" in item.keywords) and not on_postgres():
             item.add_marker(skip_pg)

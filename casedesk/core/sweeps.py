@@ -27,11 +27,26 @@ def sweep(name: str) -> Callable[[Sweep], Sweep]:
     return register
 
 
-def run_all(now: datetime | None = None) -> dict[str, Any]:
-    """Run every sweep once; one failing sweep does not stop the others."""
+def discover() -> None:
     from django.utils.module_loading import autodiscover_modules
 
     autodiscover_modules("sweeps")
+
+
+def names() -> list[str]:
+    discover()
+    return list(REGISTRY)
+
+
+def run_one(name: str, now: datetime | None = None) -> Any:
+    """One sweep by name (a Celery task's body); its errors go to the caller."""
+    discover()
+    return REGISTRY[name](now or clock.now())
+
+
+def run_all(now: datetime | None = None) -> dict[str, Any]:
+    """Run every sweep once; one failing sweep does not stop the others."""
+    discover()
     results: dict[str, Any] = {}
     for name, fn in REGISTRY.items():
         try:

@@ -27,14 +27,15 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from casedesk.core import bulk, clock, mailboxes, when
+from casedesk.core import bulk, clock, mailboxes, tasks, when
 from casedesk.outbox import suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules.text import fold
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=5)
+# Longer than a batch takes to send; a dead worker's rows go out again once it runs out.
+LEASE = timedelta(seconds=settings.CASEDESK_OUTBOX_LEASE_SECONDS)
 TASK = "casedesk.deliver_outbox"  # the Celery task that delivers (`outbox.tasks`)
 
 QUEUE = Queue(OutboundMessage, lease=LEASE, max_attempts=MAX_ATTEMPTS)
@@ -185,10 +186,7 @@ def enqueue_template(*, to: str, **kwargs: Any) -> OutboundMessage | None:
 def kick() -> None:
     """After commit: with a broker, wake a worker now; embedded, the sweep loop delivers.
     The task is sent by name: `tasks` imports this module, not the other way round."""
-    if settings.CELERY_BROKER_URL:
-        from celery import current_app
-
-        current_app.send_task(TASK)
+    tasks.kick(TASK)
 
 
 def claim(now: datetime, limit: int) -> list[OutboundMessage]:

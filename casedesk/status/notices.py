@@ -21,11 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from casedesk.accounts.models import Contact
-from casedesk.core import clock
+from casedesk.core import clock, tasks
 from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
 from casedesk.outbox.recipients import Once
 from casedesk.status.models import Incident, MaintenanceWindow, Subscription, WebhookDelivery
+
+WEBHOOK_TASK = "casedesk.deliver_webhooks"  # `status.tasks`, sent by name after commit
 
 UNSUB = "@@UNSUBSCRIBE@@"
 MANAGE = "@@MANAGE@@"
@@ -185,3 +187,5 @@ def queue_webhooks(notice: str, topic: Q, payload: dict[str, Any]) -> None:
         ],
         ignore_conflicts=True,
     )
+    if hooks:
+        transaction.on_commit(lambda: tasks.kick(WEBHOOK_TASK))

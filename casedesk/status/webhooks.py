@@ -20,7 +20,7 @@ from django.db import transaction
 
 from casedesk.accounts.models import Platform, User
 from casedesk.cases import actions as case_actions
-from casedesk.core import clock, safe_http
+from casedesk.core import clock, safe_http, tasks
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.outbox import leases
 from casedesk.rules.permissions import Ability
@@ -123,6 +123,14 @@ def post(url: str, secret: str, body: bytes, event_id: str, now: datetime) -> in
         "X-Casedesk-Signature": safe_http.signature(secret, int(now.timestamp()), body),
     }
     return safe_http.post(url, address=address, body=body, headers=headers, timeout=TIMEOUT)
+
+
+TASK = "casedesk.deliver_webhooks"  # the Celery task that posts them (`status.tasks`)
+
+
+def kick() -> None:
+    """After commit: with a broker, a worker posts the new deliveries now."""
+    tasks.kick(TASK)
 
 
 QUEUE = leases.Queue(WebhookDelivery, lease=LEASE, max_attempts=MAX_ATTEMPTS)

@@ -1,0 +1,1 @@
+"""Running the desk: liveness and readiness probes, Prometheus metrics."""
