@@ -34,12 +34,12 @@ def login(page, base: str, email: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    if device is not None or "/account/two-factor/verify/" in page.url:
-        page.fill("input[name=code]", code_for(device or give_authenticator(user)))
+    with page.expect_navigation():
         page.click("button[type=submit]")
-        page.wait_for_load_state()
+    if device is not None:
+        page.fill("input[name=code]", code_for(device))
+        with page.expect_navigation():
+            page.click("[data-testid=verify-form] button[type=submit]")
 
 
 def test_mpoc_opens_technician_triages_and_replies_mpoc_reads(live_server, browser, shot):

@@ -26,8 +26,8 @@ def password(page, base: str, email: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 @pytest.mark.parametrize("width", [1366, 390])

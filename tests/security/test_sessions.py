@@ -183,7 +183,9 @@ def test_the_gate_and_the_session_notes_cost_a_signed_in_page_no_query(settings)
 
     with_them = queries(client)
     settings.MIDDLEWARE = [
-        m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[-1] not in {"SecondFactorGate", "SessionNoteMiddleware"}
+        m
+        for m in settings.MIDDLEWARE
+        if m.rsplit(".", 1)[-1] not in {"SecondFactorGate", "SessionNoteMiddleware"}
     ]
     without = Client()  # a client loads the middleware once: a new one, the same session
     without.cookies = client.cookies

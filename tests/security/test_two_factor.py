@@ -364,3 +364,38 @@ def test_a_session_that_owes_its_code_cannot_see_or_confirm_a_new_key_instead():
     assert confirm.status_code == 302 and confirm["Location"].startswith("/account/two-factor/verify/")
     assert TOTPDevice.objects.get(pk=pending.pk).confirmed is False
     assert client.get("/console/").status_code == 302
+
+
+def test_the_owner_is_told_of_each_change_to_how_they_sign_in():
+    from casedesk.outbox.models import OutboundMessage
+
+    tech = StaffFactory()
+    old = tech.email
+    client = Client(REMOTE_ADDR="198.51.100.44")
+    password_step(client, tech)
+    client.post("/account/two-factor/enrol/", {"action": "begin"})
+    device = factors.pending_device(tech)
+    client.post(
+        "/account/two-factor/enrol/", {"action": "confirm", "code": code_at(device.bin_key, time.time())}
+    )
+    client.post("/account/two-factor/recovery-codes/")
+    new = "Another-pass-2026"
+    client.post("/account/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    client.post("/account/email/", {"email": "tess@support.example.com", "password": new})
+    client.post("/account/two-factor/off/")
+    notices = list(
+        OutboundMessage.objects.filter(kind="security_notice").order_by("id").values_list("to", "text")
+    )
+    said = [(to, next(line for line in text.splitlines()[1:] if line.strip())) for to, text in notices]
+    assert said == [
+        (old, "Two-factor sign-in was turned on (an authenticator app and ten recovery codes)."),
+        (old, "New recovery codes were made; the earlier ones no longer work."),
+        (old, "Your password was changed."),
+        (old, f"Your account now signs in with tess@support.example.com instead of {old}."),
+        (
+            "tess@support.example.com",
+            f"Your account now signs in with tess@support.example.com instead of {old}.",
+        ),
+        ("tess@support.example.com", "Two-factor sign-in was turned off."),
+    ]
+    assert "198.51.100.44" in notices[0][1]

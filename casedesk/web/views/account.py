@@ -29,6 +29,7 @@ from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
 from casedesk.core.errors import Refused
 from casedesk.signin import factors, sessions, verification
+from casedesk.web.security_notices import tell
 
 View = Callable[..., HttpResponse]
 
@@ -129,6 +130,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             factors.begin(user)
             return redirect(reverse("two_factor_enrol") + f"?{urlencode({'next': next_url})}")
         if action == "confirm":
+            replacing = factors.has_second_factor(user)
             try:
                 codes = factors.confirm(user, request.POST.get("code", ""), client=_client(request))
             except Refused as exc:
@@ -136,6 +138,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             verification.mark_verified(request, factors.app_device(user))
             ended = sessions.end_others(user, keep=sessions.current_id(request))
+            tell(user, "two_factor_replaced" if replacing else "two_factor_on", client=_client(request))
             return _codes_page(request, codes, next_url, enrolled=True, ended=ended)
         return _enrol_page(request, next_url, error="Choose Begin, then enter a code.", status=400)
     return _enrol_page(request, next_url)
@@ -191,6 +194,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     except Refused as exc:
         messages.error(request, str(exc))
         return redirect("account")
+    tell(request.user, "recovery_codes", client=_client(request))
     return _codes_page(request, codes, reverse("account"), enrolled=False)
 
 
@@ -205,9 +209,12 @@ def turn_off(request: HttpRequest) -> HttpResponse:
             "Use Replace authenticator to move it to a new phone.",
         )
         return redirect("account")
+    if not factors.has_second_factor(user):
+        return redirect("account")
     factors.turn_off(user)
     verification.mark_none(request)
     sessions.end_others(user, keep=sessions.current_id(request))
+    tell(user, "two_factor_off", client=_client(request))
     messages.success(request, "Two-factor sign-in is off. Your other sessions were signed out.")
     return redirect("account")
 
@@ -246,6 +253,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         user.refresh_from_db(fields=["password"])
         update_session_auth_hash(request, user)  # this session goes on; the others end
         sessions.end_others(user, keep=sessions.current_id(request))
+        tell(user, "password", client=_client(request))
         messages.success(request, "Your password is changed. Your other sessions were signed out.")
         return redirect("account")
     return render(request, "web/password_change.html", {"error": ""})
@@ -263,13 +271,15 @@ def email_change(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "web/email_change.html", context, status=403)
     if request.method == "POST":
-        email = request.POST.get("email", "")
+        email, before = request.POST.get("email", ""), user.email
         try:
-            actions.change_email(user, password=request.POST.get("password", ""), email=email)
+            user = actions.change_email(user, password=request.POST.get("password", ""), email=email)
         except Refused as exc:
             context = {"error": str(exc), "email": email}
             return render(request, "web/email_change.html", context, status=exc.status_code)
-        messages.success(request, f"You now sign in with {email.strip()}.")
+        for address in (before, user.email):  # the old address hears of it too
+            tell(user, "email", to=address, client=_client(request), new=user.email, old=before)
+        messages.success(request, f"You now sign in with {user.email}.")
         return redirect("account")
     return render(request, "web/email_change.html", {"error": "", "email": user.email})
 
