@@ -17,12 +17,14 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 BROKER_TIMEOUT = 2.0  # seconds
 _migrated = False  # once true in a process it stays true: new migrations come with new code
 
 
+@never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "alive"})
 
@@ -74,7 +76,7 @@ CHECKS: dict[str, Callable[[], str]] = {
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, str] = {}
     failed: list[str] = []

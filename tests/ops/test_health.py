@@ -78,3 +78,8 @@ def test_readyz_names_a_cache_that_keeps_nothing(settings):
 
 def test_readyz_takes_no_post():
     assert Client().post("/readyz").status_code == 405
+
+
+def test_healthz_takes_no_post():
+    assert Client().post("/healthz").status_code == 405
+    assert Client().head("/healthz").status_code == 200

@@ -79,6 +79,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "confirm_resolution"): set(),
     ("GET", "password_reset_complete"): EVERYONE,
     ("POST", "csp_report"): EVERYONE,  # browsers report policy violations without a session
+    # Probes for process managers and load balancers; metrics only with their own token.
+    ("GET", "healthz"): EVERYONE,
+    ("GET", "readyz"): EVERYONE,
+    ("GET", "metrics"): set(),
     ("GET", "attachment"): MPOCS | CASE_STAFF,
     # Account and sign-in security: everyone's own (the walk's session id is nobody's).
     ("GET", "account"): EVERYONE,
