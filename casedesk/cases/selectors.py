@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -257,7 +258,11 @@ def queue_counts(user: User) -> dict[str, int]:
     parts: list[str] = []
     params: list[Any] = []
     for name in COUNTED:
-        sql, values = base.filter(_scope(user, name)).values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        try:
+            sql, values = base.filter(_scope(user, name)).values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        except EmptyResultSet:  # nothing can match (no teams; a role that sees no cases)
+            parts.append("0")
+            continue
         # The subquery is the ORM's own SQL with its parameters kept apart; `name` is a key
         # of COUNTED.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{name})")  # noqa: S608

@@ -162,3 +162,21 @@ def test_the_queue_page_makes_at_most_ten_queries_whatever_its_rows(desk, settin
     assert max(many.values()) <= 10, many
     if queue not in {"closed", "triage"}:  # the filtered page shows rows (no hint look-up)
         assert "Yet more" in client.get(f"/console/queue/{queue}/?{query}").content.decode()
+
+
+def test_tabs_count_for_staff_in_no_team_and_roles_that_see_no_cases(desk):
+    from tests.factories import BillingFactory
+
+    loner = logged_in(StaffFactory())  # in no team: the team tab counts nothing
+    page = loner.get("/console/queue/open/").content.decode()
+    assert 'data-testid="count-team">0<' in page and 'data-testid="count-open">3<' in page
+    billing = logged_in(BillingFactory()).get("/console/queue/open/")
+    assert billing.status_code == 200 and 'data-testid="count-open">0<' in billing.content.decode()
+
+
+def test_tab_counts_stop_at_the_cap(desk, monkeypatch):
+    from casedesk.cases import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    page = desk["client"].get("/console/queue/open/").content.decode()
+    assert 'data-testid="count-open">2+<' in page

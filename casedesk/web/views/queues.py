@@ -27,6 +27,7 @@ from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 from casedesk.workbench import bulk, saved_views
 
+FILTER_KEYS = saved_views.KEPT - {"sort"}
 # Column headers that sort, in the order shown: sort key, label.
 SORTABLE = {"due": "Next deadline", "number": "Case", "priority": "Priority", "status": "Status"}
 SORTABLE_AFTER = {"opened": "Opened", "updated": "Updated"}
@@ -132,6 +133,9 @@ def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
             "organisation_hint": hint,
             "organisation_choices": hint_choices,
             "query": _query(request),
+            # The saved view these filters are, if any (marked among the views).
+            "view_query": saved_views.clean_query(_query(request)),
+            "filter_count": sum(1 for key, value in request.GET.items() if key in FILTER_KEYS and value),
             "sort_links": sort_links,
             "priorities": PRIORITY_CHOICES,
             "statuses": STATUS_CHOICES,
@@ -193,7 +197,8 @@ def queue_bulk(request: AuthedRequest, name: str) -> HttpResponse:
     if outcome.done:
         messages.success(request, f"Changed {len(outcome.done)} case(s): {', '.join(outcome.done)}.")
     for number, why in outcome.refused:
-        messages.error(request, f"{number} not changed: {why}")
+        # A reason that names the case already reads without the number twice.
+        messages.error(request, f"Not changed: {why}" if number in why else f"{number} not changed: {why}")
     return _back(request, name)
 
 

@@ -43,6 +43,11 @@
     });
   });
 
+  // On a phone the queue's filters fold away until asked for, unless some are set.
+  document.querySelectorAll("details[data-fold-narrow]").forEach(function (panel) {
+    if (!panel.hasAttribute("data-filtered") && window.matchMedia("(max-width: 720px)").matches) panel.open = false;
+  });
+
   // Type-ahead for a text field carrying data-suggest (the organisation filter): what is
   // typed is looked up after a short pause and offered in the field's datalist. Without
   // this the field still takes a name or an account number.
