@@ -259,7 +259,8 @@ def queue_counts(user: User) -> dict[str, int]:
     params: list[Any] = []
     for name in COUNTED:
         try:
-            sql, values = base.filter(_scope(user, name)).values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+            counted = base.filter(_scope(user, name)).values("pk")[: COUNT_CAP + 1]
+            sql, values = counted.query.sql_with_params()
         except EmptyResultSet:  # nothing can match (no teams; a role that sees no cases)
             parts.append("0")
             continue
