@@ -119,8 +119,8 @@ def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
     if filters.organisation_ref and not rows["cases"]:
         hint, hint_choices = _organisation_hint(request, filters.organisation_ref)
         if len(hint_choices) == 1:  # only one organisation it can mean: show that one
-            org = hint_choices[0]["org"]
-            messages.info(request, f"Showing {org.name} ({org.account_number}) for “{filters.organisation_ref}”.")
+            org, typed = hint_choices[0]["org"], filters.organisation_ref
+            messages.info(request, f"Showing {org.name} ({org.account_number}) for “{typed}”.")
             return redirect(request.path + hint_choices[0]["href"])
     return render(
         request,
