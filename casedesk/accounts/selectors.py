@@ -31,6 +31,12 @@ def organisations_named(ref: str) -> QuerySet[Organisation, Any]:
     return Organisation.objects.filter(Q(name__iexact=ref) | Q(account_number__iexact=ref)).values("pk")
 
 
+def organisation_by_ref(ref: str) -> Organisation | None:
+    """The organisation of that name or account number (any case), if there is one."""
+    ref = " ".join(ref.split())
+    return Organisation.objects.filter(pk__in=organisations_named(ref)).first() if ref else None
+
+
 def suggest_organisations(user: Any, term: str, limit: int = 10) -> list[Organisation]:
     """Organisations for a type-ahead, as `user` may see them: staff every organisation, a
     customer only their own. Names starting with the words typed first, then names holding

@@ -186,3 +186,17 @@ def test_tab_counts_stop_at_the_cap(desk, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
     page = desk["client"].get("/console/queue/open/").content.decode()
     assert 'data-testid="count-open">2+<' in page
+
+
+def test_the_sla_report_takes_an_organisation_by_name_or_number(desk):
+    from tests.factories import ManagerFactory
+
+    manager = logged_in(ManagerFactory())
+    page = manager.get("/console/reports/sla/", {"organisation": "acme-1001"}).content.decode()
+    assert "for Acme Dental Group" in page and '<select name="organisation"' not in page
+    assert "organisation=ACME-1001&amp;format=csv" in page
+    page = manager.get("/console/reports/sla/", {"organisation": "acme"}).content.decode()
+    assert "No organisation is named “acme” or has that account number; did you mean" in page
+    assert "Acme Dental Group" in page
+    csv = manager.get("/console/reports/sla/", {"organisation": "Blue Ridge Logistics", "format": "csv"})
+    assert csv["Content-Disposition"].endswith('-BRL-2002.csv"')
