@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
@@ -212,6 +212,7 @@ SUGGEST_PER_MINUTE = 120
 
 
 @staff_required
+@require_GET
 def organisation_suggest(request: AuthedRequest) -> HttpResponse:
     """Organisations whose name or account number matches what is typed, for the queue's
     organisation filter (JSON; at most ten). Rate-limited per staff member."""

@@ -78,6 +78,8 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
     # every organisation.
     wanted = " ".join(request.GET.get("organisation", "").split())[:200]
     chosen = accounts.organisation_by_ref(wanted)
+    if chosen is None and wanted.isdigit():  # links made when the filter took an id
+        chosen = accounts.organisations_by_ids([int(wanted)]).first()
     unknown = ""
     if wanted and chosen is None:
         near = accounts.suggest_organisations(request.user, wanted, limit=6)
