@@ -161,7 +161,7 @@ def _current(case: Case, field: str) -> Any:
     row is not loaded (a bulk change of 100 cases need not read 100 teams and assignees),
     as a model of that key only, which compares and records as the loaded row would."""
     meta = Case._meta.get_field(field)
-    if not isinstance(meta, models.ForeignKey) or meta.is_cached(case):
+    if not isinstance(meta, models.ForeignKey) or field != meta.name or meta.is_cached(case):
         return getattr(case, field)
     key = getattr(case, meta.attname)
     related: Any = meta.related_model  # a model class here: Case's keys name no "self"
