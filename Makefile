@@ -85,6 +85,7 @@ bench: install
 	$(PY) bench/bench_calendar.py
 	$(PY) bench/bench_lists.py
 	$(PY) bench/bench_search.py
+	$(PY) bench/bench_queues.py --reuse
 	$(PY) bench/bench_sweeps.py
 	$(PY) bench/bench_mail.py
 	$(PY) bench/bench_listener.py

@@ -103,6 +103,7 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the rate limits' store without Redis
 
 
 def case_count() -> int:

@@ -4,7 +4,7 @@ standard fixes (RFC 3339 in Atom, UTC in .ics, ISO in JSON) stay where they are 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
@@ -47,7 +47,7 @@ def _moment(value: object) -> datetime | date | None:
     return None
 
 
-def human(value: object, form: str = "full", zone: ZoneInfo | None = None) -> str:
+def human(value: object, form: str = "full", zone: tzinfo | None = None) -> str:
     """`Wed 2 Dec 2026, 12:44 MST` in `zone` (default: the active zone, the reader's).
     `form`: full, date (`Wed 2 Dec 2026`), time (`12:44 MST`), day (`Wed 2 Dec, 12:44 MST`)."""
     moment = _moment(value)

@@ -48,6 +48,7 @@ console_patterns = (
         path("queue/<slug:name>/rows/", queues.queue_rows, name="queue_rows"),
         path("queue/<slug:name>/bulk/", queues.queue_bulk, name="queue_bulk"),
         path("views/", queues.view_save, name="view_save"),
+        path("organisations/suggest/", queues.organisation_suggest, name="organisation_suggest"),
         path("views/<int:view_id>/delete/", queues.view_delete, name="view_delete"),
         path("contacts/", console.contact_search, name="contacts"),
         path("cases/new/", console.case_new, name="new"),

@@ -10,12 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+
 from casedesk.accounts.models import Team, User
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import Case, pk_from_number
 from casedesk.core.errors import NotFound, Refused
 
 MAX_CASES = 200
+# Cases written per transaction: a commit (a disk flush) per chunk rather than per case,
+# and row locks held for a fraction of a second.
+CHUNK = 25
 
 
 class Change(enum.StrEnum):
@@ -60,7 +65,8 @@ def _one(case: Case, by: User, req: Request, main: Case | None) -> None:
 
 
 def apply(by: User, numbers: Sequence[str], req: Request) -> Outcome:
-    """Apply `req` to each case `by` may see, one transaction per case, in the order given."""
+    """Apply `req` to each case `by` may see, each through its own action (and savepoint),
+    reported in the order given."""
     numbers = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
     if not numbers:
         raise Refused("Select at least one case.")
@@ -74,19 +80,26 @@ def apply(by: User, numbers: Sequence[str], req: Request) -> Outcome:
             raise Refused(
                 f"There is no case {req.main_case or '(none given)'} to be the main case."
             ) from None
-    outcome = Outcome()
     cases = _cases(by, numbers)
+    why: dict[str, str] = {number: "No such case." for number in numbers if number not in cases}
+    found = sorted(cases.items(), key=lambda item: item[1].pk)
+    for start in range(0, len(found), CHUNK):
+        # One transaction a chunk, one savepoint a case: a refused case leaves nothing
+        # behind and the others go on; the rows are locked in key order, so two bulk
+        # changes over the same cases wait for each other rather than deadlock.
+        with transaction.atomic():
+            for number, case in found[start : start + CHUNK]:
+                try:
+                    with transaction.atomic():
+                        _one(case, by, req, main)
+                except Refused as exc:
+                    why[number] = str(exc)
+    outcome = Outcome()
     for number in numbers:
-        case = cases.get(number)
-        if case is None:
-            outcome.refused.append((number, "No such case."))
-            continue
-        try:
-            _one(case, by, req, main)
-        except Refused as exc:
-            outcome.refused.append((case.number, str(exc)))
+        if number in why:
+            outcome.refused.append((cases[number].number if number in cases else number, why[number]))
         else:
-            outcome.done.append(case.number)
+            outcome.done.append(cases[number].number)
     return outcome
 
 

@@ -38,7 +38,7 @@ def test_review_page_offers_a_new_contact_with_the_sender_filled_in(staff_client
     pk = _quarantined(subject="Fax line dead")
     page = staff_client.get(f"/console/mail/{pk}/").content.decode()
     assert 'value="Pat Newcomer"' in page  # the From name
-    assert f'<option value="{org.pk}" selected>Newco Ltd</option>' in page  # guessed from the domain
+    assert 'name="organisation" value="Newco Ltd"' in page  # guessed from the domain
     assert "lee@newco.example.org" in page  # or link a colleague's contact
 
 
@@ -149,3 +149,13 @@ def test_sender_is_told_which_attachment_was_dropped_and_why(staff_client):
     )
     told = OutboundMessage.objects.get(to=contact.email, kind="attachments_not_kept")
     assert "run.bat" in told.text and result.case in told.subject
+
+
+def test_the_new_contacts_organisation_is_typed_by_name_or_account_number(staff_client):
+    org = OrganisationFactory(name="Typed Org", account_number="TYP-0001")
+    pk = _quarantined(subject="Fax line dead")
+    staff_client.post(
+        f"/console/mail/{pk}/accept/",
+        {"who": "new", "organisation": "typ-0001", "name": "Pat Newcomer", "mpoc": "on", "then": "open"},
+    )
+    assert Contact.objects.get(email="pat@newco.example.org").organisation == org

@@ -122,6 +122,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "console:queue_rows"): STAFF,
     ("POST", "console:queue_bulk"): STAFF,  # each case then as the role may (refusals named)
     ("POST", "console:view_save"): STAFF,
+    ("GET", "console:organisation_suggest"): STAFF,  # organisations' names and numbers only
     ("POST", "console:view_delete"): {TECH},  # the walk's view is the technician's own
     ("POST", "console:correct"): WORKERS,
     ("GET", "console:search"): STAFF,  # billing: no cases, so no results

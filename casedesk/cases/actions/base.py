@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 
 from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact, User
@@ -156,11 +156,23 @@ def raw(value: Any) -> Any:
     return value
 
 
+def _current(case: Case, field: str) -> Any:
+    """The field's value as `apply` compares it; a foreign key by its id where the related
+    row is not loaded (a bulk change of 100 cases need not read 100 teams and assignees),
+    as a model of that key only, which compares and records as the loaded row would."""
+    meta = Case._meta.get_field(field)
+    if not isinstance(meta, models.ForeignKey) or field != meta.name or meta.is_cached(case):
+        return getattr(case, field)
+    key = getattr(case, meta.attname)
+    related: Any = meta.related_model  # a model class here: Case's keys name no "self"
+    return None if key is None else related(pk=key)
+
+
 def apply(case: Case, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Set fields on the case; return {field: [old, new]} (raw values) for those that changed."""
     changes: dict[str, list[Any]] = {}
     for field, new in values.items():
-        old = getattr(case, field)
+        old = _current(case, field)
         if old != new:
             changes[field] = [raw(old), raw(new)]
             setattr(case, field, new)

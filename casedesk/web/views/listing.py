@@ -40,7 +40,8 @@ def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFi
         priority=get.get("priority", "")[:3],
         platform=get.get("platform", "")[:40],
         q=get.get("q", "").strip()[:200],
-        organisation=_int(get.get("organisation")),
+        # A name or account number, as typed or picked from the type-ahead.
+        organisation_ref=" ".join(get.get("organisation", "").split())[:200],
         assignee=_int(get.get("assignee")),
         team=_int(get.get("team")),
         channel=get.get("channel", "")[:10],

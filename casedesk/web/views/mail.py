@@ -120,7 +120,6 @@ def message(request: AuthedRequest, message_id: int) -> HttpResponse:
             "sender_contacts": _contacts_for(address),
             "sender_name": _display_name(reading),
             "sender_address": address,
-            "organisations": accounts.active_organisations(),
             "guessed_organisation": _guess(address),
         },
     )
@@ -132,9 +131,9 @@ def _contacts_for(address: str) -> list:
     return exact + same_domain
 
 
-def _guess(address: str) -> int | None:
+def _guess(address: str) -> Any:
     """The organisation most of the sender's domain's contacts belong to, if any."""
-    found = [c.organisation_id for c in accounts.contacts_at_domain(address)]
+    found = [c.organisation for c in accounts.contacts_at_domain(address)]
     return max(set(found), key=found.count) if found else None
 
 
@@ -157,9 +156,12 @@ def accept(request: AuthedRequest, message_id: int) -> HttpResponse:
     contact, new_contact = None, None
     number = post.get("case", "").strip()
     if post.get("who") == "new":
-        org = post.get("organisation", "")
+        # A name or account number (the type-ahead's, or typed); an id from older forms.
+        ref = post.get("organisation", "").strip()
+        org = accounts.organisation_by_ref(ref)
+        org_id = org.pk if org is not None else int(ref) if ref.isdigit() else None
         new_contact = NewContact(
-            organisation_id=int(org) if org.isdigit() else None,
+            organisation_id=org_id,
             name=post.get("name", ""),
             email=row.sender,
             phone=post.get("phone", ""),

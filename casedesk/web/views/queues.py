@@ -9,23 +9,25 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.cases import selectors
 from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES, Channel
+from casedesk.core import throttle
 from casedesk.core.errors import Refused
 from casedesk.rules.permissions import Ability
+from casedesk.web import queue_rows as rows_markup
 from casedesk.web.forms import BulkForm, SavedViewForm
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_required
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 from casedesk.workbench import bulk, saved_views
 
+FILTER_KEYS = saved_views.KEPT - {"sort"}
 # Column headers that sort, in the order shown: sort key, label.
 SORTABLE = {"due": "Next deadline", "number": "Case", "priority": "Priority", "status": "Status"}
 SORTABLE_AFTER = {"opened": "Opened", "updated": "Updated"}
@@ -79,17 +81,47 @@ def _sort_links(request: AuthedRequest, sort: str) -> list[dict[str, str]]:
 
 def _rows_html(request: AuthedRequest, rows: dict[str, Any]) -> tuple[str, str]:
     """The rows as the live refresh gets them, and their ETag."""
-    body = render_to_string("console/_queue_rows.html", rows, request=request)
+    body = rows_markup.render(rows["cases"], rows["case_url"])
     return body, '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def _count_label(count: int | None) -> str | None:
+    if count is None:
+        return None
+    return f"{selectors.COUNT_CAP:,}+" if count > selectors.COUNT_CAP else f"{count:,}"
+
+
+def _organisation_hint(request: AuthedRequest, ref: str) -> tuple[str, list[Any]]:
+    """When a typed organisation names none exactly (no script to pick from the list), what
+    it could have meant: one look-up, made only when the filtered queue came back empty."""
+    candidates = accounts.suggest_organisations(request.user, ref, limit=6)
+    if any(ref.lower() in {o.name.lower(), o.account_number.lower()} for o in candidates):
+        return "", []
+    if not candidates:
+        return f"No organisation is named “{ref}” or has that account number.", []
+    return f"No organisation is named exactly “{ref}”. Did you mean:", [
+        {"org": o, "href": "?" + _query(request, organisation=o.name)} for o in candidates
+    ]
 
 
 @staff_required
 def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
+    # The teams first: the team queue and the saved views need the user's own.
+    teams = accounts.teams_marking_mine(request.user)
+    selectors.remember_team_ids(request.user, [t.pk for t in teams if t.mine])  # type: ignore[attr-defined]
     rows = _rows(request, name)
     rows_html, etag = _rows_html(request, rows)
     counts = selectors.queue_counts(request.user)
     sort_links = {link["key"]: link for link in _sort_links(request, rows["sort"])}
-    teams = list(accounts.teams().only("id", "name"))
+    filters = filters_from(request)
+    hint: str = ""
+    hint_choices: list[Any] = []
+    if filters.organisation_ref and not rows["cases"]:
+        hint, hint_choices = _organisation_hint(request, filters.organisation_ref)
+        if len(hint_choices) == 1:  # only one organisation it can mean: show that one
+            org, typed = hint_choices[0]["org"], filters.organisation_ref
+            messages.info(request, f"Showing {org.name} ({org.account_number}) for “{typed}”.")
+            return redirect(request.path + hint_choices[0]["href"])
     return render(
         request,
         "console/queue.html",
@@ -99,19 +131,23 @@ def queue(request: AuthedRequest, name: str = "triage") -> HttpResponse:
             "rows_etag": etag,
             "queue_name": name,
             "queue_label": selectors.QUEUES[name],
-            "tabs": [(key, label, counts.get(key)) for key, label in selectors.QUEUES.items()],
+            "tabs": [(key, label, _count_label(counts.get(key))) for key, label in selectors.QUEUES.items()],
             "page": page_number(request),
-            "filters": filters_from(request),
+            "filters": filters,
+            "organisation_hint": hint,
+            "organisation_choices": hint_choices,
             "query": _query(request),
+            # The saved view these filters are, if any (marked among the views).
+            "view_query": saved_views.clean_query(_query(request)),
+            "filter_count": sum(1 for key, value in request.GET.items() if key in FILTER_KEYS and value),
             "sort_links": sort_links,
             "priorities": PRIORITY_CHOICES,
             "statuses": STATUS_CHOICES,
             "channels": Channel.choices,
-            "organisations": accounts.active_organisations().only("id", "name"),
             "platforms": accounts.active_platforms().only("id", "code", "name"),
             "teams": teams,
             "staff": accounts.active_staff().only("id", "first_name", "last_name", "email"),
-            "my_teams": [t for t in teams if t.pk in selectors.team_ids_of(request.user)],
+            "my_teams": [t for t in teams if t.mine],  # type: ignore[attr-defined]
             "views": list(saved_views.views_for(request.user)),
             "bulk_changes": BulkForm.base_fields["change"].choices,  # type: ignore[attr-defined]
             "sees_cases": permissions.can(request.user, Ability.VIEW_CASES),
@@ -165,8 +201,38 @@ def queue_bulk(request: AuthedRequest, name: str) -> HttpResponse:
     if outcome.done:
         messages.success(request, f"Changed {len(outcome.done)} case(s): {', '.join(outcome.done)}.")
     for number, why in outcome.refused:
-        messages.error(request, f"{number} not changed: {why}")
+        # A reason that names the case already reads without the number twice.
+        messages.error(request, f"Not changed: {why}" if number in why else f"{number} not changed: {why}")
     return _back(request, name)
+
+
+# Type-ahead look-ups a staff member may make in a minute: typing fast with a short pause
+# between keys stays far below it; a script walking the organisations does not.
+SUGGEST_PER_MINUTE = 120
+
+
+@staff_required
+@require_GET
+def organisation_suggest(request: AuthedRequest) -> HttpResponse:
+    """Organisations whose name or account number matches what is typed, for the queue's
+    organisation filter (JSON; at most ten). Rate-limited per staff member."""
+    key = throttle.key("org-suggest", str(request.user.pk))
+    if throttle.hit(key, 60) > SUGGEST_PER_MINUTE:
+        response = JsonResponse(
+            {"organisations": [], "error": "Too many look-ups; wait a minute."}, status=429
+        )
+        response["Retry-After"] = "60"
+        return response
+    found = accounts.suggest_organisations(request.user, request.GET.get("q", ""))
+    response = JsonResponse(
+        {
+            "organisations": [
+                {"name": o.name, "account_number": o.account_number, "active": o.active} for o in found
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @staff_required

@@ -74,13 +74,22 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
     start = _date(request.GET.get("start"), end - timedelta(days=29))
     if start > end:
         start, end = end, start
-    organisations = list(accounts.active_organisations())
-    wanted = request.GET.get("organisation", "")
-    chosen = next((org for org in organisations if str(org.pk) == wanted), None)
+    # A name or account number, typed or picked from the type-ahead: never a list of
+    # every organisation.
+    wanted = " ".join(request.GET.get("organisation", "").split())[:200]
+    chosen = accounts.organisation_by_ref(wanted)
+    if chosen is None and wanted.isdigit():  # links made when the filter took an id
+        chosen = accounts.organisations_by_ids([int(wanted)]).first()
+    unknown = ""
+    if wanted and chosen is None:
+        near = accounts.suggest_organisations(request.user, wanted, limit=6)
+        unknown = f"No organisation is named “{wanted}” or has that account number" + (
+            f"; did you mean {', '.join(o.name for o in near)}?" if near else "."
+        )
     rows = sla_selectors.sla_report(start, end, organisation=chosen.pk if chosen else None)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        suffix = f"-{chosen.pk}" if chosen else ""
+        suffix = f"-{chosen.account_number}" if chosen else ""
         response["Content-Disposition"] = f'attachment; filename="sla-{start}-{end}{suffix}.csv"'
         writer = csv.writer(response)
         writer.writerow(
@@ -117,8 +126,9 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "chart": _chart(rows),
-            "organisations": organisations,
             "organisation": chosen,
+            "organisation_wanted": wanted,
+            "error": unknown,
             "labels": {p.value: p.label for p in Priority},
         },
     )

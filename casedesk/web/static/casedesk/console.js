@@ -43,6 +43,42 @@
     });
   });
 
+  // On a phone the queue's filters fold away until asked for, unless some are set.
+  document.querySelectorAll("details[data-fold-narrow]").forEach(function (panel) {
+    if (!panel.hasAttribute("data-filtered") && window.matchMedia("(max-width: 720px)").matches) panel.open = false;
+  });
+
+  // Type-ahead for a text field carrying data-suggest (the organisation filter): what is
+  // typed is looked up after a short pause and offered in the field's datalist. Without
+  // this the field still takes a name or an account number.
+  document.querySelectorAll("input[data-suggest][list]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var url = input.getAttribute("data-suggest"), timer = null, asked = "";
+    if (!list || !url) return;
+    function fill(found) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      found.forEach(function (org) {
+        var option = document.createElement("option");
+        option.value = org.name;
+        option.label = org.account_number + (org.active ? "" : " (inactive)");
+        list.appendChild(option);
+      });
+      input.dispatchEvent(new CustomEvent("suggestions", { bubbles: true }));
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var term = input.value.trim();
+      if (term.length < 2 || term === asked) return;
+      timer = setTimeout(function () {
+        asked = term;
+        fetch(url + "?q=" + encodeURIComponent(term), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { organisations: [] }; })
+          .then(function (data) { if (input.value.trim() === term) fill(data.organisations || []); })
+          .catch(function () {});
+      }, 200);
+    });
+  });
+
   // Queues: select all shown, and the rows refreshed when cases change (ETag, 304 while
   // nothing did), keeping what the agent has ticked.
   var table = document.querySelector("table[data-rows-url]");
