@@ -51,7 +51,7 @@ class ChangeIn(s.Input):
     kind: KindName
     op: OpName
     key: str = Field("", max_length=320, description="The item a move, change or delete names.")
-    values: ChangeValues = Field(default_factory=ChangeValues)
+    values: ChangeValues = ChangeValues()
 
     def as_change(self) -> Change:
         given = {k: str(v) for k, v in self.values.model_dump(exclude_none=True).items()}
