@@ -51,10 +51,11 @@ class ChangeIn(s.Input):
     kind: KindName
     op: OpName
     key: str = Field("", max_length=320, description="The item a move, change or delete names.")
-    values: ChangeValues = ChangeValues()
+    values: ChangeValues | None = None
 
     def as_change(self) -> Change:
-        given = {k: str(v) for k, v in self.values.model_dump(exclude_none=True).items()}
+        dumped = self.values.model_dump(exclude_none=True) if self.values is not None else {}
+        given = {k: str(v) for k, v in dumped.items()}
         return Change(self.kind, self.op, self.key, given)
 
 
