@@ -216,7 +216,8 @@ def main() -> None:
     sizes = [int(n) for n in args.rows.split(",")]
     env = {**os.environ, "DEBUG": "false", "LOG_LEVEL": "WARNING"}
     print(
-        "| rows | phase | preview s (CPU) | apply s (CPU) | peak RSS after preview / apply (MB) | start RSS (MB) |"
+        "| rows | phase | preview s (CPU) | apply s (CPU) | peak RSS after preview / apply (MB) "
+        "| start RSS (MB) |"
     )
     print("|---:|---|---:|---:|---|---:|")
     for rows in sizes:
@@ -231,7 +232,8 @@ def main() -> None:
         for label in ("first import", "re-import, 5% edited"):
             f = figures[label]
             print(
-                f"| {rows:,} | {label} | {f['preview_s']} ({f['preview_cpu_s']}) | {f['apply_s']} ({f['apply_cpu_s']}) | "
+                f"| {rows:,} | {label} | {f['preview_s']} ({f['preview_cpu_s']}) "
+                f"| {f['apply_s']} ({f['apply_cpu_s']}) | "
                 f"{f['rss_after_preview_mb']} / {f['rss_after_apply_mb']} | {figures['rss_start_mb']} |"
             )
     out = subprocess.run(
