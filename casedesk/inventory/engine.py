@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from casedesk.accounts.models import Organisation, User
+from casedesk.core import bulk
 from casedesk.inventory.models import ChangeBatch, ChargeEvent, Item, ItemEvent
 from casedesk.rules import inventory as rules
 from casedesk.rules.inventory import Change, ChangeRefused, Checked, Kind, Op
@@ -127,11 +128,13 @@ def _chunk(ctx: Context, chunk: list[Change], start: int) -> list[Line]:
     org = ctx.organisation
     named: list[tuple[Kind, str] | None] = []
     early: dict[int, Line] = {}
+    adds: dict[int, Checked] = {}  # an add is checked once, as new; found existing, refused below
     for i, change in enumerate(chunk):
         try:
             kind, op = rules.parse_kind(change.kind), rules.parse_op(change.op)
             if op == Op.ADD:
-                key = rules.check(change, None, region=ctx.region, platforms=ctx.platforms).key
+                adds[i] = rules.check(change, None, region=ctx.region, platforms=ctx.platforms)
+                key = adds[i].key
             else:
                 key = rules.normalise_key(kind, change.key, region=ctx.region)
             named.append((kind, key))
@@ -171,7 +174,12 @@ def _chunk(ctx: Context, chunk: list[Change], start: int) -> list[Line]:
         try:
             if kind == Kind.NUMBER and key in held_elsewhere and line.op == Op.ADD:
                 raise ChangeRefused(f"The number {key} is held by another organisation.")
-            checked = rules.check(change, current, region=ctx.region, platforms=ctx.platforms)
+            if i in adds and current is None:
+                checked = adds[i]
+            elif i in adds:
+                raise ChangeRefused(f"The {kind.label} {key} is already in the inventory.")
+            else:
+                checked = rules.check(change, current, region=ctx.region, platforms=ctx.platforms)
         except ChangeRefused as exc:
             line.error = str(exc)
             lines.append(line)
@@ -245,49 +253,51 @@ def _write(ctx: Context, lines: list[Line]) -> None:
     final: dict[tuple[str, str], State | None] = {}
     for line in lines:
         final[(line.kind, line.key)] = line.new
-    creates, updates, deletes = [], [], []
+    creates: list[Item] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    deletes: list[int] = []
     for ident, state in final.items():
         row = existing.get(ident)
         if state is None:
             if row is not None:
                 deletes.append(row.pk)
         elif row is None:
-            new = Item(organisation=org, kind=ident[0], key=ident[1], created_at=now, updated_at=now)
+            new = Item(organisation_id=org.pk, kind=ident[0], key=ident[1], created_at=now, updated_at=now)
             _fill(new, state)
             creates.append(new)
         else:
-            _fill(row, state)
-            row.updated_at = now
-            updates.append(row)
+            before = state_of(row)
+            changed = {name: _column(name, v) for name, v in state.items() if before.get(name) != v}
+            if changed:
+                updates.append((row.pk, {**changed, "updated_at": now}))
     if deletes:
         Item.objects.filter(pk__in=deletes).delete()
     if creates:
-        Item.objects.bulk_create(creates, batch_size=CHUNK)
+        bulk.insert(creates)
     if updates:
-        columns = sorted({f for k in Kind for f in rules.FIELDS[k]} | {"updated_at"})
-        Item.objects.bulk_update(updates, columns, batch_size=CHUNK)
-    by = ctx.by
-    ItemEvent.objects.bulk_create(
+        bulk.update_rows(Item, updates)
+    by_id = ctx.by.pk if ctx.by is not None else None
+    batch_id = ctx.batch.pk if ctx.batch is not None else None
+    bulk.insert(
         [
             ItemEvent(
-                organisation=org,
-                batch=ctx.batch,
+                organisation_id=org.pk,
+                batch_id=batch_id,
                 kind=ln.kind,
                 key=ln.key,
                 op=ln.op,
-                by=by,
+                by_id=by_id,
                 at=now,
                 old=ln.old,
                 new=ln.new,
             )
             for ln in lines
-        ],
-        batch_size=CHUNK,
+        ]
     )
     charges = [
         ChargeEvent(
-            organisation=org,
-            batch=ctx.batch,
+            organisation_id=org.pk,
+            batch_id=batch_id,
             kind=ln.kind,
             key=ln.key,
             op=ln.op,
@@ -301,17 +311,21 @@ def _write(ctx: Context, lines: list[Line]) -> None:
         if ln.monthly != 0
     ]
     if charges:
-        ChargeEvent.objects.bulk_create(charges, batch_size=CHUNK)
+        bulk.insert(charges)
+
+
+def _column(name: str, value: str) -> Any:
+    """A field's stored string as its column's value."""
+    if name == "monthly_price":
+        return Decimal(value or "0")
+    if name == "quantity":
+        return int(value or "1")
+    return value
 
 
 def _fill(item: Item, state: State) -> None:
     for name, value in state.items():
-        if name == "monthly_price":
-            item.monthly_price = Decimal(value or "0")
-        elif name == "quantity":
-            item.quantity = int(value or "1")
-        else:
-            setattr(item, name, value)
+        setattr(item, name, _column(name, value))
 
 
 def numbers_held_elsewhere(organisation: Organisation, keys: Iterable[str]) -> set[str]:

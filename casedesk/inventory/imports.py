@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.core.errors import Refused
 from casedesk.inventory import actions, csvio, engine
 from casedesk.inventory.models import ImportJob, ImportRow, Item
@@ -168,7 +168,7 @@ def _preview_chunk(
             if errors + new_errors > ERRORS_STORED:
                 continue
         rows.append(row)
-    ImportRow.objects.bulk_create(rows, batch_size=CHUNK)
+    bulk.insert(rows)
     return new_errors
 
 
@@ -187,7 +187,7 @@ def _plan(
         return []
     change = rules.as_change(kind, op, key, old, state)
     try:
-        checked = rules.check(change, old, region=ctx.region, platforms=ctx.platforms)
+        checked = rules.check(change, old, region=ctx.region, platforms=ctx.platforms, normalised=True)
     except ChangeRefused as exc:
         return [str(exc)]
     row.op = op.value
@@ -221,10 +221,10 @@ def _deletions(job: ImportJob) -> None:
             )
         )
         if len(batch) >= CHUNK:
-            ImportRow.objects.bulk_create(batch)
+            bulk.insert(batch)
             batch = []
     if batch:
-        ImportRow.objects.bulk_create(batch)
+        bulk.insert(batch)
 
 
 def _unknown_users(job: ImportJob) -> int:

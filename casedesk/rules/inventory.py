@@ -409,9 +409,11 @@ def check(
     *,
     region: str = "US",
     platforms: Collection[str] | None = None,
+    normalised: bool = False,
 ) -> Checked:
     """The change's effect on its item (`current`: its state now, None if there is none), or
-    ChangeRefused naming every problem found."""
+    ChangeRefused naming every problem found. `normalised`: the values are stored forms
+    already (`normalise` was applied, as an import's preview does), so not read again."""
     kind, op = parse_kind(change.kind), parse_op(change.op)
     ctype = CHANGE_TYPES[(kind, op)]
     problems: list[str] = []
@@ -424,7 +426,7 @@ def check(
             problems.append(_not_writable(kind, op, name))
             continue
         try:
-            given[name] = normalise(name, raw, region=region, platforms=platforms)
+            given[name] = raw if normalised else normalise(name, raw, region=region, platforms=platforms)
         except ChangeRefused as exc:
             problems.append(str(exc))
     if problems:
