@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "casedesk.search",
     "casedesk.mail",
     "casedesk.sla",
+    "casedesk.inventory",
     "casedesk.escalation",
     "casedesk.workbench",
     "casedesk.api",
