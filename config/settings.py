@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casedesk.search",
     "casedesk.mail",
     "casedesk.sla",
+    "casedesk.inventory",
     "casedesk.escalation",
     "casedesk.workbench",
     "casedesk.macd",

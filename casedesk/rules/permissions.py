@@ -27,6 +27,8 @@ class Ability(enum.StrEnum):
     SEE_BILLING = "see_billing"
     MANAGE_PARTICIPANTS = "manage_participants"
     # Both sides.
+    VIEW_INVENTORY = "view_inventory"
+    MANAGE_INVENTORY = "manage_inventory"
     COMMENT = "comment"
     ESCALATE = "escalate"
     # Staff.
@@ -63,6 +65,8 @@ DESCRIPTIONS: Mapping[Ability, str] = MappingProxyType(
         A.SEE_BILLING: "see billing statements",
         A.MANAGE_PARTICIPANTS: "add or remove the people copied on a case",
         A.COMMENT: "comment on cases",
+        A.VIEW_INVENTORY: "see the organisation's service inventory",
+        A.MANAGE_INVENTORY: "add, move, change and delete services in the inventory",
         A.ESCALATE: "escalate a case",
         A.VIEW_CASES: "see every organisation's cases",
         A.OPEN_FOR_CALLER: "open cases for a caller and record a caller's requests",
@@ -92,9 +96,13 @@ CUSTOMER_ABILITIES = frozenset(
         A.MANAGE_PARTICIPANTS,
         A.COMMENT,
         A.ESCALATE,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     }
 )
-STAFF_ABILITIES = frozenset(set(Ability) - CUSTOMER_ABILITIES | {A.COMMENT, A.ESCALATE})
+STAFF_ABILITIES = frozenset(
+    set(Ability) - CUSTOMER_ABILITIES | {A.COMMENT, A.ESCALATE, A.VIEW_INVENTORY, A.MANAGE_INVENTORY}
+)
 
 # Abilities that reach only the cases of the holder's teams (or nobody's yet, or their own).
 TEAM_SCOPED = frozenset({A.WORK_CASE, A.DISPOSE, A.SET_P1})
@@ -105,6 +113,8 @@ class CustomerRole(enum.StrEnum):
     SECONDARY_MPOC = "secondary_mpoc"
     CONTACT = "contact"
     FINANCIAL = "financial"
+    # Designated per contact in the inventory app: runs the services, not the cases.
+    ORGANISATION_ADMIN = "organisation_admin"
 
     @property
     def label(self) -> str:
@@ -131,6 +141,7 @@ ROLE_LABELS: Mapping[Role, str] = MappingProxyType(
         CustomerRole.SECONDARY_MPOC: "Secondary MPOC",
         CustomerRole.CONTACT: "Contact",
         CustomerRole.FINANCIAL: "Financial contact",
+        CustomerRole.ORGANISATION_ADMIN: "Organisation admin",
         StaffRole.REPRESENTATIVE: "Customer service representative",
         StaffRole.TECHNICIAN: "Technician / specialist",
         StaffRole.MANAGER: "Manager",
@@ -148,13 +159,24 @@ _MPOC = _CONTACT | {
     A.ESCALATE,
     A.APPROVE_MACD,
     A.MANAGE_PARTICIPANTS,
+    A.VIEW_INVENTORY,
+    A.MANAGE_INVENTORY,
 }
 # Representatives write internal notes too: what a caller said on the phone is for the
 # technician, and a public comment would be mailed back to the customer.
-_REPRESENTATIVE = {A.VIEW_CASES, A.OPEN_FOR_CALLER, A.ROUTE, A.COMMENT, A.INTERNAL_NOTE, A.ESCALATE}
+_REPRESENTATIVE = {
+    A.VIEW_CASES,
+    A.OPEN_FOR_CALLER,
+    A.ROUTE,
+    A.COMMENT,
+    A.INTERNAL_NOTE,
+    A.ESCALATE,
+    A.VIEW_INVENTORY,
+}
 # Technicians may set P1: the plan answers a P1 within 15 minutes around the clock, and
 # out of hours the desk is technicians, with a manager only on call.
-_TECHNICIAN = _REPRESENTATIVE | {A.WORK_CASE, A.DISPOSE, A.SET_P1, A.MAINTENANCE}
+# Technicians apply MACD requests and import an organisation's inventory.
+_TECHNICIAN = _REPRESENTATIVE | {A.WORK_CASE, A.DISPOSE, A.SET_P1, A.MAINTENANCE, A.MANAGE_INVENTORY}
 _MANAGER = _TECHNICIAN | {A.MASTER_CASES, A.REPORTS}
 
 # The table: role -> the abilities it holds by default.
@@ -163,7 +185,8 @@ DEFAULTS: Mapping[Role, frozenset[Ability]] = MappingProxyType(
         CustomerRole.PRIMARY_MPOC: frozenset(_MPOC),
         CustomerRole.SECONDARY_MPOC: frozenset(_MPOC),
         CustomerRole.CONTACT: frozenset(_CONTACT),
-        CustomerRole.FINANCIAL: frozenset(_CONTACT | {A.SEE_BILLING}),
+        CustomerRole.FINANCIAL: frozenset(_CONTACT | {A.SEE_BILLING, A.VIEW_INVENTORY}),
+        CustomerRole.ORGANISATION_ADMIN: frozenset(_CONTACT | {A.VIEW_INVENTORY, A.MANAGE_INVENTORY}),
         StaffRole.REPRESENTATIVE: frozenset(_REPRESENTATIVE),
         StaffRole.TECHNICIAN: frozenset(_TECHNICIAN),
         StaffRole.MANAGER: frozenset(_MANAGER),
@@ -180,9 +203,13 @@ def allowed(role: Role, ability: Ability, table: Mapping[Role, Iterable[Ability]
     return ability in frozenset(table.get(role, ()))
 
 
-def customer_roles(*, primary: bool, secondary: bool, financial: bool) -> frozenset[CustomerRole]:
+def customer_roles(
+    *, primary: bool, secondary: bool, financial: bool, organisation_admin: bool = False
+) -> frozenset[CustomerRole]:
     """The roles a contact holds: always a contact, and whatever it is designated."""
     roles = {CustomerRole.CONTACT}
+    if organisation_admin:
+        roles.add(CustomerRole.ORGANISATION_ADMIN)
     if primary:
         roles.add(CustomerRole.PRIMARY_MPOC)
     if secondary:

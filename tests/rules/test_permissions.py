@@ -23,6 +23,8 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.ESCALATE,
         A.APPROVE_MACD,
         A.MANAGE_PARTICIPANTS,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     },
     C.SECONDARY_MPOC: {
         A.VIEW_ORGANISATION_CASES,
@@ -34,10 +36,21 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.ESCALATE,
         A.APPROVE_MACD,
         A.MANAGE_PARTICIPANTS,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     },
     C.CONTACT: {A.VIEW_OWN_CASES, A.COMMENT},
-    C.FINANCIAL: {A.VIEW_OWN_CASES, A.COMMENT, A.SEE_BILLING},
-    S.REPRESENTATIVE: {A.VIEW_CASES, A.OPEN_FOR_CALLER, A.ROUTE, A.COMMENT, A.INTERNAL_NOTE, A.ESCALATE},
+    C.FINANCIAL: {A.VIEW_OWN_CASES, A.COMMENT, A.SEE_BILLING, A.VIEW_INVENTORY},
+    C.ORGANISATION_ADMIN: {A.VIEW_OWN_CASES, A.COMMENT, A.VIEW_INVENTORY, A.MANAGE_INVENTORY},
+    S.REPRESENTATIVE: {
+        A.VIEW_CASES,
+        A.OPEN_FOR_CALLER,
+        A.ROUTE,
+        A.COMMENT,
+        A.INTERNAL_NOTE,
+        A.ESCALATE,
+        A.VIEW_INVENTORY,
+    },
     S.TECHNICIAN: {
         A.VIEW_CASES,
         A.OPEN_FOR_CALLER,
@@ -49,6 +62,8 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.DISPOSE,
         A.SET_P1,
         A.MAINTENANCE,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     },
     S.MANAGER: {
         A.VIEW_CASES,
@@ -63,6 +78,8 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.MAINTENANCE,
         A.MASTER_CASES,
         A.REPORTS,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     },
     S.BILLING: {A.BILLING_CASES},
     S.ADMINISTRATOR: set(perms.STAFF_ABILITIES),
@@ -78,7 +95,8 @@ def test_the_table(role, ability):
 def test_every_ability_is_described_and_on_a_side():
     assert set(perms.DESCRIPTIONS) == set(Ability)
     assert set(Ability) == perms.CUSTOMER_ABILITIES | perms.STAFF_ABILITIES
-    assert {A.COMMENT, A.ESCALATE} == perms.CUSTOMER_ABILITIES & perms.STAFF_ABILITIES
+    shared = {A.COMMENT, A.ESCALATE, A.VIEW_INVENTORY, A.MANAGE_INVENTORY}
+    assert shared == perms.CUSTOMER_ABILITIES & perms.STAFF_ABILITIES
     for role in CustomerRole:
         assert perms.DEFAULTS[role] <= perms.CUSTOMER_ABILITIES
     for role in StaffRole:
@@ -93,6 +111,8 @@ def test_only_mpocs_open_reopen_confirm_escalate_and_approve():
         A.ESCALATE,
         A.APPROVE_MACD,
         A.MANAGE_PARTICIPANTS,
+        A.VIEW_INVENTORY,
+        A.MANAGE_INVENTORY,
     } == set(perms.MPOC_ONLY) - {A.VIEW_ORGANISATION_CASES}
 
 
