@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from casedesk.api import accounts, cases, errors, sla
+from casedesk.api import accounts, cases, errors, macd, sla
 from casedesk.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -21,3 +21,4 @@ errors.install(api)
 api.add_router("", cases.router)
 api.add_router("", accounts.router)
 api.add_router("", sla.router)
+api.add_router("", macd.router)

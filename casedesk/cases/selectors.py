@@ -169,7 +169,14 @@ QUEUES = {
     "closed": "Closed",
     "all": "All cases",
 }
-COUNTED = ("triage", "mine", "team", "soon", "macd", "open")  # open cases only: a closed count would read the table
+COUNTED = (
+    "triage",
+    "mine",
+    "team",
+    "soon",
+    "macd",
+    "open",
+)  # open cases only: a closed count would read the table
 SOON = timedelta(hours=1)
 
 # Sortable columns: a sort key to the fields it orders by; `-key` sorts descending. The

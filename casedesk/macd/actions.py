@@ -14,18 +14,20 @@ from django.conf import settings
 from django.db import transaction
 
 from casedesk.accounts import permissions
-from casedesk.accounts.models import Contact, Team
+from casedesk.accounts.models import Team
 from casedesk.accounts.permissions import actor_for, customer_contact
 from casedesk.cases import actions as cases
-from casedesk.cases.models import Case, Kind
+from casedesk.cases.models import Case, CaseEvent, Kind
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.inventory import actions as inventory
 from casedesk.macd import changes as change_types
 from casedesk.macd import links, notices
 from casedesk.macd.models import Approval, OrganisationSettings, PreApprovedChange, Request
 from casedesk.rules import approvals, macd
 from casedesk.rules.approvals import Decision, Rule, State
 from casedesk.rules.calendar import EXTENDED
+from casedesk.rules.inventory import Change
 from casedesk.rules.lifecycle import Actor
 from casedesk.rules.permissions import Ability
 from casedesk.sla import config
@@ -44,6 +46,10 @@ class Submission:
     channel: str = "portal"
     origin: Any = None
     sender_verified: bool | None = None
+    # Whether raising it is the raiser's approval: yes in the portal and the API; by e-mail
+    # only when the sender was verified (a forged From must not approve), else they are
+    # asked by link like the others.
+    counts_as_approval: bool = True
 
 
 def approval_rule(organisation_id: int) -> Rule:
@@ -79,7 +85,8 @@ def submit(sub: Submission) -> Case:
     approvers = [m for m in organisation.mpocs().filter(active=True) if m.email]
     decisions: dict[int, Decision] = {}
     if approvals.needs_approval(change_types.types_of(wanted), pre_approved):
-        decisions = {m.pk: Decision.APPROVED if m.pk == contact.pk else Decision.PENDING for m in approvers}
+        own = contact.pk if sub.counts_as_approval else None
+        decisions = {m.pk: Decision.APPROVED if m.pk == own else Decision.PENDING for m in approvers}
         state = approvals.outcome(rule, decisions).state
     else:
         state = State.NOT_NEEDED
@@ -123,7 +130,7 @@ def submit(sub: Submission) -> Case:
         asked = []
         for mpoc in approvers if decisions else []:
             row = Approval(request=request, contact=mpoc, decision=decisions[mpoc.pk])
-            if mpoc.pk == contact.pk:
+            if mpoc.pk == contact.pk and sub.counts_as_approval:
                 row.decided_at, row.via = now, Via.RAISED
             elif state == State.PENDING:
                 token, row.token_hash, row.token_expires_at = links.new_token(now)
@@ -183,7 +190,9 @@ def decide(case: Case, *, by: Any, approve: bool, via: str, note: str = "", toke
         body = f"{contact.name} {verb} the request" + (f": {note}" if note else ".")
         cases.set_approval(case, state=state.value, by=by, actor=Actor.CUSTOMER, body=body)
         if state != State.PENDING:
-            Approval.objects.filter(request=request, token_used_at__isnull=True).exclude(token_hash="").update(
+            Approval.objects.filter(request=request, token_used_at__isnull=True).exclude(
+                token_hash=""
+            ).update(
                 token_expires_at=now  # the other links are of no use now
             )
     return state
@@ -232,3 +241,36 @@ def extend(case: Case, *, by: Any, minutes: int, note: str) -> Case:
         request.extension_minutes = after
         request.save(update_fields=["extension_minutes"])
     return case
+
+
+def apply(case: Case, *, by: Any) -> inventory.Outcome:
+    """Staff apply the request's changes to the organisation's inventory in one click (all
+    or nothing, through the inventory's own action, which audits and bills each); the
+    timeline says so publicly. Refused until approved, or a second time."""
+    cases.require_staff(by, Ability.WORK_CASE)
+    with transaction.atomic():
+        locked = cases.lock(case)
+        permissions.require_for_case(by, Ability.WORK_CASE, locked)
+        cases.require_workable(locked)
+        request = _request_for(locked)
+        if request.applied_at is not None:
+            raise Refused(f"The changes of {locked.number} were applied already.")
+        outcome = inventory.apply_changes(
+            by,
+            locked.organisation,
+            [Change.from_dict(c) for c in request.changes],
+            source="macd",
+            reference=locked.number,
+        )
+        request.applied_at, request.applied_by = clock.now(), by
+        request.save(update_fields=["applied_at", "applied_by"])
+        cases.record(
+            locked,
+            by,
+            Actor.STAFF,
+            CaseEvent.Kind.CHANGE,
+            body=f"The requested changes were made in the service inventory ({outcome.count} change"
+            f"{'' if outcome.count == 1 else 's'}).",
+            changes={"inventory_applied": [None, outcome.count]},
+        )
+    return outcome

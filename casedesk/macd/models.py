@@ -71,6 +71,11 @@ class Request(models.Model):
     estimated_minutes = models.PositiveIntegerField(default=0)
     extension_minutes = models.PositiveIntegerField(default=0)  # carriers' and vendors' extra time
     submitted_at = models.DateTimeField()
+    # When staff applied the requested changes to the inventory (one click), and by whom.
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"MACD request {self.case_id}"
@@ -103,7 +108,9 @@ class Approval(models.Model):
         ordering = ["request", "id"]
         constraints = [
             models.UniqueConstraint(fields=["request", "contact"], name="approval_once_per_approver"),
-            models.UniqueConstraint(fields=["token_hash"], condition=~Q(token_hash=""), name="approval_token"),
+            models.UniqueConstraint(
+                fields=["token_hash"], condition=~Q(token_hash=""), name="approval_token"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,7 +136,9 @@ class TimeEntry(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["request", "created_at"], name="time_entry_request"),
-            models.Index(fields=["invoiced_at"], condition=Q(invoiced_at__isnull=True), name="time_not_invoiced"),
+            models.Index(
+                fields=["invoiced_at"], condition=Q(invoiced_at__isnull=True), name="time_not_invoiced"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

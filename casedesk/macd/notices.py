@@ -28,7 +28,9 @@ def approval_requests(case: Case, request: Request, asked: Sequence[tuple[Approv
                 "request": request,
                 "contact": approval.contact,
                 "raised_by": raised_by,
-                "changes": [(changes.label(changes.type_key(c["kind"], c["op"])), c) for c in request.changes],
+                "changes": [
+                    (changes.label(changes.type_key(c["kind"], c["op"])), c) for c in request.changes
+                ],
                 "estimate": estimate,
                 "approve_url": links.url(token, "approve"),
                 "decline_url": links.url(token, "decline"),

@@ -88,7 +88,11 @@ def stop_timer(case: Case, *, by: Any, note: str = "") -> TimeEntry:
     note = cases.clean_text(note, "note", required=False, limit=NOTE_MAX)
     with transaction.atomic():
         case, request = _locked(case, by)
-        entry = TimeEntry.objects.select_for_update().filter(request=request, staff=by, minutes__isnull=True).first()
+        entry = (
+            TimeEntry.objects.select_for_update()
+            .filter(request=request, staff=by, minutes__isnull=True)
+            .first()
+        )
         if entry is None or entry.started_at is None:
             raise Refused("You have no timer running on this request.")
         now = clock.now()
@@ -107,13 +111,16 @@ def edit_entry(entry_id: int, *, by: Any, minutes: int, note: str) -> TimeEntry:
     note = cases.clean_text(note, "note", required=True, limit=NOTE_MAX)
     cases.require_staff(by, Ability.WORK_CASE)
     with transaction.atomic():
-        entry = TimeEntry.objects.select_for_update().select_related("request__case").filter(pk=entry_id).first()
+        entry = (
+            TimeEntry.objects.select_for_update().select_related("request__case").filter(pk=entry_id).first()
+        )
         if entry is None:
             raise NotFound("No such time entry.")
         case, _ = _locked(entry.request.case, by)
         if entry.invoiced:
             raise Refused(
-                f"This time entry was invoiced ({entry.invoice_reference or 'invoiced'}) and can no longer change."
+                f"This time entry was invoiced ({entry.invoice_reference or 'invoiced'}) "
+                "and can no longer change."
             )
         if entry.running:
             raise Refused("Stop the timer before editing the entry.")

@@ -8,6 +8,7 @@ instead of a priority; the completion clock from approval).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,17 @@ from datetime import datetime, timedelta
 from casedesk.rules.calendar import BusinessCalendar
 from casedesk.rules.policies import DEFAULT_SERVICE_POLICIES, Policy, ServiceLevel, calendar_named
 
-__all__ = ["ServiceLevel", "Speed", "Intake", "intake", "targets", "Targets", "check_extension"]
+__all__ = [
+    "EmailForm",
+    "Intake",
+    "ServiceLevel",
+    "Speed",
+    "Targets",
+    "check_extension",
+    "email_form",
+    "intake",
+    "targets",
+]
 
 
 class Speed(enum.StrEnum):
@@ -105,4 +116,86 @@ def check_extension(extra: timedelta) -> None:
     if extra <= timedelta(0):
         raise ValueError("The extension must be longer than zero.")
     if extra > MAX_EXTENSION:
-        raise ValueError("An extension of more than 60 days is not a target; put the request on hold instead.")
+        raise ValueError(
+            "An extension of more than 60 days is not a target; put the request on hold instead."
+        )
+
+
+# -- the e-mail form -------------------------------------------------------------------------
+# A MACD request by e-mail: sent to a MACD address, or to support with a subject
+# "MACD: <title>" (also "MACD Expedited: ...", "MACD urgent: ...", "[MACD] ..."); each change
+# on its own line of the body, "- <add|move|change|delete> <user|number|device|licence|feature>
+# [<item>][: <details>]", e.g. "- delete number +1 303 555 0100: Pat left".
+
+_SUBJECT = re.compile(
+    r"^\s*(?:\[\s*MACD(?P<w1>(?:\s+(?:expedited|urgent))*)\s*\]\s*[:\-]?|MACD(?P<w2>(?:\s+(?:expedited|urgent))*)\s*[:\-])"
+    r"\s*(?P<title>.*)$",
+    re.I,
+)
+_KINDS = {
+    "user": "seat",
+    "seat": "seat",
+    "number": "number",
+    "did": "number",
+    "device": "device",
+    "phone": "device",
+    "licence": "licence",
+    "license": "licence",
+    "feature": "feature",
+}
+_LINE = re.compile(
+    r"^\s*[-*•]\s*(?P<op>add|move|change|delete|remove)\s+(?:an?\s+|the\s+)?(?P<kind>\w+)\b\s*(?P<key>[^:]*?)\s*(?::\s*(?P<details>.*))?$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class EmailForm:
+    title: str
+    speed: Speed
+    urgent: bool
+    changes: tuple[dict[str, str], ...]
+
+
+def subject_form(subject: str) -> tuple[str, Speed, bool] | None:
+    """(title, speed, urgent) of a subject in the MACD form, else None."""
+    m = _SUBJECT.match(subject or "")
+    if m is None:
+        return None
+    words = f"{m.group('w1') or ''} {m.group('w2') or ''}".lower()
+    title = m.group("title").strip() or "MACD request"
+    return title, Speed.EXPEDITED if "expedited" in words else Speed.STANDARD, "urgent" in words
+
+
+def email_form(subject: str, body: str, *, to_macd_address: bool) -> EmailForm | None:
+    """What a message asks as a MACD request: None when it is not one (neither sent to a
+    MACD address nor with a subject in the form). Changes may be empty (the form not kept)."""
+    form = subject_form(subject)
+    if form is None:
+        if not to_macd_address:
+            return None
+        form = ((subject or "").strip() or "MACD request", Speed.STANDARD, False)
+    title, speed, urgent = form
+    changes = []
+    for line in (body or "").splitlines()[:500]:
+        m = _LINE.match(line)
+        if m is None or m.group("kind").lower() not in _KINDS:
+            continue
+        op = m.group("op").lower()
+        changes.append(
+            {
+                "kind": _KINDS[m.group("kind").lower()],
+                "op": "delete" if op == "remove" else op,
+                "key": m.group("key").strip(),
+                "details": (m.group("details") or "").strip(),
+            }
+        )
+    return EmailForm(title[:200], speed, urgent, tuple(changes))
+
+
+FORM_HELP = (
+    "Write one change a line, e.g. “- add user: Pat Doe, pat@example.com”, "
+    "“- delete number +1 303 555 0100”, "
+    "“- move device 00:1A:2B:3C:4D:5E: to the Denver site”; with the subject “MACD: <title>” "
+    "(or “MACD Expedited: ...”, “MACD urgent: ...”)."
+)

@@ -571,14 +571,14 @@ def deadlines(
 
     completion_due, completion_running = None, None
     done = replay.completion
-    target = policies.policy(replay.priority, replay.vendor, replay.service).completion
-    if done is not None and target is not None:
-        target = Target(target.calendar, target.duration + replay.extension, target.business_days)
-        due = _due(done, target, calendars, halts, now)
+    agreed = policies.policy(replay.priority, replay.vendor, replay.service).completion
+    if done is not None and agreed is not None:
+        budget = Target(agreed.calendar, agreed.duration + replay.extension, agreed.business_days)
+        due = _due(done, budget, calendars, halts, now)
         if done.end is None and not stopped:
             completion_due = due
             if due is not None:
-                completion_running = (done.start, target)
+                completion_running = (done.start, budget)
         until = done.end if done.end is not None else (replay.closed_since or now)
         if due is not None and until > due:
             breaches.append(

@@ -138,7 +138,11 @@ def _calendar(calendars: Mapping[str, BusinessCalendar], key: str) -> BusinessCa
 
 
 def _pair(
-    kind: rules.Clock, start: datetime, target: rules.Target, due: datetime, calendars: Mapping[str, BusinessCalendar]
+    kind: rules.Clock,
+    start: datetime,
+    target: rules.Target,
+    due: datetime,
+    calendars: Mapping[str, BusinessCalendar],
 ) -> list[Alert]:
     calendar = _calendar(calendars, target.calendar)
     warn_at = calendar.add(start, target.length(calendar) * WARN_AT)

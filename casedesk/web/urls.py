@@ -61,6 +61,7 @@ console_patterns = (
         path("cases/<str:number>/macd/time/<int:entry_id>/", macd.edit_time, name="macd_time_edit"),
         path("cases/<str:number>/macd/timer/", macd.timer, name="macd_timer"),
         path("cases/<str:number>/macd/extend/", macd.extend, name="macd_extend"),
+        path("cases/<str:number>/macd/apply/", macd.apply, name="macd_apply"),
         path("cases/<str:number>/transition/", console.case_transition, name="transition"),
         path("cases/<str:number>/disposition/", console.case_disposition, name="disposition"),
         path("cases/<str:number>/details/", console.case_details, name="details"),

@@ -45,7 +45,7 @@ def test_all_mpocs_must_approve_and_one_decline_declines() -> None:
     links = approval_links("sam@" + w.org.account_number.lower() + ".example.com")
     assert set(links) == {"approve", "decline"}
     # Staff see it but every work action is refused with the reason, until all approved.
-    with pytest.raises(Forbidden, match="awaiting approval.*all of its MPOCs|awaiting approval"):
+    with pytest.raises(Forbidden, match="awaiting approval"):
         cases.transition(case, to="in_progress", by=w.tech)
     with pytest.raises(Forbidden, match="awaiting approval"):
         timesheet.log_time(case, by=w.tech, minutes=16, note="Set up the seat")
@@ -53,7 +53,9 @@ def test_all_mpocs_must_approve_and_one_decline_declines() -> None:
         cases.disposition(case, by=w.tech, priority="P4", team=w.team, assignee=w.tech)
     _, state = actions.decide_by_link(token_of(links["approve"]), approve=True)
     assert state == "pending"  # Kim has not decided
-    kim = actions.decide(Case.objects.get(pk=case.pk), by=w.kim, approve=False, via="portal", note="Not budgeted")
+    kim = actions.decide(
+        Case.objects.get(pk=case.pk), by=w.kim, approve=False, via="portal", note="Not budgeted"
+    )
     assert kim == "declined"
     case.refresh_from_db()
     assert case.approval == "declined" and case.completion_due is None
@@ -61,7 +63,9 @@ def test_all_mpocs_must_approve_and_one_decline_declines() -> None:
         timesheet.log_time(case, by=w.tech, minutes=16, note="x")
     with pytest.raises(Forbidden, match="declined"):
         cases.transition(case, to="in_progress", by=w.tech)
-    cases.transition(case, to="closed", by=w.tech, resolution="Declined by the customer.")  # closing is allowed
+    cases.transition(
+        case, to="closed", by=w.tech, resolution="Declined by the customer."
+    )  # closing is allowed
 
 
 @time_machine.travel(MONDAY_9, tick=False)
@@ -79,7 +83,10 @@ def test_links_are_single_use_expiring_and_the_approver_cannot_decide_twice() ->
         actions.decide(Case.objects.get(pk=case.pk), by=w.sam, approve=False, via="portal")
     kim = "kim@" + w.org.account_number.lower() + ".example.com"
     kim_token = token_of(approval_links(kim)["decline"])
-    with time_machine.travel(MONDAY_9 + timedelta(hours=73), tick=False), pytest.raises(Refused, match="expired"):
+    with (
+        time_machine.travel(MONDAY_9 + timedelta(hours=73), tick=False),
+        pytest.raises(Refused, match="expired"),
+    ):
         actions.decide_by_link(kim_token, approve=False)
     with pytest.raises(NotFound):
         actions.decide_by_link("not-a-token", approve=True)
@@ -165,7 +172,9 @@ def test_a_vendor_extension_moves_the_target_and_tells_the_customer() -> None:
     w = world()
     case = submit(w.dana)
     before = case.completion_due
-    case = actions.extend(case, by=w.tech, minutes=120, note="The carrier needs two more hours to port the number")
+    case = actions.extend(
+        case, by=w.tech, minutes=120, note="The carrier needs two more hours to port the number"
+    )
     assert case.completion_due == before + timedelta(hours=2)
     from casedesk.outbox.models import OutboundMessage
 

@@ -32,7 +32,9 @@ def test_standard_fee_table(minutes: int, expected: str) -> None:
     assert isinstance(result.total, Decimal)
 
 
-@pytest.mark.parametrize(("minutes", "expected"), [(0, "150.00"), (7, "175.00"), (16, "200.00"), (61, "275.00")])
+@pytest.mark.parametrize(
+    ("minutes", "expected"), [(0, "150.00"), (7, "175.00"), (16, "200.00"), (61, "275.00")]
+)
 def test_expedited_adds_the_fee(minutes: int, expected: str) -> None:
     result = fee(minutes, expedited=True, rates=RATES)
     assert result.total == Decimal(expected)
@@ -50,7 +52,12 @@ def test_the_total_is_rounded_once_not_per_entry() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "why"),
-    [(-5, "negative"), (0, "at least one minute"), (1441, "more than 24 hours"), (10_000, "more than 24 hours")],
+    [
+        (-5, "negative"),
+        (0, "at least one minute"),
+        (1441, "more than 24 hours"),
+        (10_000, "more than 24 hours"),
+    ],
 )
 def test_entries_refused(minutes: int, why: str) -> None:
     with pytest.raises(ValueError, match=why):
@@ -81,7 +88,7 @@ def test_fee_never_falls_with_more_time(a: int, b: int) -> None:
 
 @given(st.integers(min_value=0, max_value=10_000))
 def test_expedited_is_standard_plus_the_fee(minutes: int) -> None:
-    assert fee(minutes, expedited=True, rates=RATES).total == fee(minutes, expedited=False, rates=RATES).total + Decimal(
-        "150.00"
-    )
+    assert fee(minutes, expedited=True, rates=RATES).total == fee(
+        minutes, expedited=False, rates=RATES
+    ).total + Decimal("150.00")
     assert fee(minutes, expedited=False).total == Decimal(billed_minutes(minutes) // 15 * 25)

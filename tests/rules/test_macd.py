@@ -29,25 +29,90 @@ def mt(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
 # when approved as it arrives)
 TABLE = [
     # Friday 18:59: one minute of Friday is left; the rest runs on Monday.
-    (mt(4, 18, 59), False, Speed.STANDARD, ServiceLevel.STANDARD, Team.DESK, mt(4, 18, 59), mt(7, 18, 59), mt(8, 18, 59)),
-    (mt(4, 18, 59), False, Speed.EXPEDITED, ServiceLevel.EXPEDITED, Team.DESK, mt(4, 18, 59), mt(7, 10, 59), mt(7, 18, 59)),
+    (
+        mt(4, 18, 59),
+        False,
+        Speed.STANDARD,
+        ServiceLevel.STANDARD,
+        Team.DESK,
+        mt(4, 18, 59),
+        mt(7, 18, 59),
+        mt(8, 18, 59),
+    ),
+    (
+        mt(4, 18, 59),
+        False,
+        Speed.EXPEDITED,
+        ServiceLevel.EXPEDITED,
+        Team.DESK,
+        mt(4, 18, 59),
+        mt(7, 10, 59),
+        mt(7, 18, 59),
+    ),
     # Friday 19:00: extended hours are over; addressed Monday 07:00.
     (mt(4, 19, 0), False, Speed.STANDARD, ServiceLevel.STANDARD, Team.DESK, mt(7, 7), mt(7, 19), mt(8, 19)),
     (mt(4, 19, 0), False, Speed.EXPEDITED, ServiceLevel.EXPEDITED, Team.DESK, mt(7, 7), mt(7, 11), mt(7, 19)),
     # Saturday: the next business day, Monday.
     (mt(5, 10, 0), False, Speed.STANDARD, ServiceLevel.STANDARD, Team.DESK, mt(7, 7), mt(7, 19), mt(8, 19)),
     # Thanksgiving (Thursday 26 November 2026): addressed Friday 07:00.
-    (mt(26, 10, 0, 11), False, Speed.STANDARD, ServiceLevel.STANDARD, Team.DESK, mt(27, 7, 0, 11), mt(27, 19, 0, 11), mt(30, 19, 0, 11)),
+    (
+        mt(26, 10, 0, 11),
+        False,
+        Speed.STANDARD,
+        ServiceLevel.STANDARD,
+        Team.DESK,
+        mt(27, 7, 0, 11),
+        mt(27, 19, 0, 11),
+        mt(30, 19, 0, 11),
+    ),
     # Urgent outside extended hours: Expedited, on the 24x7 team, on the 24x7 clock.
-    (mt(4, 19, 0), True, Speed.STANDARD, ServiceLevel.EXPEDITED_24X7, Team.TWENTY_FOUR_SEVEN, mt(4, 19), mt(4, 23), mt(5, 7)),
-    (mt(5, 10, 0), True, Speed.STANDARD, ServiceLevel.EXPEDITED_24X7, Team.TWENTY_FOUR_SEVEN, mt(5, 10), mt(5, 14), mt(5, 22)),
-    (mt(26, 10, 0, 11), True, Speed.EXPEDITED, ServiceLevel.EXPEDITED_24X7, Team.TWENTY_FOUR_SEVEN, mt(26, 10, 0, 11), mt(26, 14, 0, 11), mt(26, 22, 0, 11)),
+    (
+        mt(4, 19, 0),
+        True,
+        Speed.STANDARD,
+        ServiceLevel.EXPEDITED_24X7,
+        Team.TWENTY_FOUR_SEVEN,
+        mt(4, 19),
+        mt(4, 23),
+        mt(5, 7),
+    ),
+    (
+        mt(5, 10, 0),
+        True,
+        Speed.STANDARD,
+        ServiceLevel.EXPEDITED_24X7,
+        Team.TWENTY_FOUR_SEVEN,
+        mt(5, 10),
+        mt(5, 14),
+        mt(5, 22),
+    ),
+    (
+        mt(26, 10, 0, 11),
+        True,
+        Speed.EXPEDITED,
+        ServiceLevel.EXPEDITED_24X7,
+        Team.TWENTY_FOUR_SEVEN,
+        mt(26, 10, 0, 11),
+        mt(26, 14, 0, 11),
+        mt(26, 22, 0, 11),
+    ),
     # Urgent inside extended hours: Expedited, on the desk.
-    (mt(4, 18, 59), True, Speed.STANDARD, ServiceLevel.EXPEDITED, Team.DESK, mt(4, 18, 59), mt(7, 10, 59), mt(7, 18, 59)),
+    (
+        mt(4, 18, 59),
+        True,
+        Speed.STANDARD,
+        ServiceLevel.EXPEDITED,
+        Team.DESK,
+        mt(4, 18, 59),
+        mt(7, 10, 59),
+        mt(7, 18, 59),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("at", "urgent", "speed", "level", "team", "addressed", "response", "completion"), TABLE)
+@pytest.mark.parametrize(
+    ("at", "urgent", "speed", "level", "team", "addressed", "response", "completion"), TABLE
+)
 def test_intake_and_targets(
     at: datetime,
     urgent: bool,
@@ -91,8 +156,14 @@ def test_completion_counts_from_approval_and_extension_moves_it() -> None:
 
 def test_completion_met_when_resolved_and_breached_when_late() -> None:
     at = mt(7, 9)
-    history = [Event.opened(at, Priority.P4), Event.service_level(at, ServiceLevel.EXPEDITED), Event.work_approved(at)]
-    done = deadlines([*history, Event.status_change(mt(7, 12), Status.RESOLVED)], Policies(), CALENDARS, mt(9, 9))
+    history = [
+        Event.opened(at, Priority.P4),
+        Event.service_level(at, ServiceLevel.EXPEDITED),
+        Event.work_approved(at),
+    ]
+    done = deadlines(
+        [*history, Event.status_change(mt(7, 12), Status.RESOLVED)], Policies(), CALENDARS, mt(9, 9)
+    )
     assert done.completion_met_at == mt(7, 12)
     assert done.completion_due is None
     assert not [b for b in done.breaches if b.clock == Clock.COMPLETION]
@@ -175,7 +246,10 @@ def test_work_refusal_says_why() -> None:
     assert work_refusal("", "CS-000001") is None
 
 
-@given(st.sampled_from(list(Rule)), st.dictionaries(st.integers(1, 6), st.sampled_from(list(Decision)), min_size=1))
+@given(
+    st.sampled_from(list(Rule)),
+    st.dictionaries(st.integers(1, 6), st.sampled_from(list(Decision)), min_size=1),
+)
 def test_outcome_properties(rule: Rule, decisions: dict[int, Decision]) -> None:
     got = outcome(rule, decisions)
     values = set(decisions.values())

@@ -81,7 +81,9 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
     if op.channel not in Channel.values:
         raise Refused(f"Unknown channel {op.channel!r}.")
     if op.kind not in Kind.values or (op.kind == Kind.MACD) != bool(op.service_level and op.approval):
-        raise Refused("A MACD request needs its service level and approval state; a support case has neither.")
+        raise Refused(
+            "A MACD request needs its service level and approval state; a support case has neither."
+        )
     contact, priority, team, assignee = op.contact, op.priority, op.team, op.assignee
     if op.master:
         return _check_master(op, actor)

@@ -39,7 +39,9 @@ def _posted_changes(post: Any) -> list[dict[str, str]]:
         if not chosen:
             continue
         kind, _, op = chosen.partition(":")
-        out.append({"kind": kind, "op": op, "key": post.get(f"key_{i}", ""), "details": post.get(f"details_{i}", "")})
+        out.append(
+            {"kind": kind, "op": op, "key": post.get(f"key_{i}", ""), "details": post.get(f"details_{i}", "")}
+        )
     return out
 
 
@@ -99,7 +101,8 @@ def new(request: AuthedRequest) -> HttpResponse:
         except Refused as exc:
             error = str(exc)
     rows = [
-        (i, wanted[i] if i < len(wanted) else {"kind": "", "op": "", "key": "", "details": ""}) for i in range(ROWS)
+        (i, wanted[i] if i < len(wanted) else {"kind": "", "op": "", "key": "", "details": ""})
+        for i in range(ROWS)
     ]
     rates = fees.rates()
     return render(
@@ -132,7 +135,9 @@ def decide(request: AuthedRequest, number: str) -> HttpResponse:
     except Refused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"You {'approved' if approve else 'declined'} {case.number}: {state.label.lower()}.")
+        messages.success(
+            request, f"You {'approved' if approve else 'declined'} {case.number}: {state.label.lower()}."
+        )
     return redirect(reverse("portal:case", kwargs={"number": case.number}))
 
 
@@ -146,7 +151,9 @@ def context(case: Any, user: Any) -> dict[str, Any]:
 def _live(request: AuthedRequest, number: str, side: str) -> HttpResponse:
     case = selectors.get_request(request.user, number)
     body = render_to_string(
-        "web/_macd_panel.html", {"macd": selectors.panel(case, request.user), "side": side, "case": case}, request=request
+        "web/_macd_panel.html",
+        {"macd": selectors.panel(case, request.user), "side": side, "case": case},
+        request=request,
     )
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
     if etag in request.headers.get("If-None-Match", ""):
@@ -181,7 +188,9 @@ def _minutes(request: HttpRequest) -> int:
             return int(hours) * 60 + int(mins)
         return int(text)
     except ValueError:
-        raise Refused(f"“{text[:20]}” is not a duration: give minutes (16) or hours and minutes (1:05).") from None
+        raise Refused(
+            f"“{text[:20]}” is not a duration: give minutes (16) or hours and minutes (1:05)."
+        ) from None
 
 
 @staff_required
@@ -221,7 +230,9 @@ def edit_time(request: AuthedRequest, number: str, entry_id: int) -> HttpRespons
     try:
         if not case.macd.time_entries.filter(pk=entry_id).exists():
             raise NotFound("No such time entry.")
-        timesheet.edit_entry(entry_id, by=request.user, minutes=_minutes(request), note=request.POST.get("note", ""))
+        timesheet.edit_entry(
+            entry_id, by=request.user, minutes=_minutes(request), note=request.POST.get("note", "")
+        )
     except Refused as exc:
         messages.error(request, str(exc))
     else:
@@ -244,6 +255,21 @@ def extend(request: AuthedRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"The completion target of {case.number} moved; the customer is told why.")
+    return _back(case.number)
+
+
+@staff_required
+@require_POST
+def apply(request: AuthedRequest, number: str) -> HttpResponse:
+    case = selectors.get_request(request.user, number)
+    try:
+        outcome = actions.apply(case, by=request.user)
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{outcome.count} change(s) made in the inventory of {case.organisation.name}."
+        )
     return _back(case.number)
 
 
@@ -274,7 +300,9 @@ def approval_link(request: HttpRequest, token: str) -> HttpResponse:
             "case": case,
             "contact": row.contact,
             "request": row.request,
-            "changes": [(changes.label(changes.type_key(c["kind"], c["op"])), c) for c in row.request.changes],
+            "changes": [
+                (changes.label(changes.type_key(c["kind"], c["op"])), c) for c in row.request.changes
+            ],
             "estimate": billing.money(fees.estimate(row.request.estimated_minutes, row.request.speed).total),
             "decision": request.GET.get("decision", ""),
         },
