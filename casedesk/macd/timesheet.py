@@ -124,7 +124,7 @@ def edit_entry(entry_id: int, *, by: Any, minutes: int, note: str) -> TimeEntry:
             )
         if entry.running:
             raise Refused("Stop the timer before editing the entry.")
-        if entry.staff_id != by.pk and not permissions.can(by, Ability.WORK_ANY_TEAM):
+        if entry.staff_id != by.pk and not permissions.can(by, Ability.REPORTS):
             raise Refused("Only who logged the time, or a manager, may correct it.")
         old = entry.minutes
         entry.minutes, entry.note, entry.updated_at = minutes, note, clock.now()

@@ -26,6 +26,8 @@ from casedesk.accounts.models import User
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
+from casedesk.macd import actions as macd_actions
+from casedesk.macd import timesheet
 from casedesk.mail import intake
 from casedesk.outbox import suppression
 from casedesk.status import maintenance, masters, webhooks
@@ -59,6 +61,19 @@ WORKERS = {TECH, MANAGER, ADMIN}  # work the team's cases, triage, maintenance
 MANAGERS = {MANAGER, ADMIN}  # master cases, reports
 EVERYONE = CUSTOMERS | STAFF
 ROLES = sorted(EVERYONE)
+MACD_WORK = (
+    "portal:macd_live",
+    "console:macd_live",
+    "console:macd_time",
+    "console:macd_time_edit",
+    "console:macd_timer",
+    "console:macd_extend",
+    "console:macd_apply",
+    "api:get_request",
+    "api:log_time",
+    "api:extend",
+    "api:apply",
+)
 
 # (method, route name) -> the roles that may. A non-MPOC contact sees only the cases they
 # take part in, and the walk's case is not one of theirs: its pages answer them 404.
@@ -158,6 +173,27 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "api:list_contacts"): STAFF,
     ("GET", "api:get_contact"): STAFF,
     ("GET", "api:deadline_preview"): STAFF,
+    # MACD requests: MPOCs raise and approve them; staff who work cases log time on them.
+    ("GET", "portal:macd_new"): MPOCS,
+    ("POST", "portal:macd_new"): MPOCS,
+    ("POST", "portal:macd_decide"): MPOCS,  # the walk's pending request
+    ("GET", "portal:macd_live"): MPOCS,
+    ("GET", "console:macd_live"): CASE_STAFF,
+    ("POST", "console:macd_time"): WORKERS,
+    ("POST", "console:macd_time_edit"): WORKERS,  # the technician's own entry; managers any
+    ("POST", "console:macd_timer"): WORKERS,
+    ("POST", "console:macd_extend"): WORKERS,
+    ("POST", "console:macd_apply"): WORKERS,
+    ("GET", "macd_approval"): set(),  # no valid token: 404 (see tests/macd)
+    ("POST", "macd_approval"): set(),
+    ("GET", "api:list_requests"): EVERYONE,  # each sees their own list
+    ("POST", "api:list_requests"): MPOCS,
+    ("GET", "api:get_request"): MPOCS | CASE_STAFF,
+    ("POST", "api:approve"): MPOCS,
+    ("POST", "api:decline"): MPOCS,
+    ("POST", "api:log_time"): WORKERS,
+    ("POST", "api:extend"): WORKERS,
+    ("POST", "api:apply"): WORKERS,
 }
 # Pages that only read answer a POST as they answer a GET.
 READS = [
@@ -188,6 +224,8 @@ READS = [
     "console:webhooks",
     "api:openapi-json",
     "api:openapi-view",
+    "portal:macd_live",
+    "console:macd_live",
 ]
 ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
 
@@ -267,6 +305,13 @@ def world():
     )
     hook = webhooks.add_platform_webhooks(by=tech, url="https://93.184.216.34/hook", platforms=[platform])
     copied = actions.add_participants(case, by=tech, addresses=["vendor@carrier.example.net"])[0]
+    # MACD requests: one Dana raised (approved: hers counts), one awaiting both MPOCs.
+    seat = [{"kind": "seat", "op": "add", "values": {"email": "pat@acme.example.com", "name": "Pat"}}]
+    approved = macd_actions.submit(macd_actions.Submission(by=dana, title="New hire", changes=seat))
+    pending = macd_actions.submit(
+        macd_actions.Submission(by=dana, title="Leaver", changes=seat, counts_as_approval=False)
+    )
+    entry = timesheet.log_time(approved, by=tech, minutes=16, note="Seat set up")
     tokens = {}
     for role, user in users.items():
         raw = ApiToken.new_raw()
@@ -286,6 +331,7 @@ def world():
         "occurrence_id": window.occurrences.get().pk,
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
+        "entry_id": entry.pk,
         "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
@@ -303,6 +349,8 @@ def world():
         "console:master_link": master.number,
         "console:master_unlink": master.number,
         "console:master_resolve": master.number,
+        **{name: approved.number for name in MACD_WORK},
+        **{name: pending.number for name in ("portal:macd_decide", "api:approve", "api:decline")},
     }
     local = "%Y-%m-%dT%H:%M"
     bodies = {
@@ -359,6 +407,21 @@ def world():
         "api:transition": {"to": "closed", "resolution": "Confirmed fixed."},
         "api:reopen": {"note": "Broken again."},
         "api:disposition": {"priority": "P2"},
+        "portal:macd_new": {
+            "title": "New hire",
+            "type_0": "seat:add",
+            "details_0": "Pat",
+            "action": "preview",
+        },
+        "portal:macd_decide": {"decision": "approve"},
+        "console:macd_time": {"minutes": "16", "note": "Seat set up"},
+        "console:macd_time_edit": {"minutes": "20", "note": "Seat and phone"},
+        "console:macd_timer": {"action": "start"},
+        "console:macd_extend": {"hours": "2", "note": "The carrier needs longer."},
+        "api:approve": {"note": ""},
+        "api:decline": {"note": ""},
+        "api:log_time": {"minutes": 16, "note": "Seat set up"},
+        "api:extend": {"minutes": 120, "note": "The carrier needs longer."},
     }
     return {
         "users": users,
@@ -385,6 +448,8 @@ def url_for(name: str, route: str, world: dict) -> str:
 
 
 def body_for(name: str, role: str, world: dict) -> dict:
+    if name == "api:list_requests":
+        return {"title": "New hire", "changes": [{"kind": "seat", "op": "add", "details": "Pat"}]}
     if name == "api:list_cases":  # opening a case: staff name the caller, customers open for themselves
         body = {"title": "Phones down"}
         return {**body, "contact_id": world["primary_contact"]} if role in STAFF else body

@@ -24,6 +24,7 @@ from casedesk.macd import actions, changes, fees, selectors, timesheet
 from casedesk.rules import billing
 from casedesk.rules.macd import Speed
 from casedesk.rules.permissions import Ability
+from casedesk.web.views import console
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_required
 
 ROWS = 5  # change rows the form offers (a request may list more through the API)
@@ -133,19 +134,11 @@ def decide(request: AuthedRequest, number: str) -> HttpResponse:
             case, by=request.user, approve=approve, via=actions.Via.PORTAL, note=request.POST.get("note", "")
         )
     except Refused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, f"You {'approved' if approve else 'declined'} {case.number}: {state.label.lower()}."
-        )
+        return portal._case_page(request, number, status=exc.status_code, error=str(exc))
+    messages.success(
+        request, f"You {'approved' if approve else 'declined'} {case.number}: {state.label.lower()}."
+    )
     return redirect(reverse("portal:case", kwargs={"number": case.number}))
-
-
-def context(case: Any, user: Any) -> dict[str, Any]:
-    """What a case page adds for a MACD request: its panel."""
-    if not case.is_macd:
-        return {}
-    return {"macd": selectors.panel(case, user)}
 
 
 def _live(request: AuthedRequest, number: str, side: str) -> HttpResponse:
@@ -179,6 +172,11 @@ def _back(number: str) -> HttpResponse:
     return redirect(reverse("console:case", kwargs={"number": number}) + "#macd")
 
 
+def _refused(request: AuthedRequest, number: str, exc: Refused) -> HttpResponse:
+    """The console's case page again, saying what was refused and why, with its status."""
+    return console._case_page(request, number, status=exc.status_code, error=str(exc))
+
+
 def _minutes(request: HttpRequest) -> int:
     """Minutes from "16", "1:05" (h:mm) or hours and minutes fields; a refusal if unreadable."""
     text = request.POST.get("minutes", "").strip()
@@ -201,9 +199,8 @@ def log_time(request: AuthedRequest, number: str) -> HttpResponse:
         minutes = _minutes(request)
         timesheet.log_time(case, by=request.user, minutes=minutes, note=request.POST.get("note", ""))
     except Refused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Logged {minutes} min on {case.number}.")
+        return _refused(request, number, exc)
+    messages.success(request, f"Logged {minutes} min on {case.number}.")
     return _back(case.number)
 
 
@@ -219,7 +216,7 @@ def timer(request: AuthedRequest, number: str) -> HttpResponse:
             timesheet.start_timer(case, by=request.user, note=request.POST.get("note", ""))
             messages.success(request, "Timer started.")
     except Refused as exc:
-        messages.error(request, str(exc))
+        return _refused(request, number, exc)
     return _back(case.number)
 
 
@@ -234,9 +231,8 @@ def edit_time(request: AuthedRequest, number: str, entry_id: int) -> HttpRespons
             entry_id, by=request.user, minutes=_minutes(request), note=request.POST.get("note", "")
         )
     except Refused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Time entry corrected.")
+        return _refused(request, number, exc)
+    messages.success(request, "Time entry corrected.")
     return _back(case.number)
 
 
@@ -252,9 +248,8 @@ def extend(request: AuthedRequest, number: str) -> HttpResponse:
             raise Refused(f"“{hours[:20]}” is not a number of business hours.") from None
         case = actions.extend(case, by=request.user, minutes=minutes, note=request.POST.get("note", ""))
     except Refused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"The completion target of {case.number} moved; the customer is told why.")
+        return _refused(request, number, exc)
+    messages.success(request, f"The completion target of {case.number} moved; the customer is told why.")
     return _back(case.number)
 
 
@@ -265,11 +260,8 @@ def apply(request: AuthedRequest, number: str) -> HttpResponse:
     try:
         outcome = actions.apply(case, by=request.user)
     except Refused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, f"{outcome.count} change(s) made in the inventory of {case.organisation.name}."
-        )
+        return _refused(request, number, exc)
+    messages.success(request, f"{outcome.count} change(s) made in the inventory of {case.organisation.name}.")
     return _back(case.number)
 
 
