@@ -349,8 +349,8 @@ def world():
         "console:master_link": master.number,
         "console:master_unlink": master.number,
         "console:master_resolve": master.number,
-        **{name: approved.number for name in MACD_WORK},
-        **{name: pending.number for name in ("portal:macd_decide", "api:approve", "api:decline")},
+        **dict.fromkeys(MACD_WORK, approved.number),
+        **dict.fromkeys(("portal:macd_decide", "api:approve", "api:decline"), pending.number),
     }
     local = "%Y-%m-%dT%H:%M"
     bodies = {

@@ -24,7 +24,7 @@ from casedesk.macd import actions, changes, fees, selectors, timesheet
 from casedesk.rules import billing
 from casedesk.rules.macd import Speed
 from casedesk.rules.permissions import Ability
-from casedesk.web.views import console
+from casedesk.web.views import console, portal
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_required
 
 ROWS = 5  # change rows the form offers (a request may list more through the API)
