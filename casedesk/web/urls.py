@@ -1,4 +1,7 @@
+from collections.abc import Callable
+
 from django.contrib.auth.views import LogoutView
+from django.http import HttpResponse
 from django.urls import include, path
 
 from casedesk.web.views import (
@@ -7,6 +10,8 @@ from casedesk.web.views import (
     console,
     csp_report,
     files,
+    inventory,
+    inventory_imports,
     macd,
     maintenance,
     masters,
@@ -17,6 +22,24 @@ from casedesk.web.views import (
     sla,
 )
 from casedesk.web.views import mail as mail_views
+
+
+def inventory_routes(side: str) -> list[tuple[str, Callable[..., HttpResponse], str]]:
+    """The inventory's pages, the same on both sides (the console's name the organisation)."""
+    pages, bulk = inventory, inventory_imports
+    return [
+        ("", getattr(pages, f"{side}_inventory"), "inventory"),
+        ("export.csv", getattr(pages, f"{side}_export"), "inventory_export"),
+        ("change/", getattr(pages, f"{side}_change"), "inventory_change"),
+        ("items/<int:item_id>/", getattr(pages, f"{side}_item"), "inventory_item"),
+        ("scheduled/<int:batch_id>/cancel/", getattr(pages, f"{side}_cancel_scheduled"), "inventory_cancel"),
+        ("imports/", getattr(bulk, f"{side}_upload"), "inventory_upload"),
+        ("imports/<int:job_id>/", getattr(bulk, f"{side}_job"), "inventory_import"),
+        ("imports/<int:job_id>/progress/", getattr(bulk, f"{side}_progress"), "inventory_progress"),
+        ("imports/<int:job_id>/confirm/", getattr(bulk, f"{side}_confirm"), "inventory_confirm"),
+        ("imports/<int:job_id>/cancel/", getattr(bulk, f"{side}_import_cancel"), "inventory_import_cancel"),
+    ]
+
 
 portal_patterns = (
     [
@@ -39,6 +62,7 @@ portal_patterns = (
         path("profile/", portal.profile, name="profile"),
         path("cases/<str:number>/escalate/", sla.portal_escalate, name="escalate"),
         path("escalation/", sla.escalation_paths, name="escalation"),
+        *[path(f"inventory/{route}", view, name=name) for route, view, name in inventory_routes("portal")],
     ],
     "portal",
 )
@@ -118,6 +142,11 @@ console_patterns = (
             maintenance.webhook_remove,
             name="webhook_remove",
         ),
+        path("inventory/", inventory.console_organisations, name="inventory_organisations"),
+        *[
+            path(f"organisations/<int:org_id>/inventory/{route}", view, name=name)
+            for route, view, name in inventory_routes("console")
+        ],
     ],
     "console",
 )

@@ -36,3 +36,29 @@ def licence(seat_email: str = "ann@acme.example.com", price: str = "30.00", **va
 
 def add_basics(by, org) -> None:
     actions.apply_changes(by, org, [seat(), number(assigned_to="ann@acme.example.com")])
+
+
+def run_tasks():
+    """On-commit callbacks (the queued background tasks) run when the block ends, as they
+    would after the request's commit."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def start_import(*args, **kwargs):
+    from casedesk.inventory import jobs
+
+    with run_tasks():
+        job = jobs.start_import(*args, **kwargs)
+    job.refresh_from_db()
+    return job
+
+
+def confirm_import(by, job):
+    from casedesk.inventory import jobs
+
+    with run_tasks():
+        jobs.confirm_import(by, job)
+    job.refresh_from_db()
+    return job

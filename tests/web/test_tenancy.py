@@ -103,6 +103,39 @@ def world():
         ).pk,
         # Maintenance windows and webhooks are provider-wide, staff-only: customers get 403.
         **_maintenance(staff),
+        # Their inventory: an item, a scheduled change and a CSV import.
+        **_inventory(theirs, their_case.organisation),
+    }
+
+
+def _inventory(theirs, org) -> dict:
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casedesk.inventory import actions as inventory
+    from casedesk.inventory import jobs
+    from casedesk.rules.inventory import Change
+
+    seat = Change("seat", "add", values={"email": "secret@their.example.com", "name": "Secret outage at HQ"})
+    inventory.apply_changes(theirs, org, [seat])
+    later = inventory.apply_changes(
+        theirs,
+        org,
+        [Change("seat", "delete", "secret@their.example.com")],
+        effective=timezone.localdate() + timedelta(days=3),
+    )
+    job = jobs.start_import(
+        theirs,
+        org,
+        SimpleUploadedFile("i.csv", b"kind,email,name\nseat,a@their.example.com,Secret outage at HQ\n"),
+        source="portal",
+    )
+    from casedesk.inventory.models import Item
+
+    return {
+        "item_id": Item.objects.get(organisation=org).pk,
+        "batch_id": later.batch.pk,
+        "job_id": job.pk,
     }
 
 
@@ -139,6 +172,8 @@ API_BODIES = {
     "decline": {},
     "time": {"minutes": 5, "note": "x"},
     "extend": {"minutes": 60, "note": "x"},
+    "preview": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
+    "changes": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
 }
 
 
@@ -203,6 +238,10 @@ def test_lists_and_searches_never_show_another_organisation(world):
         assert response.status_code == 200
         assert f"/portal/cases/{number}/".encode() not in response.content
     assert b"Phones not registering" in client.get("/portal/").content  # the own case is listed
+    for url in ("/portal/inventory/", "/portal/inventory/?q=secret", "/portal/inventory/export.csv"):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200 and b"secret@their.example.com" not in body, url
     api = client.get(f"/api/v1/cases?q={number}&state=all", HTTP_AUTHORIZATION=f"Bearer {world['token']}")
     assert api.status_code == 200 and number not in api.content.decode()
 
