@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +31,7 @@ from casedesk.web.views.common import AuthedRequest, customer_required, error_pa
 ROWS = 5  # change rows the form offers (a request may list more through the API)
 # The self-administration page of each kind of item, where the customer can make the change
 # themselves (URL names of the portal's inventory pages).
-SELF_SERVICE = "portal:inventory"
+SELF_SERVICE = "portal:inventory_change"
 
 
 def _posted_changes(post: Any) -> list[dict[str, str]]:
@@ -46,16 +47,20 @@ def _posted_changes(post: Any) -> list[dict[str, str]]:
     return out
 
 
-def _self_service_url() -> str:
+def _self_service_url(change: dict[str, Any]) -> str:
+    """The portal's change page for this change, filled in (the inventory's self-administration)."""
     try:
-        return reverse(SELF_SERVICE)
+        base = reverse(SELF_SERVICE)
     except NoReverseMatch:
         return ""
+    query = {"kind": change["kind"], "op": change["op"]}
+    if change.get("key"):
+        query["key"] = change["key"]
+    return f"{base}?{urlencode(query)}"
 
 
 def _may_self_administer(user: Any) -> bool:
-    ability = getattr(Ability, "MANAGE_INVENTORY", None)
-    return ability is not None and permissions.can(user, ability)
+    return permissions.can(user, Ability.MANAGE_INVENTORY)
 
 
 @customer_required
@@ -91,13 +96,21 @@ def new(request: AuthedRequest) -> HttpResponse:
                 )
                 return redirect(reverse("portal:case", kwargs={"number": case.number}))
             estimate = fees.estimate(changes.typical_minutes(cleaned), speed)
+            mine = _may_self_administer(request.user)
             preview = {
-                "changes": [(changes.label(changes.type_key(c["kind"], c["op"])), c) for c in cleaned],
+                "changes": [
+                    (
+                        changes.label(changes.type_key(c["kind"], c["op"])),
+                        c,
+                        _self_service_url(c) if mine else "",
+                    )
+                    for c in cleaned
+                ],
                 "estimate": estimate,
                 "total": billing.money(estimate.total),
                 "time_charge": billing.money(estimate.time_charge),
                 "expedite_fee": billing.money(estimate.expedite_fee),
-                "self_service_url": _self_service_url() if _may_self_administer(request.user) else "",
+                "self_service": mine,
             }
         except Refused as exc:
             error = str(exc)
