@@ -47,6 +47,10 @@ def _posted_changes(post: Any) -> list[dict[str, str]]:
     return out
 
 
+def label_of(change: dict[str, Any]) -> str:
+    return changes.label(changes.type_key(change["kind"], change["op"]))
+
+
 def _self_service_url(change: dict[str, Any]) -> str:
     """The portal's change page for this change, filled in (the inventory's self-administration)."""
     try:
