@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from casedesk.rules.approvals import Decision, Rule, State, needs_approval, outcome, work_refusal
 from casedesk.rules.calendar import DENVER, EXTENDED, default_calendars
 from casedesk.rules.lifecycle import Status
-from casedesk.rules.macd import Speed, Team, intake, targets
+from casedesk.rules.macd import Speed, Team, email_form, intake, subject_form, targets
 from casedesk.rules.policies import ServiceLevel
 from casedesk.rules.sla import Clock, Event, Policies, Priority, deadlines
 
@@ -261,3 +261,40 @@ def test_outcome_properties(rule: Rule, decisions: dict[int, Decision]) -> None:
         assert (got.state == State.APPROVED) == (A in values)
     if got.state == State.PENDING:
         assert set(got.waiting_on) == {k for k, v in decisions.items() if v == P}
+
+
+# -- the e-mail form -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("MACD: New hire", ("New hire", Speed.STANDARD, False)),
+        ("macd expedited: Port a number", ("Port a number", Speed.EXPEDITED, False)),
+        ("MACD Expedited Urgent - Lines for the new site", ("Lines for the new site", Speed.EXPEDITED, True)),
+        ("[MACD] Leaver", ("Leaver", Speed.STANDARD, False)),
+        ("[MACD urgent] Leaver", ("Leaver", Speed.STANDARD, True)),
+        ("MACD broke our phones", None),  # no separator: not the form
+        ("Re: MACD: New hire", None),  # a reply threads to its request instead
+        ("Phones down", None),
+    ],
+)
+def test_subject_form(subject: str, expected: tuple | None) -> None:
+    assert subject_form(subject) == expected
+
+
+def test_body_lines_become_changes() -> None:
+    body = (
+        "Hi,\n- add user: Pat Doe, pat@acme.example.com\n"
+        "* remove licence teams/Teams Phone/lee@acme.example.com\n"
+        "- delete number +1 303 555 0100: Lee left\n- explode device: not a change\nThanks"
+    )
+    form = email_form("MACD: Starter and leaver", body, to_macd_address=False)
+    assert form is not None
+    assert [(c["kind"], c["op"], c["key"], c["details"]) for c in form.changes] == [
+        ("seat", "add", "", "Pat Doe, pat@acme.example.com"),
+        ("licence", "delete", "teams/Teams Phone/lee@acme.example.com", ""),
+        ("number", "delete", "+1 303 555 0100", "Lee left"),
+    ]
+    assert email_form("Phones down", body, to_macd_address=False) is None
+    assert email_form("New phone", "- add device: Yealink", to_macd_address=True) is not None
