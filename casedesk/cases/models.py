@@ -120,6 +120,7 @@ class Case(models.Model):
     next_update_due = models.DateTimeField(null=True, blank=True)
     # A MACD request's completion target (from approval, on its service level's calendar).
     completion_due = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # when its work was done (resolved)
     sla_paused = models.BooleanField(default=False)
     # When the case closes by itself if the customer stays silent (no response to a
     # question, or a resolution never confirmed), and when they are warned before.

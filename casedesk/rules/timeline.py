@@ -191,6 +191,7 @@ def clocks(
         "first_responded_at": d.first_response_met_at,
         "next_update_due": d.next_update_due,
         "completion_due": d.completion_due,
+        "completed_at": d.completion_met_at,
         "sla_paused": d.paused,
         "next_due_at": min(candidates) if candidates else None,
         "auto_close_at": closes.closes_at if closes else None,

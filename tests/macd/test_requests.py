@@ -205,3 +205,18 @@ def test_completion_is_a_clock_the_sweeps_warn_and_breach_on() -> None:
     with time_machine.travel(case.completion_due + timedelta(minutes=1), tick=False):
         sweeps.sla_alerts(case.completion_due + timedelta(minutes=1))
     assert Breach.objects.filter(case=case, clock="completion").exists()
+
+
+def test_the_sla_report_counts_completions_met_and_missed() -> None:
+    from casedesk.escalation.selectors import completion_report
+
+    with time_machine.travel(MONDAY_9, tick=False):
+        w = world()
+        on_time, late = submit(w.dana), submit(w.dana, title="Second")
+        cases.add_comment(on_time, by=w.tech, body="On it.")
+        cases.transition(on_time, to="resolved_follow_up", by=w.tech, note="Done.")
+        on_time.refresh_from_db()
+        assert on_time.completed_at == MONDAY_9
+    with time_machine.travel(late.completion_due + timedelta(hours=1), tick=False):
+        rows = completion_report(MONDAY_9.date(), MONDAY_9.date() + timedelta(days=7))
+    assert [(r.team, r.done, r.late, r.pct) for r in rows] == [("Provisioning", 2, 1, 50.0)]

@@ -14,6 +14,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="case",
+            name="completed_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
             model_name='case',
             name='approval',
             field=models.CharField(blank=True, choices=[('', '—'), ('not_needed', 'Pre-approved'), ('pending', 'Awaiting approval'), ('approved', 'Approved'), ('declined', 'Declined')], default='', max_length=12),

@@ -120,6 +120,9 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
             "organisations": organisations,
             "organisation": chosen,
             "labels": {p.value: p.label for p in Priority},
+            "completions": sla_selectors.completion_report(
+                start, end, organisation=chosen.pk if chosen else None
+            ),
         },
     )
 
