@@ -7,6 +7,7 @@ History keeps raw values (`ItemEvent.old`/`new`: the stored strings), never labe
 
 from __future__ import annotations
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,6 +65,35 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+    @property
+    def title(self) -> str:
+        """What a person calls the item (shown in lists; the key stays the identity)."""
+        if self.kind == Kind.NUMBER:
+            try:
+                parsed = phonenumbers.parse(self.number or self.key)
+                return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            except phonenumbers.NumberParseException:
+                return self.key
+        if self.kind == Kind.DEVICE:
+            return self.mac or self.serial
+        if self.kind == Kind.LICENCE:
+            return self.product
+        if self.kind == Kind.FEATURE:
+            return self.name
+        return self.email or self.key
+
+    @property
+    def detail(self) -> str:
+        if self.kind == Kind.SEAT:
+            return " · ".join(v for v in (self.name, f"ext. {self.extension}" if self.extension else "") if v)
+        if self.kind == Kind.NUMBER:
+            return self.service_address
+        if self.kind == Kind.DEVICE:
+            return self.model
+        if self.kind == Kind.LICENCE:
+            return f"{self.platform}{f' × {self.quantity}' if self.quantity > 1 else ''}"
+        return self.get_feature_type_display()
 
 
 class ChangeBatch(models.Model):

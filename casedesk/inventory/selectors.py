@@ -30,6 +30,11 @@ LIST_COLUMNS = (
     "cost_centre",
     "quantity",
     "monthly_price",
+    "mac",
+    "serial",
+    "extension",
+    "service_address",
+    "platform",
 )
 
 

@@ -219,10 +219,21 @@ def change(request: AuthedRequest, org_id: int | None = None) -> HttpResponse:
     if preview.errors:
         error = " ".join(line.error for line in preview.errors)
         return render(request, "web/inventory/change.html", {**context, "error": error}, status=400)
-    context.update(
-        {"preview": preview, "line": preview.lines[0] if preview.lines else None, "values": values}
-    )
+    line = preview.lines[0] if preview.lines else None
+    context.update({"preview": preview, "line": line, "shown": _after(line)})
     return render(request, "web/inventory/preview.html", context)
+
+
+def _after(line: Any) -> list[tuple[str, str]]:
+    """The item as the change leaves it, as stored (a number in E.164, a price in cents)."""
+    if line is None or line.new is None:
+        return []
+    changed = {f for f in line.new if (line.old or {}).get(f) != line.new.get(f)}
+    return [
+        (rules.FIELD_LABELS[f], f"${line.new[f]}" if f == "monthly_price" else line.new[f])
+        for f in rules.FIELDS[Kind(line.kind)]
+        if line.new.get(f) and (line.old is None or f in changed)
+    ]
 
 
 def _sent(ctype: rules.ChangeType, values: dict[str, str]) -> dict[str, str]:
