@@ -189,7 +189,7 @@ def extend(request: HttpRequest, number: str, payload: ExtendIn) -> MacdOut:
 
 
 @router.post("/macd/{number}/apply", response={200: MacdOut, **s.ERRORS}, summary="Apply the changes (staff)")
-def apply(request: HttpRequest, number: str) -> MacdOut:
+def apply_request(request: HttpRequest, number: str) -> MacdOut:
     """Make the requested changes in the organisation's inventory, all or nothing."""
     user = user_of(request)
     case = selectors.get_request(user, number)

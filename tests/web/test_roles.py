@@ -72,7 +72,7 @@ MACD_WORK = (
     "api:get_request",
     "api:log_time",
     "api:extend",
-    "api:apply",
+    "api:apply_request",
 )
 
 # (method, route name) -> the roles that may. A non-MPOC contact sees only the cases they
@@ -193,8 +193,41 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "api:decline"): MPOCS,
     ("POST", "api:log_time"): WORKERS,
     ("POST", "api:extend"): WORKERS,
-    ("POST", "api:apply"): WORKERS,
+    ("POST", "api:apply_request"): WORKERS,
 }
+# The service inventory: who sees an organisation's inventory (VIEW_INVENTORY) and who changes
+# it (MANAGE_INVENTORY); the console's pages name the organisation.
+SEE_INVENTORY = MPOCS | {FINANCIAL}
+STAFF_INVENTORY = CASE_STAFF
+for side, viewers, managers in (("portal", SEE_INVENTORY, MPOCS), ("console", STAFF_INVENTORY, WORKERS)):
+    ALLOWED.update(
+        {
+            ("GET", f"{side}:inventory"): viewers,
+            ("GET", f"{side}:inventory_export"): viewers,
+            ("GET", f"{side}:inventory_item"): viewers,
+            ("GET", f"{side}:inventory_change"): managers,
+            ("POST", f"{side}:inventory_change"): managers,
+            ("POST", f"{side}:inventory_cancel"): managers,
+            # An import's page and progress are for whoever sees the inventory. Uploading,
+            # confirming and cancelling an import are the managers'; the import pages answer
+            # anyone else's with a redirect carrying the refusal, which the walk sees as 3xx.
+            ("POST", f"{side}:inventory_upload"): viewers,
+            ("GET", f"{side}:inventory_import"): viewers,
+            ("GET", f"{side}:inventory_progress"): viewers,
+            ("POST", f"{side}:inventory_confirm"): viewers,
+            ("POST", f"{side}:inventory_import_cancel"): viewers,
+        }
+    )
+ALLOWED.update(
+    {
+        ("GET", "console:inventory_organisations"): STAFF_INVENTORY,
+        ("GET", "api:change_types"): EVERYONE,
+        ("GET", "api:list_items"): SEE_INVENTORY | STAFF_INVENTORY,
+        ("GET", "api:charges"): SEE_INVENTORY | STAFF_INVENTORY,
+        ("POST", "api:preview"): MPOCS | WORKERS,
+        ("POST", "api:apply"): MPOCS | WORKERS,
+    }
+)
 # Pages that only read answer a POST as they answer a GET.
 READS = [
     "home",
@@ -227,6 +260,9 @@ READS = [
     "portal:macd_live",
     "console:macd_live",
 ]
+READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("", "_export", "_item")]
+READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("_import", "_progress")]
+READS += ["console:inventory_organisations"]
 ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
 
 
@@ -312,6 +348,7 @@ def world():
         macd_actions.Submission(by=dana, title="Leaver", changes=seat, counts_as_approval=False)
     )
     entry = timesheet.log_time(approved, by=tech, minutes=16, note="Seat set up")
+    stock = _inventory(dana, org)
     tokens = {}
     for role, user in users.items():
         raw = ApiToken.new_raw()
@@ -332,6 +369,7 @@ def world():
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
         "entry_id": entry.pk,
+        **stock,
         "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
@@ -418,6 +456,28 @@ def world():
         "console:macd_time_edit": {"minutes": "20", "note": "Seat and phone"},
         "console:macd_timer": {"action": "start"},
         "console:macd_extend": {"hours": "2", "note": "The carrier needs longer."},
+        "api:preview": {
+            "changes": [
+                {"kind": "seat", "op": "add", "values": {"email": "max@acme.example.com", "name": "Max"}}
+            ]
+        },
+        "api:apply": {
+            "changes": [
+                {"kind": "seat", "op": "add", "values": {"email": "max@acme.example.com", "name": "Max"}}
+            ]
+        },
+        "portal:inventory_change": {
+            "kind": "seat",
+            "op": "add",
+            "f_email": "max@acme.example.com",
+            "f_name": "Max",
+        },
+        "console:inventory_change": {
+            "kind": "seat",
+            "op": "add",
+            "f_email": "max@acme.example.com",
+            "f_name": "Max",
+        },
         "api:approve": {"note": ""},
         "api:decline": {"note": ""},
         "api:log_time": {"minutes": 16, "note": "Seat set up"},
@@ -431,6 +491,33 @@ def world():
         "bodies": bodies,
         "primary_contact": contacts[PRIMARY].pk,
     }
+
+
+def _inventory(dana: User, org) -> dict:
+    """An item of the organisation's inventory, a change scheduled for later, a CSV import."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casedesk.inventory import actions as inventory
+    from casedesk.inventory import jobs
+    from casedesk.inventory.models import Item
+    from casedesk.rules.inventory import Change
+
+    inventory.apply_changes(
+        dana, org, [Change("seat", "add", values={"email": "kai@acme.example.com", "name": "Kai"})]
+    )
+    later = inventory.apply_changes(
+        dana,
+        org,
+        [Change("seat", "delete", "kai@acme.example.com")],
+        effective=timezone.localdate() + timedelta(days=3),
+    )
+    job = jobs.start_import(
+        dana,
+        org,
+        SimpleUploadedFile("i.csv", b"kind,email,name\nseat,lou@acme.example.com,Lou\n"),
+        source="portal",
+    )
+    return {"item_id": Item.objects.get(organisation=org).pk, "batch_id": later.batch.pk, "job_id": job.pk}
 
 
 def url_for(name: str, route: str, world: dict) -> str:
