@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "casedesk.inventory",
     "casedesk.escalation",
     "casedesk.workbench",
+    "casedesk.macd",
     "casedesk.api",
     "casedesk.web",
     "casedesk.status",
@@ -229,6 +230,16 @@ CASEDESK_PHONE_REGION = os.environ.get("CASEDESK_PHONE_REGION", "US")
 CASEDESK_SITE_NAME = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25
+
+# MACD requests (plan §7): the provisioning fee, the expedite fee, who works them, the
+# addresses that open one by e-mail, how long an approval link works.
+CASEDESK_MACD_HOURLY_RATE = os.environ.get("CASEDESK_MACD_HOURLY_RATE", "100.00")
+CASEDESK_MACD_EXPEDITE_FEE = os.environ.get("CASEDESK_MACD_EXPEDITE_FEE", "150.00")
+CASEDESK_MACD_TEAM = os.environ.get("CASEDESK_MACD_TEAM", "provisioning")
+CASEDESK_MACD_24X7_TEAM = os.environ.get("CASEDESK_MACD_24X7_TEAM", "24x7")
+CASEDESK_MACD_ADDRESSES = [a.lower() for a in env_list("CASEDESK_MACD_ADDRESSES")]
+CASEDESK_MACD_APPROVAL_LINK_HOURS = int(os.environ.get("CASEDESK_MACD_APPROVAL_LINK_HOURS", "72"))
+
 
 # Celery: the broker is REDIS_URL unless CELERY_BROKER_URL says otherwise (set it empty to
 # run tasks in-process even with Redis as the cache). See `casedesk/core/tasks.py` for the

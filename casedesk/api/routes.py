@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from casedesk.api import accounts, cases, errors, inventory, sla
+from casedesk.api import accounts, cases, errors, inventory, macd, sla
 from casedesk.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -21,4 +21,5 @@ errors.install(api)
 api.add_router("", cases.router)
 api.add_router("", accounts.router)
 api.add_router("", sla.router)
+api.add_router("", macd.router)
 api.add_router("", inventory.router)

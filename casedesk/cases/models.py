@@ -32,6 +32,25 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
+class Kind(models.TextChoices):
+    """A support case, or a MACD request (move, add, change, delete: plan §7), which is a
+    case of its own kind with the same statuses and rules."""
+
+    SUPPORT = "support", "Support case"
+    MACD = "macd", "MACD request"
+
+
+# A MACD request's approval as the case keeps it (`rules.approvals.State`; "" for a support
+# case), so that every case action can refuse work on one not yet approved.
+APPROVAL_CHOICES = [
+    ("", "—"),
+    ("not_needed", "Pre-approved"),
+    ("pending", "Awaiting approval"),
+    ("approved", "Approved"),
+    ("declined", "Declined"),
+]
+
+
 def number_for(pk: int) -> str:
     return f"{settings.CASEDESK_CASE_PREFIX}-{pk:06d}"
 
@@ -70,6 +89,8 @@ class Case(models.Model):
     platform = models.ForeignKey(
         "accounts.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SUPPORT)
+    approval = models.CharField(max_length=12, choices=APPROVAL_CHOICES, blank=True, default="")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     priority = models.CharField(max_length=3, choices=PRIORITY_CHOICES, default=Priority.P4)
@@ -117,6 +138,9 @@ class Case(models.Model):
     first_response_due = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     next_update_due = models.DateTimeField(null=True, blank=True)
+    # A MACD request's completion target (from approval, on its service level's calendar).
+    completion_due = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # when its work was done (resolved)
     sla_paused = models.BooleanField(default=False)
     # When the case closes by itself if the customer stays silent (no response to a
     # question, or a resolution never confirmed), and when they are warned before.
@@ -178,6 +202,11 @@ class Case(models.Model):
             models.Index(fields=["auto_close_at", "id"], condition=OPEN_Q, name="case_auto_close"),
             models.Index(fields=["close_warning_at", "id"], condition=OPEN_Q, name="case_close_warning"),
             models.Index(fields=["next_alert_at", "id"], condition=OPEN_Q, name="case_sla_alert"),
+            # The MACD queue, and the completion targets due.
+            models.Index(
+                fields=["next_due_at", "id"], condition=OPEN_Q & Q(kind="macd"), name="case_macd_due"
+            ),
+            models.Index(fields=["completion_due", "id"], condition=OPEN_Q, name="case_completion_due"),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +230,10 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return Status(self.status).is_open
+
+    @property
+    def is_macd(self) -> bool:
+        return self.kind == Kind.MACD
 
 
 class CaseEvent(models.Model):

@@ -31,6 +31,7 @@ from casedesk.outbox import delivery, threading
 from casedesk.outbox.models import OutboundMessage
 from casedesk.outbox.recipients import Once
 from casedesk.rules.lifecycle import Status
+from casedesk.rules.timeline import EXTENSION
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,8 @@ def _template(event: Any) -> tuple[str, bool] | None:
         }.get(after, "status_changed")
     elif kind == "change" and CLOSE_WARNING in (event.changes or {}):
         template = "no_response_warning"
+    elif kind == "change" and EXTENSION in (event.changes or {}):
+        template, automatic = "completion_extended", False
     else:
         return None
     return template, automatic

@@ -108,6 +108,7 @@ class CaseFilters:
     assignee: int | None = None
     team: int | None = None
     channel: str = ""
+    kind: str = ""  # support | macd
     opened_from: date | None = None  # inclusive days, in the desk's time zone
     opened_to: date | None = None
     updated_from: date | None = None
@@ -141,6 +142,8 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(team_id=f.team)
     if f.channel:
         qs = qs.filter(channel=f.channel)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
     for field, start, end in (
         ("opened_at", f.opened_from, f.opened_to),
         ("updated_at", f.updated_from, f.updated_to),
@@ -169,11 +172,12 @@ QUEUES = {
     "mine": "Mine",
     "team": "My team",
     "soon": "Breaching soon",
+    "macd": "MACD requests",
     "open": "All open",
     "closed": "Closed",
     "all": "All cases",
 }
-COUNTED = ("triage", "mine", "team", "soon", "open")  # open cases only: a closed count would read the table
+COUNTED = ("triage", "mine", "team", "soon", "macd", "open")  # open cases only: a closed count would read the table
 # Tab counts stop here ("10,000+"): each is an index-only range scan that ends at the cap, so
 # the tabs cost the same however many cases are open.
 COUNT_CAP = 10_000
@@ -231,6 +235,8 @@ def _scope(user: User, name: str) -> Q:
     if name == "soon":
         # Overdue or due within the hour: the case_open_due index range.
         return Q(next_due_at__lte=clock.now() + SOON)
+    if name == "macd":
+        return Q(kind="macd")  # the case_macd_due index
     if name in {"open", "closed", "all"}:
         return Q()
     raise NotFound(f"No queue {name!r}.")

@@ -14,7 +14,11 @@ from casedesk.rules import mailboxes as rules
 
 
 def own_addresses() -> list[str]:
-    return [*settings.CASEDESK_SUPPORT_ADDRESSES, settings.DEFAULT_FROM_EMAIL]
+    return [
+        *settings.CASEDESK_SUPPORT_ADDRESSES,
+        *settings.CASEDESK_MACD_ADDRESSES,
+        settings.DEFAULT_FROM_EMAIL,
+    ]
 
 
 def is_ours(address: str) -> bool:

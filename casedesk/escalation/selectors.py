@@ -164,3 +164,56 @@ def sla_report(start: date, end: date, *, organisation: int | None = None) -> li
         )
         for priority, team in groups
     ]
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    team: str
+    done: int
+    late: int
+
+    @property
+    def pct(self) -> float | None:
+        return ReportRow.pct(self.done, self.late)
+
+
+COMPLETION = Clock.COMPLETION.value
+
+
+def completion_report(start: date, end: date, *, organisation: int | None = None) -> list[CompletionRow]:
+    """MACD requests' completion targets of [start, end] per team, each counted once in the
+    period its deadline fell in or its work was done in: met when done in time; missed when
+    its deadline passed (a recorded breach, or a stored deadline behind us still open)."""
+    low, high = _bounds(start, end)
+    passed = min(high, clock.now())
+    cases = Case.objects.filter(kind="macd")
+    if organisation is not None:
+        cases = cases.filter(organisation_id=organisation)
+    group = {"p": F("kind"), "t": F("team__name")}
+    late = Exists(Breach.objects.filter(case_id=OuterRef("pk"), clock=COMPLETION))
+    met = _counts(
+        cases.filter(completed_at__gte=low, completed_at__lt=high)
+        .exclude(late)
+        .values(**group)
+        .annotate(n=Count("id"))
+    )
+    missed = _counts(
+        Breach.objects.filter(clock=COMPLETION, due__gte=low, due__lt=high, case__in=cases)
+        .values(p=F("case__kind"), t=F("case__team__name"))
+        .annotate(n=Count("id"))
+    ) + _counts(
+        cases.filter(completion_due__gte=low, completion_due__lt=passed)
+        .exclude(
+            Exists(
+                Breach.objects.filter(
+                    case_id=OuterRef("pk"), clock=COMPLETION, due=OuterRef("completion_due")
+                )
+            )
+        )
+        .values(**group)
+        .annotate(n=Count("id"))
+    )
+    keys = sorted(set(met) | set(missed), key=lambda k: k[1] or "")
+    return [
+        CompletionRow(team or "(no team)", met[k] + missed[k], missed[k]) for k in keys for team in [k[1]]
+    ]

@@ -55,7 +55,7 @@ from casedesk.outbox.models import MessageLink
 log = logging.getLogger(__name__)
 
 # The kinds whose effects are taken one message at a time.
-ALONE = (Kind.BOUNCE, Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED)
+ALONE = (Kind.BOUNCE, Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED, Kind.MACD)
 
 
 @dataclass
@@ -277,6 +277,9 @@ def _alone(item: _Item, decision: Decision) -> Result:
             elif decision.kind == Kind.NOT_MPOC:
                 assert found.contact is not None
                 result = effects.not_mpoc(found.contact, item.origin)
+            elif decision.kind == Kind.MACD:
+                assert found.contact is not None
+                result = effects.macd_request(item.parsed, found.contact, item.origin, decision.verified)
             else:
                 assert decision.kind == Kind.REPLY_TO_CLOSED and found.case is not None
                 result = effects.reply_to_closed(

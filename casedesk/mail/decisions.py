@@ -5,7 +5,9 @@ In the order tried: the desk's own mail coming back (from one of its addresses, 
 Message-ID it made: recorded as a loop, never acted on); a bounce; an automatic reply
 (recorded, never answered); a message with no sender; one naming a case (a reply) from
 someone not on it; a reply to a closed case; a reply to an open case; a stranger; a
-contact who is not a main point of contact; a new message from an MPOC. A message that
+MACD request (sent to a MACD address, or with a subject in the MACD form: `rules.macd`),
+which the MACD action accepts from an MPOC only; a contact who is not a main point of
+contact; a new message from an MPOC. A message that
 would act as a person (the last four, and a reply to a closed case) whose sender is not
 proven (`senders.judge`: a DMARC fail, a reply address signed for someone else, or the
 organisation's choice for unverified mail) is quarantined instead.
@@ -16,12 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
+
 from casedesk.core import mailboxes
 from casedesk.mail import senders
 from casedesk.mail.inbound import Result
 from casedesk.mail.lookups import Found
 from casedesk.mime import parse
 from casedesk.mime.authentication import Authentication
+from casedesk.rules import macd
 from casedesk.rules.senders import Action
 
 
@@ -36,11 +41,12 @@ class Kind(StrEnum):
     STRANGER = "stranger"
     NOT_MPOC = "not_mpoc"
     NEW = "new"
+    MACD = "macd"  # a new MACD request (from anyone known: the action refuses a non-MPOC)
     UNVERIFIED = "unverified"  # it would act as someone it is not proven to be
 
 
 # The kinds that act as the person the message is from.
-ACTING = (Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED, Kind.REPLY, Kind.NEW)
+ACTING = (Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED, Kind.REPLY, Kind.NEW, Kind.MACD)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ def decide(parsed: parse.ParsedMessage, found: Found, checked: Authentication | 
             kind = Kind.REPLY if case.is_open else Kind.REPLY_TO_CLOSED
     elif contact is None:
         kind = Kind.STRANGER
+    elif macd_form(parsed) is not None:
+        kind = Kind.MACD
     elif not contact.is_mpoc:
         kind = Kind.NOT_MPOC
     else:
@@ -94,6 +102,18 @@ def decide(parsed: parse.ParsedMessage, found: Found, checked: Authentication | 
     if action == Action.QUARANTINE:
         return Decision(Kind.UNVERIFIED, found, why)
     return Decision(kind, found, verified=action == Action.TRUST)
+
+
+def _base(address: str) -> str:
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def macd_form(parsed: parse.ParsedMessage) -> macd.EmailForm | None:
+    """The MACD request a new message makes, if it is one (`rules.macd.email_form`)."""
+    addresses = set(settings.CASEDESK_MACD_ADDRESSES)
+    to_macd = bool(addresses) and any(_base(a) in addresses for a in parsed.recipients)
+    return macd.email_form(parsed.subject, parsed.new_text, to_macd_address=to_macd)
 
 
 def why(parsed: parse.ParsedMessage, decision: Decision) -> str:

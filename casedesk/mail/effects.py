@@ -1,7 +1,7 @@
 """What a decided message becomes: the opening or the comment that `cases.actions` take
 for it (many at once), the people it also went to copied on its case, and the effects of
 the kinds taken one at a time: a bounce, the answer to a contact who may not open cases, a
-reply to a closed case."""
+reply to a closed case, a MACD request."""
 
 from __future__ import annotations
 
@@ -9,19 +9,23 @@ from datetime import datetime
 from email.utils import getaddresses
 from typing import Any
 
+from django.db import transaction
+
 from casedesk.accounts.models import Contact
 from casedesk.cases import actions, notices
 from casedesk.cases.models import Case, Channel
 from casedesk.core import clock, mailboxes
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.uploads import Upload, check_upload
-from casedesk.mail import routing
+from casedesk.macd import actions as macd_actions
+from casedesk.mail import decisions, routing
 from casedesk.mail.inbound import Result
 from casedesk.mail.models import AddressFailure, InboundMessage
 from casedesk.mime import parse, recognise
 from casedesk.mime.headers import normalise_address
 from casedesk.outbox import suppression
 from casedesk.outbox.models import MessageLink, OutboundMessage
+from casedesk.rules import macd
 from casedesk.rules.lifecycle import ReopenOutcome
 from casedesk.rules.text import fold
 
@@ -169,6 +173,46 @@ def refusal(contact: Contact, origin: notices.Origin, reason: str = "") -> None:
 def not_mpoc(contact: Contact, origin: notices.Origin) -> Result:
     refusal(contact, origin)
     return Result("refused", None, f"{contact.email} is not a main point of contact.")
+
+
+def macd_request(
+    parsed: parse.ParsedMessage, contact: Contact, origin: notices.Origin, verified: bool | None
+) -> Result:
+    """A MACD request by e-mail (`decisions.macd_form`), through the MACD action: from an
+    MPOC it opens one, awaiting approval unless the sender was verified (then it counts as
+    theirs, as in the portal); from anyone else, or without a change in the form, the sender
+    is told why."""
+    form = decisions.macd_form(parsed)
+    assert form is not None
+    if not form.changes:
+        refusal(contact, origin, f"We could not read the changes of your MACD request. {macd.FORM_HELP}")
+        return Result("refused", None, "A MACD request without a change in the documented form.")
+    try:
+        with transaction.atomic():
+            case = macd_actions.submit(
+                macd_actions.Submission(
+                    by=contact,
+                    title=form.title,
+                    description=parsed.new_text[:BODY_LIMIT].strip(),
+                    changes=list(form.changes),
+                    speed=form.speed,
+                    urgent=form.urgent,
+                    channel=Channel.EMAIL,
+                    origin=origin,
+                    sender_verified=verified,
+                    counts_as_approval=verified is True,
+                )
+            )
+            made = link(case, parsed, clock.now())
+            if made.message_id:
+                made.save()
+    except Forbidden as exc:
+        refusal(contact, origin, str(exc))
+        return Result("refused", None, f"{contact.email} may not raise MACD requests: {exc}")
+    except Refused as exc:
+        refusal(contact, origin, f"{exc} {macd.FORM_HELP}")
+        return Result("refused", None, f"The MACD request was refused: {exc}")
+    return Result("created", case.number, f"A MACD request from {parsed.sender}, a main point of contact.")
 
 
 def reply_to_closed(

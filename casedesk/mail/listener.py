@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def accepts(address: str) -> bool:
     local, _, domain = address.strip().strip("<>").lower().rpartition("@")
     base = f"{local.split('+', 1)[0]}@{domain}"
-    return base in settings.CASEDESK_SUPPORT_ADDRESSES
+    return base in settings.CASEDESK_SUPPORT_ADDRESSES or base in settings.CASEDESK_MACD_ADDRESSES
 
 
 @dataclass

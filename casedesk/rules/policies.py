@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from casedesk.rules.calendar import STANDARD, TWENTY_FOUR_SEVEN, BusinessCalendar
+from casedesk.rules.calendar import EXTENDED, STANDARD, TWENTY_FOUR_SEVEN, BusinessCalendar
 from casedesk.rules.triage import Priority
 
 
@@ -67,10 +67,12 @@ class Target:
 
 @dataclass(frozen=True)
 class Policy:
-    """The targets of one priority: the first public response, then each update."""
+    """The targets of one priority: the first public response, then each update; for a
+    MACD request's service level also the completion of the work (counted from approval)."""
 
     initial_response: Target
     update_frequency: Target
+    completion: Target | None = None
 
 
 def _minutes(n: int) -> Target:
@@ -90,6 +92,38 @@ DEFAULT_POLICIES: Mapping[Priority, Policy] = MappingProxyType(
 )
 
 
+# MACD requests (plan §7) follow a service level instead of a priority, on the extended
+# calendar (Mon-Fri 07:00-19:00, a 12-hour business day). The plan promises no update
+# interval for them; the customer hears at least once per completion target. An urgent
+# request outside extended hours is Expedited and worked by the 24x7 team, so its targets
+# run on the 24x7 clock: 4 hours to respond, one extended business day (12 hours) to complete.
+class ServiceLevel:
+    STANDARD = "standard"
+    EXPEDITED = "expedited"
+    EXPEDITED_24X7 = "expedited_24x7"
+
+
+DEFAULT_SERVICE_POLICIES: Mapping[str, Policy] = MappingProxyType(
+    {
+        ServiceLevel.STANDARD: Policy(
+            Target(EXTENDED, business_days=1),
+            Target(EXTENDED, business_days=2),
+            Target(EXTENDED, business_days=2),
+        ),
+        ServiceLevel.EXPEDITED: Policy(
+            Target(EXTENDED, timedelta(hours=4)),
+            Target(EXTENDED, business_days=1),
+            Target(EXTENDED, business_days=1),
+        ),
+        ServiceLevel.EXPEDITED_24X7: Policy(
+            Target(TWENTY_FOUR_SEVEN, timedelta(hours=4)),
+            Target(TWENTY_FOUR_SEVEN, timedelta(hours=12)),
+            Target(TWENTY_FOUR_SEVEN, timedelta(hours=12)),
+        ),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Policies:
     """Targets per priority; per organisation the alternative agreements it asked for; per
@@ -103,15 +137,23 @@ class Policies:
     default: Mapping[Priority, Policy] = field(default_factory=lambda: DEFAULT_POLICIES)
     vendors: Mapping[str, Mapping[Priority, Policy]] = field(default_factory=dict)
     organisations: Mapping[int, Mapping[Priority, Policy]] = field(default_factory=dict)
+    services: Mapping[str, Policy] = field(default_factory=lambda: DEFAULT_SERVICE_POLICIES)
 
     def for_organisation(self, organisation: int | None) -> Policies:
         """The policies of one organisation's cases: its agreements in place of the defaults."""
         agreed = self.organisations.get(organisation) if organisation is not None else None
         if not agreed:
             return self
-        return Policies(default={**self.default, **agreed}, vendors=self.vendors)
+        return Policies(default={**self.default, **agreed}, vendors=self.vendors, services=self.services)
 
-    def policy(self, priority: Priority, vendor: str | None = None) -> Policy:
+    def policy(self, priority: Priority, vendor: str | None = None, service: str | None = None) -> Policy:
+        """The targets of a case: a MACD request's service level's, else its priority's
+        (a vendor's while one works it)."""
+        if service:
+            try:
+                return self.services[service]
+            except KeyError:
+                raise ValueError(f"No SLA policy for the service level {service!r}.") from None
         if vendor:
             override = self.vendors.get(vendor, {}).get(priority)
             if override is not None:

@@ -9,7 +9,12 @@ The clocks:
 - first response: runs from opening until the first public staff reply;
 - update: after the first response, runs from each public staff update to the next;
 - ETR: while staff have given an estimated time of resolution, it replaces the update
-  clock, and the ETR itself is watched.
+  clock, and the ETR itself is watched;
+- completion (MACD requests): runs from the request's approval until its work is
+  resolved; a carrier or vendor needing longer extends its budget.
+
+A MACD request follows its service level's targets (Standard, Expedited) instead of a
+priority's.
 
 A customer may ask for updates more often than the policy gives them ("hourly, or as
 requested"): while such a request stands, an update is due after the shorter of the two,
@@ -25,20 +30,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from casedesk.rules.calendar import BusinessCalendar
 from casedesk.rules.lifecycle import CLOSED_STATUSES, Status
 from casedesk.rules.policies import DEFAULT_POLICIES, Policies, Policy, Target, calendar_named
+from casedesk.rules.sla_events import Event, EventKind
+from casedesk.rules.sla_events import utc as _utc
 from casedesk.rules.triage import Priority
 
-__all__ = ["DEFAULT_POLICIES", "Policies", "Policy", "Target"]
+__all__ = ["DEFAULT_POLICIES", "Event", "EventKind", "Policies", "Policy", "Target"]
 
 
 class Clock(enum.StrEnum):
     FIRST_RESPONSE = "first_response"
     UPDATE = "update"
     ETR = "etr"
+    COMPLETION = "completion"
 
 
 class PauseReason(enum.StrEnum):
@@ -47,95 +55,6 @@ class PauseReason(enum.StrEnum):
     ON_HOLD = "on_hold"
     SHIPPING = "shipping"
     AWAITING_CUSTOMER = "awaiting_customer"
-
-
-def _utc(instant: datetime) -> datetime:
-    if instant.utcoffset() is None:
-        raise ValueError(f"SLA clocks need aware datetimes, not {instant!r}.")
-    return instant.astimezone(UTC)
-
-
-# -- history ---------------------------------------------------------------------------------
-
-
-class EventKind(enum.StrEnum):
-    OPENED = "opened"
-    PUBLIC_STAFF_REPLY = "public_staff_reply"
-    CUSTOMER_REPLY = "customer_reply"
-    STATUS_CHANGE = "status_change"
-    PRIORITY_CHANGE = "priority_change"
-    VENDOR_CHANGE = "vendor_change"
-    ETR_SET = "etr_set"
-    UPDATE_INTERVAL = "update_interval"
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened to a case, as far as the clocks care.
-
-    Build events with the class methods; each kind uses only its own fields:
-    `opened` (priority, vendor, status), `staff_reply` (asks_customer), `customer_reply`,
-    `status_change` (status, hold_until), `priority_change` (priority), `vendor_change`
-    (vendor, None when detached), `etr_set` (etr, None when withdrawn), `update_interval`
-    (interval, None when the request is withdrawn).
-    """
-
-    at: datetime
-    kind: EventKind
-    status: Status | None = None
-    hold_until: datetime | None = None
-    priority: Priority | None = None
-    vendor: str | None = None
-    etr: datetime | None = None
-    asks_customer: bool = False
-    interval: timedelta | None = None
-
-    def __post_init__(self) -> None:
-        # Held in UTC: aware datetimes sharing one zone compare and subtract by wall
-        # clock, which is wrong across the hour a DST change repeats or skips.
-        for name in ("at", "hold_until", "etr"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, _utc(value))
-        if self.kind in (EventKind.OPENED, EventKind.PRIORITY_CHANGE) and self.priority is None:
-            raise ValueError(f"A {self.kind} event needs the priority.")
-        if self.kind == EventKind.STATUS_CHANGE and self.status is None:
-            raise ValueError("A status_change event needs the new status.")
-
-    @classmethod
-    def opened(
-        cls, at: datetime, priority: Priority, *, vendor: str | None = None, status: Status = Status.NEW
-    ) -> Event:
-        return cls(at, EventKind.OPENED, priority=priority, vendor=vendor, status=status)
-
-    @classmethod
-    def staff_reply(cls, at: datetime, *, asks_customer: bool = False) -> Event:
-        """A public reply by staff; `asks_customer` when it waits on the customer's answer."""
-        return cls(at, EventKind.PUBLIC_STAFF_REPLY, asks_customer=asks_customer)
-
-    @classmethod
-    def customer_reply(cls, at: datetime) -> Event:
-        return cls(at, EventKind.CUSTOMER_REPLY)
-
-    @classmethod
-    def status_change(cls, at: datetime, to: Status, *, hold_until: datetime | None = None) -> Event:
-        return cls(at, EventKind.STATUS_CHANGE, status=to, hold_until=hold_until)
-
-    @classmethod
-    def priority_change(cls, at: datetime, to: Priority) -> Event:
-        return cls(at, EventKind.PRIORITY_CHANGE, priority=to)
-
-    @classmethod
-    def vendor_change(cls, at: datetime, to: str | None) -> Event:
-        return cls(at, EventKind.VENDOR_CHANGE, vendor=to or None)
-
-    @classmethod
-    def etr_set(cls, at: datetime, etr: datetime | None) -> Event:
-        return cls(at, EventKind.ETR_SET, etr=etr)
-
-    @classmethod
-    def update_interval(cls, at: datetime, interval: timedelta | None) -> Event:
-        return cls(at, EventKind.UPDATE_INTERVAL, interval=interval or None)
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -185,6 +104,11 @@ class Deadlines:
     # The clock using its budget now (first response or update): its kind, the moment its
     # budget counts from and its target; None when neither runs.
     running: tuple[Clock, datetime, Target] | None = None
+    # A MACD request's completion: when due (None before approval, once done, or paused
+    # with no known end), when it was done, and while it runs its start and target.
+    completion_due: datetime | None = None
+    completion_met_at: datetime | None = None
+    completion_running: tuple[datetime, Target] | None = None
 
     @property
     def overdue(self) -> bool:
@@ -225,6 +149,7 @@ class _Run:
     priority: Priority | None = None
     vendor: str | None = None
     interval: tuple[timedelta, datetime] | None = None  # requested, and since when
+    service: str | None = None
 
 
 @dataclass
@@ -251,6 +176,9 @@ class _Replay:
     asked_halt: _Halt | None = None
     closed_since: datetime | None = None
     interval: tuple[timedelta, datetime] | None = None
+    service: str | None = None
+    completion: _Run | None = None
+    extension: timedelta = timedelta(0)
 
     @property
     def responded(self) -> bool:
@@ -259,7 +187,7 @@ class _Replay:
     def end_run(self, run: _Run | None, at: datetime, *, met: bool) -> None:
         if run is not None and run.end is None:
             run.end, run.met, run.priority, run.vendor = at, met, self.priority, self.vendor
-            run.interval = self.interval
+            run.interval, run.service = self.interval, self.service
 
     def start_update(self, at: datetime) -> None:
         self.end_run(self.update, at, met=True)
@@ -298,6 +226,13 @@ class _Replay:
                 self._etr(at, event.etr)
             case EventKind.UPDATE_INTERVAL:
                 self.interval = (event.interval, at) if event.interval else None
+            case EventKind.SERVICE_LEVEL:
+                self.service = event.service
+            case EventKind.WORK_APPROVED:
+                if self.completion is None and self.closed_since is None:
+                    self.completion = _Run(Clock.COMPLETION, at)
+            case EventKind.COMPLETION_EXTENDED:
+                self.extension = event.interval or timedelta(0)
 
     def _staff_reply(self, at: datetime, asks_customer: bool) -> None:
         if self.first_response is not None and not self.first_response.met:
@@ -316,6 +251,11 @@ class _Replay:
         self.status = status
         if self.status_halt is not None:
             self.status_halt.ended, self.status_halt = at, None
+        if status in (Status.RESOLVED, Status.CLOSED) and self.completion is not None:
+            # The work is done: resolved (awaiting the customer's word) or closed.
+            self.end_run(self.completion, at, met=True)
+        elif status in CLOSED_STATUSES:
+            self.end_run(self.completion, at, met=False)
         if status in CLOSED_STATUSES:
             # Closure stops every clock; an unmet first response resumes if the case is
             # reopened, since the customer is still owed it.
@@ -497,10 +437,10 @@ def deadlines(
     running: dict[Clock, tuple[Clock, datetime, Target]] = {}
     for run in replay.runs:
         if run.end is None:
-            policy = policies.policy(replay.priority, replay.vendor)
+            policy = policies.policy(replay.priority, replay.vendor, replay.service)
         else:
             assert run.priority is not None
-            policy = policies.policy(run.priority, run.vendor)
+            policy = policies.policy(run.priority, run.vendor, run.service)
         first = run.clock == Clock.FIRST_RESPONSE
         target = policy.initial_response if first else policy.update_frequency
         interval = replay.interval if run.end is None else run.interval
@@ -522,6 +462,22 @@ def deadlines(
         if until > due:
             breaches.append(Breach(run.clock, due, until, until - due, ongoing=live))
 
+    completion_due, completion_running = None, None
+    done = replay.completion
+    agreed = policies.policy(replay.priority, replay.vendor, replay.service).completion
+    if done is not None and agreed is not None:
+        budget = Target(agreed.calendar, agreed.duration + replay.extension, agreed.business_days)
+        due = _due(done, budget, calendars, halts, now)
+        if done.end is None and not stopped:
+            completion_due = due
+            if due is not None:
+                completion_running = (done.start, budget)
+        until = done.end if done.end is not None else (replay.closed_since or now)
+        if due is not None and until > due:
+            breaches.append(
+                Breach(Clock.COMPLETION, due, until, until - due, ongoing=done.end is None and not stopped)
+            )
+
     for watch in replay.watches:
         until = watch.end if watch.end is not None else now
         if until > watch.etr:
@@ -537,7 +493,7 @@ def deadlines(
     first_response_due = current_due.get(Clock.FIRST_RESPONSE)
     next_update_due = current_due.get(Clock.UPDATE)
     etr = replay.watch.etr if replay.watch is not None and not stopped else None
-    shown = [d for d in (first_response_due, next_update_due, etr) if d is not None]
+    shown = [d for d in (first_response_due, next_update_due, etr, completion_due) if d is not None]
     first_response = replay.first_response
     return Deadlines(
         priority=replay.priority,
@@ -555,6 +511,9 @@ def deadlines(
         next_due=min(shown) if shown else None,
         requested_update=replay.interval[0] if replay.interval else None,
         running=running.get(Clock.FIRST_RESPONSE) or running.get(Clock.UPDATE),
+        completion_due=completion_due,
+        completion_met_at=done.end if done is not None and done.met else None,
+        completion_running=completion_running,
     )
 
 

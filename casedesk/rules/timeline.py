@@ -23,6 +23,11 @@ WARN_AT = 0.8  # of a target's business time: the assignee is warned
 # response: [None, the closing time announced].
 CLOSE_WARNING = "close_warning"
 CREATED, COMMENT, CHANGE = "created", "comment", "change"  # the entry kinds read here
+# The entry fields of a MACD request that move its clocks: its service level, its approval
+# state (the completion clock starts when it becomes "approved") and the total extra
+# business time, in minutes, that a carrier or vendor needs.
+SERVICE_LEVEL, APPROVAL, EXTENSION = "service_level", "approval", "completion_extension_minutes"
+WORKABLE = ("approved", "not_needed")
 
 
 class Entry(Protocol):
@@ -78,6 +83,7 @@ def history(entries: Iterable[Entry], priority: str) -> list[rules.Event]:
             out.append(
                 rules.Event.opened(at, rules.Priority((changes.get("priority") or [None, priority])[1]))
             )
+            out.extend(_macd(changes, at))
             continue
         if entry.kind == COMMENT and entry.public:
             if entry.actor_kind == Actor.STAFF:
@@ -99,6 +105,18 @@ def history(entries: Iterable[Entry], priority: str) -> list[rules.Event]:
         if "requested_update_minutes" in changes:
             minutes = changes["requested_update_minutes"][1]
             out.append(rules.Event.update_interval(at, timedelta(minutes=minutes) if minutes else None))
+        out.extend(_macd(changes, at))
+    return out
+
+
+def _macd(changes: Mapping[str, Any], at: datetime) -> list[rules.Event]:
+    out = []
+    if SERVICE_LEVEL in changes:
+        out.append(rules.Event.service_level(at, changes[SERVICE_LEVEL][1]))
+    if APPROVAL in changes and changes[APPROVAL][1] in WORKABLE:
+        out.append(rules.Event.work_approved(at))
+    if EXTENSION in changes:
+        out.append(rules.Event.completion_extended(at, timedelta(minutes=changes[EXTENSION][1] or 0)))
     return out
 
 
@@ -119,18 +137,36 @@ def _calendar(calendars: Mapping[str, BusinessCalendar], key: str) -> BusinessCa
     return calendars.get(key) or calendars[STANDARD]
 
 
-def alerts(d: rules.Deadlines, calendars: Mapping[str, BusinessCalendar]) -> list[Alert]:
-    """The warning (at 80% of the target) and the breach notice of the clock running now."""
-    if d.stopped or d.paused:
-        return []
-    if d.running is None:
-        return [Alert(rules.Clock.ETR, "breach", d.etr, d.etr)] if d.etr is not None else []
-    kind, start, target = d.running
-    due = d.first_response_due if kind == rules.Clock.FIRST_RESPONSE else d.next_update_due
-    assert due is not None
+def _pair(
+    kind: rules.Clock,
+    start: datetime,
+    target: rules.Target,
+    due: datetime,
+    calendars: Mapping[str, BusinessCalendar],
+) -> list[Alert]:
     calendar = _calendar(calendars, target.calendar)
     warn_at = calendar.add(start, target.length(calendar) * WARN_AT)
     return [Alert(kind, "warn", min(warn_at, due), due), Alert(kind, "breach", due, due)]
+
+
+def alerts(d: rules.Deadlines, calendars: Mapping[str, BusinessCalendar]) -> list[Alert]:
+    """The warning (at 80% of the target) and the breach notice of the clock running now,
+    and of a MACD request's completion, in time order."""
+    if d.stopped or d.paused:
+        return []
+    out: list[Alert] = []
+    if d.running is None:
+        if d.etr is not None:
+            out.append(Alert(rules.Clock.ETR, "breach", d.etr, d.etr))
+    else:
+        kind, start, target = d.running
+        due = d.first_response_due if kind == rules.Clock.FIRST_RESPONSE else d.next_update_due
+        assert due is not None
+        out += _pair(kind, start, target, due, calendars)
+    if d.completion_running is not None and d.completion_due is not None:
+        start, target = d.completion_running
+        out += _pair(rules.Clock.COMPLETION, start, target, d.completion_due, calendars)
+    return sorted(out, key=lambda a: a.at)
 
 
 def clocks(
@@ -154,6 +190,8 @@ def clocks(
         "first_response_due": d.first_response_due,
         "first_responded_at": d.first_response_met_at,
         "next_update_due": d.next_update_due,
+        "completion_due": d.completion_due,
+        "completed_at": d.completion_met_at,
         "sla_paused": d.paused,
         "next_due_at": min(candidates) if candidates else None,
         "auto_close_at": closes.closes_at if closes else None,

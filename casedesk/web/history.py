@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from casedesk.accounts.models import Contact, Platform, Team, User
-from casedesk.cases.models import CaseEvent, Priority
+from casedesk.cases.models import APPROVAL_CHOICES, CaseEvent, Kind, Priority
 from casedesk.rules.lifecycle import LABELS, Status
 
 # Fields whose stored value is the key of a related row (a participant is a contact's key
@@ -28,6 +28,20 @@ def _priority_label(value: Any) -> Any:
         return Priority(value).label
     except ValueError:
         return value
+
+
+# A MACD request's fields, as people read them.
+CHOICES: dict[str, dict[Any, str]] = {
+    "kind": dict(Kind.choices),
+    "approval": dict(APPROVAL_CHOICES),
+    "service_level": {
+        "standard": "Standard",
+        "expedited": "Expedited",
+        "expedited_24x7": "Expedited (24x7 team)",
+    },
+}
+# What a MACD request's opening records that its page says better elsewhere.
+HIDDEN_ON_MACD = {"priority", "kind"}
 
 
 def label_changes(events: Sequence[CaseEvent]) -> None:
@@ -50,6 +64,8 @@ def label_changes(events: Sequence[CaseEvent]) -> None:
             return _status_label(value)
         if field == "priority":
             return _priority_label(value)
+        if field in CHOICES:
+            return CHOICES[field].get(value, value)
         if field in REFERENCES and isinstance(value, int):
             return names.get(field, {}).get(value, f"#{value}")
         return value
@@ -58,7 +74,9 @@ def label_changes(events: Sequence[CaseEvent]) -> None:
         event.change_rows = [  # type: ignore[attr-defined]
             (field, show(field, pair[0]), show(field, pair[1]))
             for field, pair in (event.changes or {}).items()
-            if isinstance(pair, list) and len(pair) == 2
+            if isinstance(pair, list)
+            and len(pair) == 2
+            and not (field in HIDDEN_ON_MACD and "kind" in (event.changes or {}))
         ]
 
 

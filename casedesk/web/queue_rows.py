@@ -37,13 +37,17 @@ def _person(case: Case) -> str:
 def _row(case: Case, case_url: str, now: datetime, zone: tzinfo) -> SafeString:
     overdue = case.next_due_at is not None and case.next_due_at < now
     triage = mark_safe(' <span class="badge">triage</span>') if case.needs_triage else ""
+    kind = ""
+    if case.kind == "macd":
+        pending = ' <span class="badge">awaiting approval</span>' if case.approval == "pending" else ""
+        kind = mark_safe(f'<span class="badge">MACD</span>{pending} ')  # noqa: S308 - fixed text
     return format_html(
         "<tr{}>"
         '<td class="pick" data-label="Select">'
         '<input type="checkbox" name="cases" value="{}" aria-label="Select {}"></td>'
         '<td data-label="Next deadline">{}</td>'
         '<td data-label="Case" class="case-number"><a href="{}{}/">{}</a></td>'
-        '<td data-label="Title">{}</td>'
+        '<td data-label="Title">{}{}</td>'
         '<td data-label="Organisation">{}</td>'
         '<td data-label="Priority"><span class="prio prio-{}">{}</span>{}</td>'
         '<td data-label="Status"><span class="status status-{}">{}</span></td>'
@@ -58,6 +62,7 @@ def _row(case: Case, case_url: str, now: datetime, zone: tzinfo) -> SafeString:
         case_url,
         case.number,
         case.number,
+        kind,
         case.title,
         case.organisation.name,
         case.priority,

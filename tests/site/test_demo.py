@@ -79,3 +79,12 @@ def test_a_demo_email_from_an_mpoc_is_assigned_to_a_technician_on_shift(capsys):
     assert result.outcome == "created"
     case = Case.objects.select_related("assignee").get(pk=int(result.case.split("-")[1]))
     assert case.assignee is not None and case.assignee.email == "theo@support.example.com"
+
+
+def test_demo_has_a_worked_and_a_pending_macd_request():
+    call_command("seed_demo")
+    call_command("seed_demo")
+    acme = Case.objects.get(kind="macd", organisation__account_number="ACME-1001")
+    assert acme.approval == "approved" and acme.macd.time_entries.get().minutes == 16
+    blue = Case.objects.get(kind="macd", organisation__account_number="BRL-2002")
+    assert blue.approval == "pending"  # Blue Ridge asks all its MPOCs

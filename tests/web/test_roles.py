@@ -27,6 +27,8 @@ from casedesk.accounts.models import User
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
+from casedesk.macd import actions as macd_actions
+from casedesk.macd import timesheet
 from casedesk.mail import intake
 from casedesk.outbox import suppression
 from casedesk.status import maintenance, masters, webhooks
@@ -61,6 +63,19 @@ WORKERS = {TECH, MANAGER, ADMIN}  # work the team's cases, triage, maintenance
 MANAGERS = {MANAGER, ADMIN}  # master cases, reports
 EVERYONE = CUSTOMERS | STAFF
 ROLES = sorted(EVERYONE)
+MACD_WORK = (
+    "portal:macd_live",
+    "console:macd_live",
+    "console:macd_time",
+    "console:macd_time_edit",
+    "console:macd_timer",
+    "console:macd_extend",
+    "console:macd_apply",
+    "api:get_request",
+    "api:log_time",
+    "api:extend",
+    "api:apply_request",
+)
 
 # (method, route name) -> the roles that may. A non-MPOC contact sees only the cases they
 # take part in, and the walk's case is not one of theirs: its pages answer them 404.
@@ -183,7 +198,61 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "api:list_contacts"): STAFF,
     ("GET", "api:get_contact"): STAFF,
     ("GET", "api:deadline_preview"): STAFF,
+    # MACD requests: MPOCs raise and approve them; staff who work cases log time on them.
+    ("GET", "portal:macd_new"): MPOCS,
+    ("POST", "portal:macd_new"): MPOCS,
+    ("POST", "portal:macd_decide"): MPOCS,  # the walk's pending request
+    ("GET", "portal:macd_live"): MPOCS,
+    ("GET", "console:macd_live"): CASE_STAFF,
+    ("POST", "console:macd_time"): WORKERS,
+    ("POST", "console:macd_time_edit"): WORKERS,  # the technician's own entry; managers any
+    ("POST", "console:macd_timer"): WORKERS,
+    ("POST", "console:macd_extend"): WORKERS,
+    ("POST", "console:macd_apply"): WORKERS,
+    ("GET", "macd_approval"): set(),  # no valid token: 404 (see tests/macd)
+    ("POST", "macd_approval"): set(),
+    ("GET", "api:list_requests"): EVERYONE,  # each sees their own list
+    ("POST", "api:list_requests"): MPOCS,
+    ("GET", "api:get_request"): MPOCS | CASE_STAFF,
+    ("POST", "api:approve"): MPOCS,
+    ("POST", "api:decline"): MPOCS,
+    ("POST", "api:log_time"): WORKERS,
+    ("POST", "api:extend"): WORKERS,
+    ("POST", "api:apply_request"): WORKERS,
 }
+# The service inventory: who sees an organisation's inventory (VIEW_INVENTORY) and who changes
+# it (MANAGE_INVENTORY); the console's pages name the organisation.
+SEE_INVENTORY = MPOCS | {FINANCIAL}
+STAFF_INVENTORY = CASE_STAFF
+for side, viewers, managers in (("portal", SEE_INVENTORY, MPOCS), ("console", STAFF_INVENTORY, WORKERS)):
+    ALLOWED.update(
+        {
+            ("GET", f"{side}:inventory"): viewers,
+            ("GET", f"{side}:inventory_export"): viewers,
+            ("GET", f"{side}:inventory_item"): viewers,
+            ("GET", f"{side}:inventory_change"): managers,
+            ("POST", f"{side}:inventory_change"): managers,
+            ("POST", f"{side}:inventory_cancel"): managers,
+            # An import's page and progress are for whoever sees the inventory. Uploading,
+            # confirming and cancelling an import are the managers'; the import pages answer
+            # anyone else's with a redirect carrying the refusal, which the walk sees as 3xx.
+            ("POST", f"{side}:inventory_upload"): viewers,
+            ("GET", f"{side}:inventory_import"): viewers,
+            ("GET", f"{side}:inventory_progress"): viewers,
+            ("POST", f"{side}:inventory_confirm"): viewers,
+            ("POST", f"{side}:inventory_import_cancel"): viewers,
+        }
+    )
+ALLOWED.update(
+    {
+        ("GET", "console:inventory_organisations"): STAFF_INVENTORY,
+        ("GET", "api:change_types"): EVERYONE,
+        ("GET", "api:list_items"): SEE_INVENTORY | STAFF_INVENTORY,
+        ("GET", "api:charges"): SEE_INVENTORY | STAFF_INVENTORY,
+        ("POST", "api:preview"): MPOCS | WORKERS,
+        ("POST", "api:apply"): MPOCS | WORKERS,
+    }
+)
 # Pages that only read answer a POST as they answer a GET.
 READS = [
     "home",
@@ -214,7 +283,12 @@ READS = [
     "console:webhooks",
     "api:openapi-json",
     "api:openapi-view",
+    "portal:macd_live",
+    "console:macd_live",
 ]
+READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("", "_export", "_item")]
+READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("_import", "_progress")]
+READS += ["console:inventory_organisations"]
 ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
 
 
@@ -293,6 +367,14 @@ def world():
     )
     hook = webhooks.add_platform_webhooks(by=tech, url="https://93.184.216.34/hook", platforms=[platform])
     copied = actions.add_participants(case, by=tech, addresses=["vendor@carrier.example.net"])[0]
+    # MACD requests: one Dana raised (approved: hers counts), one awaiting both MPOCs.
+    seat = [{"kind": "seat", "op": "add", "values": {"email": "pat@acme.example.com", "name": "Pat"}}]
+    approved = macd_actions.submit(macd_actions.Submission(by=dana, title="New hire", changes=seat))
+    pending = macd_actions.submit(
+        macd_actions.Submission(by=dana, title="Leaver", changes=seat, counts_as_approval=False)
+    )
+    entry = timesheet.log_time(approved, by=tech, minutes=16, note="Seat set up")
+    stock = _inventory(dana, org)
     tokens = {}
     for role, user in users.items():
         raw = ApiToken.new_raw()
@@ -312,6 +394,8 @@ def world():
         "occurrence_id": window.occurrences.get().pk,
         "subscription_id": hook[0].pk,
         "participant_id": copied.pk,
+        "entry_id": entry.pk,
+        **stock,
         "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
@@ -330,6 +414,8 @@ def world():
         "console:master_link": master.number,
         "console:master_unlink": master.number,
         "console:master_resolve": master.number,
+        **dict.fromkeys(MACD_WORK, approved.number),
+        **dict.fromkeys(("portal:macd_decide", "api:approve", "api:decline"), pending.number),
     }
     local = "%Y-%m-%dT%H:%M"
     bodies = {
@@ -393,6 +479,43 @@ def world():
         "api:transition": {"to": "closed", "resolution": "Confirmed fixed."},
         "api:reopen": {"note": "Broken again."},
         "api:disposition": {"priority": "P2"},
+        "portal:macd_new": {
+            "title": "New hire",
+            "type_0": "seat:add",
+            "details_0": "Pat",
+            "action": "preview",
+        },
+        "portal:macd_decide": {"decision": "approve"},
+        "console:macd_time": {"minutes": "16", "note": "Seat set up"},
+        "console:macd_time_edit": {"minutes": "20", "note": "Seat and phone"},
+        "console:macd_timer": {"action": "start"},
+        "console:macd_extend": {"hours": "2", "note": "The carrier needs longer."},
+        "api:preview": {
+            "changes": [
+                {"kind": "seat", "op": "add", "values": {"email": "max@acme.example.com", "name": "Max"}}
+            ]
+        },
+        "api:apply": {
+            "changes": [
+                {"kind": "seat", "op": "add", "values": {"email": "max@acme.example.com", "name": "Max"}}
+            ]
+        },
+        "portal:inventory_change": {
+            "kind": "seat",
+            "op": "add",
+            "f_email": "max@acme.example.com",
+            "f_name": "Max",
+        },
+        "console:inventory_change": {
+            "kind": "seat",
+            "op": "add",
+            "f_email": "max@acme.example.com",
+            "f_name": "Max",
+        },
+        "api:approve": {"note": ""},
+        "api:decline": {"note": ""},
+        "api:log_time": {"minutes": 16, "note": "Seat set up"},
+        "api:extend": {"minutes": 120, "note": "The carrier needs longer."},
     }
     return {
         "users": users,
@@ -402,6 +525,33 @@ def world():
         "bodies": bodies,
         "primary_contact": contacts[PRIMARY].pk,
     }
+
+
+def _inventory(dana: User, org) -> dict:
+    """An item of the organisation's inventory, a change scheduled for later, a CSV import."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casedesk.inventory import actions as inventory
+    from casedesk.inventory import jobs
+    from casedesk.inventory.models import Item
+    from casedesk.rules.inventory import Change
+
+    inventory.apply_changes(
+        dana, org, [Change("seat", "add", values={"email": "kai@acme.example.com", "name": "Kai"})]
+    )
+    later = inventory.apply_changes(
+        dana,
+        org,
+        [Change("seat", "delete", "kai@acme.example.com")],
+        effective=timezone.localdate() + timedelta(days=3),
+    )
+    job = jobs.start_import(
+        dana,
+        org,
+        SimpleUploadedFile("i.csv", b"kind,email,name\nseat,lou@acme.example.com,Lou\n"),
+        source="portal",
+    )
+    return {"item_id": Item.objects.get(organisation=org).pk, "batch_id": later.batch.pk, "job_id": job.pk}
 
 
 def url_for(name: str, route: str, world: dict) -> str:
@@ -422,6 +572,8 @@ def body_for(name: str, role: str, world: dict) -> dict:
     if name == "two_factor_verify":  # a code the role's authenticator accepts, if it has one
         device = TOTPDevice.objects.filter(user=world["users"][role], confirmed=True).first()
         return {"code": code_for(device)} if device else {}
+    if name == "api:list_requests":
+        return {"title": "New hire", "changes": [{"kind": "seat", "op": "add", "details": "Pat"}]}
     if name == "api:list_cases":  # opening a case: staff name the caller, customers open for themselves
         body = {"title": "Phones down"}
         return {**body, "contact_id": world["primary_contact"]} if role in STAFF else body

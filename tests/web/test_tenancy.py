@@ -20,6 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 from casedesk.api.models import ApiToken, digest
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
+from casedesk.macd import actions as macd_actions
+from casedesk.macd import timesheet
 from casedesk.mail import intake
 from casedesk.outbox import suppression
 from casedesk.signin.store import digest as digest_of_session
@@ -65,6 +67,13 @@ def world():
     their_case = make_case(by=theirs, title="Secret outage at HQ", uploads=[Upload("log.txt", b"secret log")])
     actions.add_comment(their_case, by=staff, body="reply", uploads=[Upload("trace.txt", b"trace")])
     make_case(by=mine)
+    # Their MACD request with a time entry: the entry's routes answer 404 like the rest.
+    their_macd = macd_actions.submit(
+        macd_actions.Submission(
+            by=theirs, title="New hire", changes=[{"kind": "seat", "op": "add", "details": "x"}]
+        )
+    )
+    entry = timesheet.log_time(their_macd, by=staff, minutes=5, note="x")
     raw = ApiToken.new_raw()
     ApiToken.objects.create(user=mine, key_digest=digest(raw), prefix=raw[:8], created_at=timezone.now())
     return {
@@ -76,6 +85,7 @@ def world():
         "contact_id": ContactFactory(organisation=their_case.organisation).pk,
         "name": "triage",
         "case": their_case,
+        "entry_id": entry.pk,
         # Another agent's saved view: a customer's request for it is refused.
         "view_id": saved_views.save_view(staff, name="Mine", queue="mine", query="").pk,
         # Someone copied on their case: its add and remove routes answer 404 like the rest.
@@ -166,6 +176,11 @@ API_BODIES = {
     "transition": {"to": "closed", "resolution": "x"},
     "reopen": {"note": "x"},
     "disposition": {"priority": "P2"},
+    "macd": {"title": "x", "changes": [{"kind": "seat", "op": "add", "details": "x"}]},
+    "approve": {},
+    "decline": {},
+    "time": {"minutes": 5, "note": "x"},
+    "extend": {"minutes": 60, "note": "x"},
     "preview": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
     "changes": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
 }

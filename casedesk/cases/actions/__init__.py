@@ -21,10 +21,12 @@ from casedesk.cases.actions.base import (
     record,
     require_own,
     require_staff,
+    require_workable,
 )
 from casedesk.cases.actions.comments import Comment, add_comment, add_comments
 from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master
 from casedesk.cases.actions.participants import add_copied, add_participants, remove_participant
+from casedesk.cases.actions.requests import extend_completion, set_approval
 from casedesk.cases.actions.staff import (
     correct,
     designate_master,
@@ -60,6 +62,7 @@ __all__ = [
     "correct",
     "designate_master",
     "disposition",
+    "extend_completion",
     "link_related",
     "lock",
     "lock_due",
@@ -75,7 +78,9 @@ __all__ = [
     "request_reopen",
     "require_own",
     "require_staff",
+    "require_workable",
     "route",
+    "set_approval",
     "set_update_interval",
     "stop_auto_close",
     "system_transitions",

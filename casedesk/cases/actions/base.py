@@ -20,7 +20,7 @@ from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.core.uploads import Upload, check_upload
-from casedesk.rules import lifecycle
+from casedesk.rules import approvals, lifecycle
 from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
 from casedesk.rules.permissions import Ability
 from casedesk.rules.text import has_control
@@ -107,6 +107,17 @@ def clean_text(value: str, what: str, *, required: bool, limit: int, single_line
     if len(value) > limit:
         raise Refused(f"The {what} is {len(value)} characters long; at most {limit} are allowed.")
     return value
+
+
+WORK = frozenset({Ability.WORK_CASE, Ability.DISPOSE})
+
+
+def require_workable(case: Case, *, closing: bool = False) -> None:
+    """Refuse staff work on a MACD request not approved by its MPOCs (plan §7), with why;
+    called on the locked row by every action that works a case, whichever channel asked."""
+    why = approvals.work_refusal(case.approval, case.number, closing=closing)
+    if why is not None:
+        raise Forbidden(why)
 
 
 def require_staff(by: Who | None, ability: Ability | None = None) -> None:
@@ -197,6 +208,8 @@ def change_fields(
         case = lock(case)
         if require is not None:
             permissions.require_for_case(by, require, case)
+            if require in WORK:
+                require_workable(case)
         changes = apply(case, values(case) if callable(values) else values)
         if changes:
             case.updated_at = clock.now()

@@ -14,7 +14,7 @@ from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
-from casedesk.cases.models import Case, CaseEvent, Channel, Priority
+from casedesk.cases.models import Case, CaseEvent, Channel, Kind, Priority
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.uploads import Upload, check_upload
@@ -49,6 +49,12 @@ class Opening:
     # A master case (P1G) for an issue affecting several organisations: staff only, for
     # the provider's own contact, worked at once (In-Progress, owned by `by`).
     master: bool = False
+    # A MACD request (`casedesk.macd` opens these): its service level, its approval state
+    # as it opens, and the team the intake rule gives it (the 24x7 team after hours).
+    kind: str = Kind.SUPPORT
+    service_level: str = ""
+    approval: str = ""
+    route_team: Team | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
     actor = actor_for(op.by)
     if op.channel not in Channel.values:
         raise Refused(f"Unknown channel {op.channel!r}.")
+    if op.kind not in Kind.values or (op.kind == Kind.MACD) != bool(op.service_level and op.approval):
+        raise Refused(
+            "A MACD request needs its service level and approval state; a support case has neither."
+        )
     contact, priority, team, assignee = op.contact, op.priority, op.team, op.assignee
     if op.master:
         return _check_master(op, actor)
@@ -166,6 +176,8 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                 master=op.master,
             )
             case = Case(
+                kind=op.kind,
+                approval=op.approval,
                 organisation=c.contact.organisation,
                 contact=c.contact,
                 platform=op.platform,
@@ -174,7 +186,7 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                 priority=start.priority.value,
                 status=(Status.IN_PROGRESS if op.master else Status.NEW).value,
                 channel=op.channel,
-                team=c.team or (op.platform.team if op.platform else None),
+                team=c.team or op.route_team or (op.platform.team if op.platform else None),
                 assignee=c.assignee,
                 needs_triage=start.needs_triage,
                 created_by=user_of(op.by),
@@ -182,6 +194,10 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                 updated_at=now,
                 follow_up_of=op.follow_up_of,
             )
+            opened_with: dict[str, list[Any]] = {"priority": [None, case.priority]}
+            if op.kind == Kind.MACD:
+                opened_with |= {"kind": [None, op.kind], "service_level": [None, op.service_level]}
+                opened_with["approval"] = [None, op.approval]
             timeline = [
                 base.event(
                     case,
@@ -190,7 +206,7 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                     CaseEvent.Kind.CREATED,
                     body=c.description,
                     at=now,
-                    changes={"priority": [None, case.priority]},
+                    changes=opened_with,
                     public=not op.master,  # a master case's public face is its incident
                     sender_verified=op.sender_verified,
                 )

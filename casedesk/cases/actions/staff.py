@@ -29,6 +29,7 @@ def disposition(case: Case, *, by: Who, priority: str, team: Team | None, assign
     base.check_assignee(assignee)
 
     def decide(locked: Case) -> dict[str, Any]:
+        base.require_workable(locked)
         values: dict[str, Any] = {"team": team, "assignee": assignee}
         if priority != locked.priority or permissions.reaches(by, Ability.DISPOSE, locked):
             permissions.require_for_case(by, Ability.DISPOSE, locked)

@@ -67,6 +67,7 @@ def transition(
         case = base.lock(case)
         if who == Actor.STAFF and actor == Actor.STAFF:
             permissions.require_for_case(by, under, case)  # its team as it is now
+            base.require_workable(case, closing=target in lifecycle.CLOSED_STATUSES)
         now = clock.now()
         changes = base.move(
             case,

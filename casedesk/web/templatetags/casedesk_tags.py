@@ -32,6 +32,9 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 FIELD_LABELS = {
     "requested_update_minutes": "Updates requested every (minutes)",
     "close_warning": "Closes if no reply",
+    "completion_extension_minutes": "Extra time for the completion target (business minutes, in total)",
+    "time_minutes": "Time logged (minutes)",
+    "inventory_applied": "Changes made in the inventory",
 }
 
 

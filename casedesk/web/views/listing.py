@@ -45,6 +45,7 @@ def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFi
         assignee=_int(get.get("assignee")),
         team=_int(get.get("team")),
         channel=get.get("channel", "")[:10],
+        kind=get.get("kind", "") if get.get("kind", "") in {"support", "macd"} else "",
         opened_from=_day(get.get("opened_from")),
         opened_to=_day(get.get("opened_to")),
         updated_from=_day(get.get("updated_from")),
@@ -53,7 +54,7 @@ def filters_from(request: HttpRequest, *, default_state: str = "open") -> CaseFi
 
 
 # What a list row shows of a case: lists load these columns only.
-LIST_COLUMNS = ("id", "title", "priority", "status", "opened_at")
+LIST_COLUMNS = ("id", "title", "priority", "status", "opened_at", "kind", "approval")
 
 
 def case_url_prefix(side: str) -> str:

@@ -22,6 +22,7 @@ from casedesk.rules.permissions import Ability
 from casedesk.status.models import Subscription
 from casedesk.web import history
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
+from casedesk.web.views import macd_panel
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
 from casedesk.web.views.listing import LIST_COLUMNS, case_url_prefix, filters_from, page_number
 
@@ -72,6 +73,7 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         "reopen": reopen,
         "reopen_days": settings.CASEDESK_REOPEN_DAYS,
         "mpocs": customer_contact(request.user).organisation.mpocs(),
+        **macd_panel.context(case, request.user),
         **extra,
     }
     return render(request, "portal/case_detail.html", context, status=status)

@@ -130,6 +130,9 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
             "organisation_wanted": wanted,
             "error": unknown,
             "labels": {p.value: p.label for p in Priority},
+            "completions": sla_selectors.completion_report(
+                start, end, organisation=chosen.pk if chosen else None
+            ),
         },
     )
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MacdConfig(AppConfig):
+    name = "casedesk.macd"
+    verbose_name = "MACD requests"
