@@ -120,14 +120,16 @@ SISIMAI = [
     ("email-apachejames-01.eml", recognise.PERMANENT, "000000000000@vtext.example.com", "Apache James"),
     ("email-exchange2003-03.eml", recognise.PERMANENT, "kijitora@example.jp", "flufl.bounce"),  # userunknown
     ("email-exchange2003-07.eml", recognise.PERMANENT, "kijitora@example.org", "flufl.bounce"),  # userunknown
-    ("email-ezweb-03.eml", recognise.TRANSIENT, "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp", "EZweb"),
+    # suspend, soft: "The user(s) account is disabled."
+    ("email-ezweb-03.eml", recognise.TRANSIENT, "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp", "EZ"),
     ("email-ezweb-07.eml", recognise.PERMANENT, "this-local-part-does-not-exist@ezweb.ne.jp", "EZweb"),
     ("email-fml-01.eml", recognise.TRANSIENT, "2ndml@example.com", "fml"),  # systemerror, soft
     ("email-kddi-01.eml", recognise.TRANSIENT, "kijitora@x0000000000000.dion.ne.jp", "KDDI"),  # mailboxfull
     ("email-opensmtpd-02.eml", recognise.PERMANENT, "mailboxfull@example.jp", "OpenSMTPD"),  # 5.2.2 / 5.1.1
     ("email-opensmtpd-03.eml", recognise.PERMANENT, "kijitora@neko.example.jp", "OpenSMTPD"),  # hostunknown
     ("email-v5sendmail-01.eml", recognise.TRANSIENT, "kijitora@example.com", "sendmail 5"),  # expired, soft
-    ("email-verizon-02.eml", recognise.PERMANENT, "may-be-straycat-nyaaaaaan@vtext.com", "Verizon"),  # userunknown
+    # userunknown
+    ("email-verizon-02.eml", recognise.PERMANENT, "may-be-straycat-nyaaaaaan@vtext.com", "Verizon"),
 ]
 
 
