@@ -121,7 +121,12 @@ SISIMAI = [
     ("email-exchange2003-03.eml", recognise.PERMANENT, "kijitora@example.jp", "flufl.bounce"),  # userunknown
     ("email-exchange2003-07.eml", recognise.PERMANENT, "kijitora@example.org", "flufl.bounce"),  # userunknown
     # suspend, soft: "The user(s) account is disabled."
-    ("email-ezweb-03.eml", recognise.TRANSIENT, "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp", "EZ"),
+    (
+        "email-ezweb-03.eml",
+        recognise.TRANSIENT,
+        "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp",
+        "EZweb",
+    ),
     ("email-ezweb-07.eml", recognise.PERMANENT, "this-local-part-does-not-exist@ezweb.ne.jp", "EZweb"),
     ("email-fml-01.eml", recognise.TRANSIENT, "2ndml@example.com", "fml"),  # systemerror, soft
     ("email-kddi-01.eml", recognise.TRANSIENT, "kijitora@x0000000000000.dion.ne.jp", "KDDI"),  # mailboxfull
