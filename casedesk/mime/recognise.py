@@ -95,8 +95,8 @@ def recognise(
     bounce = find_bounce(msg, sender, subject, whole_text)
     if bounce is not None and bounce.recipients and bounce.status:
         kind = PERMANENT if bounce.permanent else TRANSIENT
-        found = Recognition(kind, bounce.recipients, "delivery report (RFC 3464)", _bounce_evidence(bounce))
-        return found, bounce, ""
+        report = Recognition(kind, bounce.recipients, "delivery report (RFC 3464)", _bounce_evidence(bounce))
+        return report, bounce, ""
     # Not a report: the particular forms of servers and list managers, then the common ones.
     server = servers.server_failure(msg, whole_text)
     if server is not None:

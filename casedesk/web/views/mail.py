@@ -91,10 +91,7 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
     chosen = InboundMessage.objects.filter(state=state)
     if automatic:
         chosen = chosen.filter(automatic=automatic)
-    rows = list(
-        chosen.only(*LIST_FIELDS)
-        .order_by("-id")[(number - 1) * size : number * size + 1]
-    )
+    rows = list(chosen.only(*LIST_FIELDS).order_by("-id")[(number - 1) * size : number * size + 1])
     listed = [
         Listed(row, number_for(row.case_id) if row.case_id else "", _outcome_label(row)) for row in rows
     ]
