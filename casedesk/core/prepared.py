@@ -87,16 +87,17 @@ class _Statement:
         return out
 
 
-def _placeholder(number: int, example: Any) -> Any:
-    """A value of the example's type that no real query uses, to find where it goes."""
+def _placeholder(number: int, example: Any, variant: int) -> Any:
+    """A value of the example's type that no real query uses, to find where it goes; the
+    two variants of one number differ, so that a value derived from it shows as such."""
     if isinstance(example, bool):
         raise TypeError("booleans cannot be told apart; give them as part of the queryset")
     if isinstance(example, int):
-        return -7_319_000_000_000 - number
+        return -7_319_000_000_000 - 1_000_000 * variant - number
     if isinstance(example, str):
-        return f"\x00prepared-{number}\x00"
+        return f"\x00prepared-{variant}-{number}\x00"
     if isinstance(example, datetime):
-        return datetime(1901, 1, 1, 0, 0, 0, number + 1, tzinfo=UTC)
+        return datetime(1901 + variant, 1, 1, 0, 0, 0, number + 1, tzinfo=UTC)
     raise TypeError(f"a prepared read takes ints, strings and datetimes, not {type(example).__name__}")
 
 
@@ -140,7 +141,22 @@ class Prepared(Generic[M]):
         return statement.run(flat)
 
     def _prepare(self, shaped: list[Any]) -> Any:
-        """Compile the shape with placeholders and find them among the parameters."""
+        """Compile the shape with two sets of placeholders and find them among the
+        parameters; every other parameter must be the same in both (a value the builder
+        derived from an argument, `since + day`, would be kept as a constant otherwise)."""
+        compiled = [self._compile(shaped, variant) for variant in (0, 1)]
+        if any(c is None for c in compiled):
+            return _NO_STATEMENT
+        (queryset, compiler, sql, params, slots), (_, _, sql_b, params_b, slots_b) = compiled  # type: ignore[misc]
+        if sql != sql_b or slots != slots_b or len(params) != len(params_b):
+            return _NO_STATEMENT
+        placed = {position for position, _, _ in slots}
+        for position, (a, b) in enumerate(zip(params, params_b, strict=True)):
+            if position not in placed and (type(a) is not type(b) or a != b):
+                return _NO_STATEMENT
+        return _Statement(queryset, (compiler, sql, params), slots)
+
+    def _compile(self, shaped: list[Any], variant: int) -> tuple[Any, ...] | None:
         number = 0
         markers: list[Any] = []
         placeholders: list[Any] = []
@@ -148,22 +164,22 @@ class Prepared(Generic[M]):
             if isinstance(arg, list):
                 group = []
                 for value in arg:
-                    group.append(_placeholder(number, value))
+                    group.append(_placeholder(number, value, variant))
                     number += 1
                 markers.extend(group)
                 placeholders.append(group)
             else:
-                marker = _placeholder(number, arg)
+                marker = _placeholder(number, arg, variant)
                 number += 1
                 markers.append(marker)
                 placeholders.append(marker)
         queryset = self.build(*placeholders)
         if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
-            return _NO_STATEMENT
+            return None
         if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(
             queryset, "_known_related_objects", {}
         ):
-            return _NO_STATEMENT
+            return None
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         connection = connections[queryset.db]
@@ -178,9 +194,9 @@ class Prepared(Generic[M]):
             try:
                 found = wanted.get((type(param), param))
             except TypeError:  # an unhashable parameter (a list, for an array lookup)
-                return _NO_STATEMENT
+                return None
             if found is not None:
                 slots.append((position, *found))
-        if sorted(number for _, number, _ in slots) != list(range(len(markers))):
-            return _NO_STATEMENT  # a value went in transformed, or twice: not kept
-        return _Statement(queryset, (compiler, sql, params), slots)
+        if {number for _, number, _ in slots} != set(range(len(markers))):
+            return None  # a value went in transformed: not kept
+        return queryset, compiler, sql, list(params), slots

@@ -36,6 +36,9 @@ from casedesk.mime.worker import HEADER
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30.0
 KEEP_IDLE = 4  # workers kept for later calls; more threads at once start their own
+# A message handed over ahead (`Sandbox.begin`) must fit the pipe, so that writing it never
+# waits on a worker that is itself waiting to write its answer.
+AHEAD_BYTES = 48 * 1024
 
 
 class Unavailable(Exception):
@@ -138,8 +141,10 @@ class _Worker:
         """`size` bytes of the answer (reading ahead what is already there), or None when
         the worker ended or the deadline passed first."""
         while len(self.buffer) < size:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self.stdout], [], [], wait)[0]:
+            # Past the deadline, what the worker has already written still counts: a caller
+            # that was busy meanwhile (`Sandbox.begin`) is no fault of the worker's.
+            wait = max(0.0, deadline - time.monotonic())
+            if not select.select([self.stdout], [], [], wait)[0]:
                 return None
             chunk = os.read(self.stdout, max(size - len(self.buffer), 1 << 16))
             if not chunk:
@@ -203,6 +208,31 @@ class Sandbox:
             self._checkin(worker)
         return out
 
+    def begin(self, raw: bytes) -> Pending | None:
+        """Hand one small message to a worker now and return at once: the caller does other
+        work (storing it) while it is read, then takes the answer (`Pending.result`). The
+        time limit counts from now. None when the message is too big to hand over ahead."""
+        if len(raw) + HEADER.size > AHEAD_BYTES:
+            return None
+        worker = self._checkout() or self._start()
+        sent_at = time.monotonic()
+        try:
+            worker._write(HEADER.pack(len(raw)) + raw)
+        except (BrokenPipeError, ValueError):
+            worker.stop()
+            return None
+        return Pending(self, worker, sent_at)
+
+    def _settle(self, worker: _Worker, kind: str, value: Any) -> ParsedMessage | Unparseable:
+        if kind == "parsed" and isinstance(value, ParsedMessage):
+            self._checkin(worker)
+            return value
+        if kind == "unreadable":
+            self._checkin(worker)
+            return Unparseable(str(value))
+        worker.stop()
+        return ParserStopped(str(value)) if kind in ("died", "overran") else Unparseable(str(value))
+
     def parse(self, raw: bytes) -> ParsedMessage:
         """One message's parse; raises Unparseable with the reason."""
         found = self.parse_many([raw])[0]
@@ -239,3 +269,29 @@ class Sandbox:
                 self._idle.append(worker)
                 return
         worker.stop()
+
+
+class Pending:
+    """A message a worker is reading (`Sandbox.begin`): its answer is taken once."""
+
+    def __init__(self, sandbox: Sandbox, worker: _Worker, sent_at: float) -> None:
+        self.sandbox = sandbox
+        self.worker: _Worker | None = worker
+        self.sent_at = sent_at
+
+    def result(self) -> ParsedMessage | Unparseable:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            raise RuntimeError("the answer was taken already")
+        try:
+            kind, value = worker._answer(self.sent_at + self.sandbox.seconds, self.sandbox.seconds)
+        except BaseException:
+            worker.stop()
+            raise
+        return self.sandbox._settle(worker, kind, value)
+
+    def close(self) -> None:
+        """Give up on the answer (if not taken): the worker, in the middle of it, is stopped."""
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import select
 import threading
 
 import pytest
@@ -118,3 +119,47 @@ def test_answers_may_hold_only_the_parses_plain_values():
     evil = pickle.dumps(("parsed", os.system))
     with pytest.raises(pickle.UnpicklingError, match="is not a value a parse returns"):
         sandbox._Answers(io.BytesIO(evil)).load()
+
+
+def test_a_message_handed_over_ahead_is_read_while_the_caller_works(box):
+    pending = box.begin(_normal())
+    assert pending is not None
+    found = pending.result()
+    assert isinstance(found, ParsedMessage) and found.subject == "Phones down again"
+    assert len(box._idle) == 1  # the worker is kept for the next message
+    with pytest.raises(RuntimeError):
+        pending.result()
+
+
+def test_a_message_too_big_to_hand_over_ahead_is_read_the_usual_way(box):
+    big = make_mail("dana@acme.example.com", subject="Logs", body="x" * sandbox.AHEAD_BYTES)
+    assert box.begin(big) is None
+    assert isinstance(box.parse(big), ParsedMessage)
+
+
+def test_an_answer_given_up_on_stops_its_worker(box):
+    pending = box.begin(_normal())
+    assert pending is not None
+    worker = pending.worker
+    pending.close()
+    assert worker is not None and not worker.alive() and box._idle == []
+    pending.close()  # twice is nothing
+
+
+def test_a_message_handed_over_ahead_keeps_its_time_limit(misbehaving):
+    box = misbehaving(seconds=1)
+    pending = box.begin(hostile.marked("hang"))
+    assert pending is not None
+    found = pending.result()
+    assert isinstance(found, sandbox.ParserStopped) and "longer than 1 s" in str(found)
+    assert isinstance(box.parse(_normal()), ParsedMessage)
+
+
+def test_an_answer_ready_past_the_deadline_still_counts(box):
+    """The caller was busy past the time limit (storing the message); the worker answered
+    in time, so its answer is taken, not counted as an overrun."""
+    pending = box.begin(_normal())
+    assert pending is not None and pending.worker is not None
+    assert select.select([pending.worker.stdout], [], [], SECONDS)[0]  # it has answered
+    pending.sent_at -= 10 * SECONDS
+    assert isinstance(pending.result(), ParsedMessage)

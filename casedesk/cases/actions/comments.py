@@ -120,7 +120,7 @@ def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> li
         if not events:
             return [r for r in results if r is not None]
         bulk.insert(events)
-        search_index.refresh(touched)
+        search_index.refresh(touched, comments_only=True)
         for index, comment, event in written:
             public = event.public
             base.store_attachments(event.case, event, comment.by, comment.uploads, public=public)
