@@ -34,6 +34,8 @@ from casedesk.mail import intake  # noqa: E402
 from casedesk.mail.batch import ingest_many  # noqa: E402
 
 exec(SEED)  # noqa: S102 - our own fixed text
+# As the SMTP listener and the IMAP poller do when they start (not timed: start-up).
+intake.warm_up()
 
 folder = Path(sys.argv[1])
 one_at_a_time = len(sys.argv) > 2 and sys.argv[2] == "one"

@@ -208,6 +208,11 @@ class Sandbox:
             self._checkin(worker)
         return out
 
+    def warm(self) -> None:
+        """Start a worker now (if none is idle), to be kept for the first message."""
+        worker = self._checkout() or self._start()
+        self._checkin(worker)
+
     def begin(self, raw: bytes) -> Pending | None:
         """Hand one small message to a worker now and return at once: the caller does other
         work (storing it) while it is read, then takes the answer (`Pending.result`). The
