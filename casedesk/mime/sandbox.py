@@ -16,6 +16,7 @@ the child's output is not trusted either.
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import pickle
@@ -39,6 +40,10 @@ KEEP_IDLE = 4  # workers kept for later calls; more threads at once start their 
 # A message handed over ahead (`Sandbox.begin`) must fit the pipe, so that writing it never
 # waits on a worker that is itself waiting to write its answer.
 AHEAD_BYTES = 48 * 1024
+# A batch of at least PARALLEL_FROM messages is read by PARALLEL workers at once (a second
+# worker costs its start-up once, and is then kept).
+PARALLEL = 2
+PARALLEL_FROM = 8
 
 
 class Unavailable(Exception):
@@ -182,7 +187,11 @@ class Sandbox:
         self._lock = threading.Lock()
 
     def parse_many(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
-        """What each message reads as, in order: its parse, or why it cannot be read."""
+        """What each message reads as, in order: its parse, or why it cannot be read. Many
+        messages are read by `PARALLEL` workers at once, each given its next message when
+        it has answered the last (so no worker ever has two, and no write waits on one)."""
+        if len(raws) >= PARALLEL_FROM:
+            return self._parse_parallel(raws)
         if not raws:
             return []
         out: list[ParsedMessage | Unparseable] = []
@@ -208,6 +217,41 @@ class Sandbox:
             self._checkin(worker)
         return out
 
+    def _parse_parallel(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
+        out: list[ParsedMessage | Unparseable | None] = [None] * len(raws)
+        free: list[_Worker | None] = [self._checkout() for _ in range(PARALLEL)]
+        waiting: collections.deque[tuple[int, _Worker, float]] = collections.deque()
+        at = 0
+        try:
+            while at < len(raws) or waiting:
+                while at < len(raws) and free:
+                    worker = free.pop() or self._start()
+                    sent_at = time.monotonic()
+                    try:
+                        worker._write(HEADER.pack(len(raws[at])) + raws[at])
+                    except (BrokenPipeError, ValueError):
+                        out[at] = self._settle(worker, *worker._died(), keep=False)
+                        free.append(None)
+                        at += 1
+                        continue
+                    waiting.append((at, worker, sent_at))
+                    at += 1
+                index, worker, sent_at = waiting.popleft()
+                kind, value = worker._answer(sent_at + self.seconds, self.seconds)
+                out[index] = self._settle(worker, kind, value, keep=False)
+                free.append(worker if worker.alive() else None)  # a stopped one is replaced
+        except BaseException:
+            for _, worker, _ in waiting:
+                worker.stop()
+            for left in free:
+                if left is not None:
+                    left.stop()
+            raise
+        for left in free:
+            if left is not None:
+                self._checkin(left)
+        return [found for found in out if found is not None]
+
     def warm(self) -> None:
         """Start a worker now (if none is idle), to be kept for the first message."""
         worker = self._checkout() or self._start()
@@ -228,12 +272,18 @@ class Sandbox:
             return None
         return Pending(self, worker, sent_at)
 
-    def _settle(self, worker: _Worker, kind: str, value: Any) -> ParsedMessage | Unparseable:
+    def _settle(
+        self, worker: _Worker, kind: str, value: Any, *, keep: bool = True
+    ) -> ParsedMessage | Unparseable:
+        """The answer as a result; the worker checked in (`keep`) while it is fit for more,
+        stopped otherwise."""
         if kind == "parsed" and isinstance(value, ParsedMessage):
-            self._checkin(worker)
+            if keep:
+                self._checkin(worker)
             return value
         if kind == "unreadable":
-            self._checkin(worker)
+            if keep:
+                self._checkin(worker)
             return Unparseable(str(value))
         worker.stop()
         return ParserStopped(str(value)) if kind in ("died", "overran") else Unparseable(str(value))

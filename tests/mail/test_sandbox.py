@@ -163,3 +163,22 @@ def test_an_answer_ready_past_the_deadline_still_counts(box):
     assert select.select([pending.worker.stdout], [], [], SECONDS)[0]  # it has answered
     pending.sent_at -= 10 * SECONDS
     assert isinstance(pending.result(), ParsedMessage)
+
+
+def test_a_batch_is_read_by_two_workers_in_order_and_a_dead_one_is_replaced(misbehaving):
+    box = misbehaving()
+    raws = [make_mail("dana@acme.example.com", subject=f"Batch {i}") for i in range(10)]
+    raws[3] = hostile.marked("kill")
+    found = box.parse_many(raws)
+    assert isinstance(found[3], sandbox.ParserStopped) and "killed" in str(found[3])
+    assert [f.subject for i, f in enumerate(found) if i != 3] == [f"Batch {i}" for i in range(10) if i != 3]
+    assert len(box._idle) == sandbox.PARALLEL and all(w.alive() for w in box._idle)
+
+
+def test_a_hanging_message_in_a_batch_read_in_parallel_is_stopped_at_its_limit(misbehaving):
+    box = misbehaving(seconds=1)
+    raws = [_normal() for _ in range(sandbox.PARALLEL_FROM)]
+    raws[0] = hostile.marked("hang")
+    found = box.parse_many(raws)
+    assert isinstance(found[0], sandbox.ParserStopped) and "longer than 1 s" in str(found[0])
+    assert all(isinstance(f, ParsedMessage) for f in found[1:])
