@@ -103,8 +103,13 @@ def ingest_many(
     for start in range(0, len(raws), batch):
         chunk = envelopes[start : start + batch] if envelopes else None
         # The parser reads the first message while it is being stored (a lone message's
-        # whole wait for its parse, when the two take about as long).
-        ahead = parsing.begin(raws[start])
+        # whole wait for its parse, when the two take about as long). A parser that cannot
+        # start now must not keep the message from being stored: it is read later.
+        try:
+            ahead = parsing.begin(raws[start])
+        except Exception:
+            log.exception("the parser could not take a message ahead")
+            ahead = None
         try:
             stored = inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)
             results.extend(take(stored, ahead=ahead))

@@ -219,3 +219,18 @@ def test_a_batch_with_messages_stored_before_stores_only_the_new_ones(desk):
     assert [r.outcome for r in results] == ["created", "duplicate", "created", "duplicate"]
     assert results[1].case == first.case and results[3].case == results[0].case
     assert InboundMessage.objects.count() == 3 and Case.objects.count() == 3
+
+
+def test_a_parser_that_cannot_start_never_keeps_a_message_from_being_stored(desk, monkeypatch):
+    from casedesk.mail import parsing
+    from casedesk.mime.sandbox import Unavailable
+
+    def unavailable(raw):
+        raise Unavailable("no parser process")
+
+    monkeypatch.setattr(parsing, "begin", unavailable)
+    monkeypatch.setattr(parsing, "read_many", lambda raws: (_ for _ in ()).throw(Unavailable("no parser")))
+    with pytest.raises(Unavailable):
+        intake.ingest(make_mail(desk["mpoc"].email, subject="Stored whatever happens"))
+    row = InboundMessage.objects.get()
+    assert row.state == InboundMessage.State.PENDING and b"Stored whatever happens" in bytes(row.raw)
