@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk, clock
+from casedesk.core.prepared import Prepared
 from casedesk.rules import calendar as cal
 from casedesk.rules import sla as rules
 from casedesk.rules import timeline
@@ -55,15 +56,20 @@ def _was_late(case: Case, now: datetime) -> bool:
     return case.next_due_at is not None and case.next_due_at <= now
 
 
-def _timelines(cases: Sequence[Case]) -> dict[int, list[_Entry]]:
-    """What `history` needs of the timelines of several cases, with one query."""
-    timelines: dict[int, list[_Entry]] = defaultdict(list)
-    rows = (
-        CaseEvent.objects.filter(case_id__in=[case.pk for case in cases])
+# Replayed for every comment: built once per process (`core.prepared`).
+_TIMELINES: Prepared[tuple[Any, ...]] = Prepared(
+    lambda cases: (
+        CaseEvent.objects.filter(case_id__in=cases)
         .order_by("at", "id")
         .values_list("case_id", *_Entry._fields)
     )
-    for case_id, *fields in rows:
+)
+
+
+def _timelines(cases: Sequence[Case]) -> dict[int, list[_Entry]]:
+    """What `history` needs of the timelines of several cases, with one query."""
+    timelines: dict[int, list[_Entry]] = defaultdict(list)
+    for case_id, *fields in _TIMELINES(sorted({case.pk for case in cases})):
         timelines[case_id].append(_Entry(*fields))
     return timelines
 

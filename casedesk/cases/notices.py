@@ -139,7 +139,9 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
         return
     threaded = [event.case for event, *_ in wanted if event.kind != "created"]
     known = threading.threads(threaded) if threaded else {}  # one look-up for them all
-    readers = audience.readers([event.case for event, *_ in wanted])
+    # A case with its "created" entry here was opened in this transaction: no one is copied yet.
+    opened = {event.case.pk for event, *_ in wanted if event.kind == "created"}
+    readers = audience.readers([event.case for event, *_ in wanted], new=opened)
     messages = []
     for event, origin, template, automatic in wanted:
         case, heard = event.case, once if once is not None else Once()
@@ -170,7 +172,9 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
             )
             if message:
                 messages.append(message)
-    threading.record_sent(delivery.save_many(messages))
+    # Their dedupe keys name entries written in this transaction (but a warning's).
+    fresh = all(m.kind != "no_response_warning" for m in messages)
+    threading.record_sent(delivery.save_many(messages, fresh=fresh))
 
 
 DROPPED = "attachments_not_kept"

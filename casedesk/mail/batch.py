@@ -102,16 +102,35 @@ def ingest_many(
     results: list[Result] = []
     for start in range(0, len(raws), batch):
         chunk = envelopes[start : start + batch] if envelopes else None
-        results.extend(take(inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)))
+        # The parser reads the first message while it is being stored (a lone message's
+        # whole wait for its parse, when the two take about as long). A parser that cannot
+        # start now must not keep the message from being stored: it is read later.
+        try:
+            ahead = parsing.begin(raws[start])
+        except Exception:
+            log.exception("the parser could not take a message ahead")
+            ahead = None
+        try:
+            stored = inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)
+            results.extend(take(stored, ahead=ahead))
+        finally:
+            if ahead is not None:
+                ahead.close()  # nothing if its answer was taken
     return results
 
 
-def take(stored: Sequence[tuple[InboundMessage, bool]], now: datetime | None = None) -> list[Result]:
+def take(
+    stored: Sequence[tuple[InboundMessage, bool]],
+    now: datetime | None = None,
+    *,
+    ahead: parsing.Pending | None = None,
+) -> list[Result]:
     """Process stored messages, each given with whether the caller holds its lease (having
     just stored it); any other pending one is claimed first, with its attempt counted and
-    committed before it is read, so that an intake that dies with it still counts it."""
+    committed before it is read, so that an intake that dies with it still counts it.
+    `ahead`: the parse of the first message's raw bytes, begun by the caller."""
     results: list[Result | None] = [None] * len(stored)
-    run, again = _read(stored, now or clock.now(), results)
+    run, again = _read(stored, now or clock.now(), results, ahead)
     if len(run) <= 1:  # a lone message's processing is its own transaction already
         _take_run(run, results)
     else:
@@ -126,7 +145,10 @@ def take(stored: Sequence[tuple[InboundMessage, bool]], now: datetime | None = N
 
 
 def _read(
-    stored: Sequence[tuple[InboundMessage, bool]], now: datetime, results: list[Result | None]
+    stored: Sequence[tuple[InboundMessage, bool]],
+    now: datetime,
+    results: list[Result | None],
+    ahead: parsing.Pending | None = None,
 ) -> tuple[list[_Item], list[tuple[int, int]]]:
     """The messages to take, claimed and read; the others' results are set. Also where a
     message came again in `stored` (and where it came first)."""
@@ -151,8 +173,13 @@ def _read(
             results[index] = inbound.worn_out(row)  # taken up as often as allowed, never finished
             continue
         to_read.append((index, row))
-    # Read in the parser's own process; a message that stops it is tried again later.
-    readings = parsing.read_many([bytes(row.raw) for _, row in to_read])
+    # Read in the parser's own process; a message that stops it is tried again later. The
+    # parse begun ahead is of the first message's bytes: the row's own if this call stored it.
+    begun = ahead.result() if ahead is not None else None
+    readings: list[parse.ParsedMessage | parsing.Unparseable] = []
+    if begun is not None and to_read and to_read[0][0] == 0 and stored[0][1]:
+        readings.append(begun)
+    readings += parsing.read_many([bytes(row.raw) for _, row in to_read[len(readings) :]])
     for (index, row), parsed in zip(to_read, readings, strict=True):
         if isinstance(parsed, parsing.ParserStopped):
             results[index] = inbound.failed(row, parsed)

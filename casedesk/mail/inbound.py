@@ -161,6 +161,7 @@ def settled(
             subject=parsed.subject[:500],
             message_id=(parsed.message_id or row.message_id)[:255],
             reading=parsing.reading(parsed),
+            automatic=parsed.recognised.kind if parsed.recognised is not None else "",
             auth_method=row.auth_method,
             auth_result=row.auth_result,
             auth_evidence=row.auth_evidence,

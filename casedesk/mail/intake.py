@@ -28,7 +28,31 @@ from casedesk.mail import batch, effects, parsing, routing
 from casedesk.mail.inbound import LEASE, OUTCOMES, Result
 from casedesk.mail.models import AddressFailure, InboundMessage
 
-__all__ = ["LEASE", "OUTCOMES", "Result", "accept", "failing", "ingest", "process", "reject", "retry_due"]
+__all__ = [
+    "LEASE",
+    "OUTCOMES",
+    "Result",
+    "accept",
+    "failing",
+    "ingest",
+    "process",
+    "reject",
+    "retry_due",
+    "warm_up",
+]
+
+
+def warm_up() -> None:
+    """Do now what the first message would otherwise wait for, when a long-running intake
+    starts (the SMTP listener, the IMAP poller, the one-process set-up): a parser process
+    started and kept, the plan's calendars read (with their public holidays, a third of a
+    second), and the public suffix list that DMARC's organisational domains come from."""
+    from casedesk.mime import authentication
+    from casedesk.sla import config
+
+    parsing.sandbox().warm()
+    config.current()
+    authentication.warm()
 
 
 def ingest(

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 
 from casedesk.accounts.models import Contact
 from casedesk.cases.models import Case, Participant
+from casedesk.core.prepared import Prepared
 from casedesk.mime import parse
 from casedesk.mime.bounces import Bounce
 from casedesk.outbox import threading
@@ -135,6 +136,27 @@ def named_cases(parsed: parse.ParsedMessage, envelope_to: Sequence[str] = ()) ->
     return out
 
 
+# The same look-ups for every message: built once per process (`core.prepared`).
+_LINKS: Prepared[MessageLink] = Prepared(
+    lambda ids: (
+        MessageLink.objects.filter(message_id__in=ids)
+        .order_by("id")
+        .select_related("case__organisation", "case__contact")
+    )
+)
+_CASES: Prepared[Case] = Prepared(
+    lambda pks: Case.objects.filter(pk__in=pks).select_related("organisation", "contact")
+)
+_CONTACTS: Prepared[Contact] = Prepared(
+    lambda addresses: (
+        Contact.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses, active=True, organisation__active=True)
+        .select_related("organisation", "user")
+        .order_by("id")
+    )
+)
+
+
 def threads(messages: Sequence[Message]) -> list[tuple[Case | None, str]]:
     """The case each message answers and how it was found: by In-Reply-To and References
     (the most specific known id; its newest link), then by the case tag in the subject,
@@ -142,10 +164,8 @@ def threads(messages: Sequence[Message]) -> list[tuple[Case | None, str]]:
     cases that do not exist were found; (None, "") when none was."""
     ids = {mid for m in messages for mid in m.parsed.thread_ids}
     links: dict[str, Case] = {}
-    if ids:
-        rows = MessageLink.objects.filter(message_id__in=ids).order_by("id")
-        for link in rows.select_related("case__organisation", "case__contact"):
-            links[link.message_id] = link.case
+    for link in _LINKS(sorted(ids)):
+        links[link.message_id] = link.case
     found: list[tuple[Case | None, str]] = []
     named: list[list[tuple[int, str]]] = []
     for m in messages:
@@ -153,7 +173,7 @@ def threads(messages: Sequence[Message]) -> list[tuple[Case | None, str]]:
         found.append((linked, "message-id") if linked is not None else (None, ""))
         named.append([] if linked is not None else named_cases(m.parsed, m.envelope_to))
     wanted = {pk for names in named for pk, _ in names}
-    cases = Case.objects.select_related("organisation", "contact").in_bulk(wanted) if wanted else {}
+    cases = {case.pk: case for case in _CASES(sorted(wanted))}
     one_each = {case.pk: case for case in links.values()}  # the same case, the same object
     out: list[tuple[Case | None, str]] = []
     for (case, how), names in zip(found, named, strict=True):
@@ -173,13 +193,7 @@ def contacts(addresses: Iterable[str]) -> dict[str, list[Contact]]:
     out: dict[str, list[Contact]] = defaultdict(list)
     if not wanted:
         return out
-    rows = (
-        Contact.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower__in=wanted, active=True, organisation__active=True)
-        .select_related("organisation", "user")
-        .order_by("id")
-    )
-    for contact in rows:
+    for contact in _CONTACTS(sorted(wanted)):
         out[contact.email.lower()].append(contact)
     return out
 

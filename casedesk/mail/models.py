@@ -16,6 +16,14 @@ class InboundMessage(models.Model):
     fields) makes a second delivery of the same message a duplicate.
     """
 
+    class Automatic(models.TextChoices):
+        """What program wrote it, as recognised (`mime.recognise`); blank: a person, or unread."""
+
+        BOUNCE_PERMANENT = "bounce_permanent", "Bounce (permanent)"
+        BOUNCE_TRANSIENT = "bounce_transient", "Bounce (transient)"
+        COMPLAINT = "complaint", "Complaint"
+        AUTO_REPLY = "auto_reply", "Automatic reply"
+
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be processed"
         DONE = "done", "Processed"
@@ -35,6 +43,8 @@ class InboundMessage(models.Model):
     subject = models.CharField(max_length=500, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     outcome = models.CharField(max_length=20, blank=True)
+    # The recognised kind of automatic mail, kept apart from `reason` to filter and count by.
+    automatic = models.CharField(max_length=20, choices=Automatic.choices, blank=True)
     reason = models.TextField(blank=True)
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
@@ -69,6 +79,7 @@ class InboundMessage(models.Model):
             models.Index(fields=["-id"], condition=Q(state="quarantined"), name="inbound_quarantine"),
             models.Index(fields=["message_id"], name="inbound_message_id"),
             models.Index(fields=["case", "id"], name="inbound_case"),
+            models.Index(fields=["automatic", "-id"], condition=~Q(automatic=""), name="inbound_automatic"),
         ]
 
     def __str__(self) -> str:

@@ -17,9 +17,9 @@ from django.conf import settings
 
 from casedesk.mime.limits import Unparseable
 from casedesk.mime.parse import ParsedMessage
-from casedesk.mime.sandbox import ParserStopped, Sandbox
+from casedesk.mime.sandbox import ParserStopped, Pending, Sandbox
 
-__all__ = ["ParserStopped", "Unparseable", "read", "read_many", "reading", "sandbox"]
+__all__ = ["ParserStopped", "Pending", "Unparseable", "begin", "read", "read_many", "reading", "sandbox"]
 
 TEXT_KEPT = 100_000  # characters of the text kept for the console
 
@@ -46,6 +46,12 @@ def read_many(raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
     """Each message's parse, or why it cannot be read (`ParserStopped` when its parser died
     or overran, which may be the machine's fault rather than the message's)."""
     return sandbox().parse_many(raws)
+
+
+def begin(raw: bytes) -> Pending | None:
+    """Start reading a message in the parser's process while the caller does something else
+    (`Sandbox.begin`); None if it is too big to be handed over ahead."""
+    return sandbox().begin(raw)
 
 
 def read(raw: bytes) -> ParsedMessage:

@@ -6,25 +6,50 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, TeamRotation, User
 from casedesk.cases import actions
 from casedesk.cases.models import Case
 from casedesk.core import clock
+from casedesk.core.prepared import Prepared
 
 ROUTE_NOTE = "Assigned in turn to a technician on shift."
 
 
-def platforms_of(organisation_ids: Iterable[int]) -> dict[int, list[Platform]]:
-    """Each organisation's active platforms (with their teams), in one query."""
-    through = Organisation.platforms.through
-    rows = (
-        through.objects.filter(organisation_id__in=set(organisation_ids), platform__active=True)
+# Built once per process (`core.prepared`): every new message asks them.
+_PLATFORMS: Prepared[Any] = Prepared(
+    lambda organisations: (
+        Organisation.platforms.through.objects.filter(
+            organisation_id__in=organisations, platform__active=True
+        )
         .select_related("platform__team")
         .order_by("platform__name")
     )
+)
+_ON_SHIFT: Prepared[User] = Prepared(
+    lambda team, now: (
+        User.objects.filter(
+            teams=team,
+            is_active=True,
+            is_staff=True,
+            staff_role=User.StaffRole.TECHNICIAN,
+            shifts__starts_at__lte=now,
+            shifts__ends_at__gt=now,
+        )
+        .distinct()
+        .order_by("id")
+    )
+)
+_ROTATIONS: Prepared[TeamRotation] = Prepared(
+    lambda teams: TeamRotation.objects.filter(team_id__in=teams).select_for_update().order_by("team_id")
+)
+
+
+def platforms_of(organisation_ids: Iterable[int]) -> dict[int, list[Platform]]:
+    """Each organisation's active platforms (with their teams), in one query."""
     out: dict[int, list[Platform]] = defaultdict(list)
-    for row in rows:
+    for row in _PLATFORMS(sorted(set(organisation_ids))):
         out[row.organisation_id].append(row.platform)
     return out
 
@@ -42,18 +67,7 @@ def platform_for(contact: Contact, text: str, platforms: list[Platform]) -> Plat
 
 
 def on_shift(team: Team, now: datetime) -> list[User]:
-    return list(
-        User.objects.filter(
-            teams=team,
-            is_active=True,
-            is_staff=True,
-            staff_role=User.StaffRole.TECHNICIAN,
-            shifts__starts_at__lte=now,
-            shifts__ends_at__gt=now,
-        )
-        .distinct()
-        .order_by("id")
-    )
+    return _ON_SHIFT(team.pk, now)
 
 
 class Router:
@@ -82,8 +96,7 @@ class Router:
             self._lock(missing)
 
     def _lock(self, team_ids: list[int]) -> None:
-        rows = TeamRotation.objects.filter(team_id__in=team_ids).select_for_update().order_by("team_id")
-        for rotation in rows:
+        for rotation in _ROTATIONS(team_ids):
             self._rotations[rotation.team_id] = rotation
 
     def next(self, team: Team | None) -> User | None:

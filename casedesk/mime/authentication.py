@@ -67,6 +67,11 @@ def _suffixes() -> Any:
         return dmarc_lookup.PublicSuffixList(listing)
 
 
+def warm() -> None:
+    """Read the public suffix list now rather than at the first message checked."""
+    _suffixes()
+
+
 @functools.lru_cache(maxsize=4096)
 def _org_domain(domain: str) -> str:
     return str(_suffixes().get_public_suffix(domain))

@@ -219,7 +219,9 @@ def parse(raw: bytes) -> ParsedMessage:
 
     whole = text
     if msg.get_content_type() == "multipart/report" or not whole:
-        whole = "\n".join(decoded_text(p) for p in msg.walk() if p.get_content_maintype() == "text")[:200000]
+        # With the text of a multipart part whose boundary was lost (a gateway's folding
+        # error), which the standard library leaves as one text.
+        whole = "\n".join(decoded_text(p) for p in msg.walk() if _textual(p))[:200000]
     recognised, bounce, automatic = recognise(msg, sender, subject, whole)
     headers = []
     for key, value in msg.raw_items():
@@ -243,3 +245,8 @@ def parse(raw: bytes) -> ParsedMessage:
         notes=tuple(notes),
         recognised=recognised,
     )
+
+
+def _textual(part: Message) -> bool:
+    maintype = part.get_content_maintype()
+    return maintype == "text" or (maintype == "multipart" and not part.is_multipart())

@@ -16,7 +16,7 @@ from email.message import Message
 
 from flufl.bounce import all_failures
 
-from casedesk.mime import feedback
+from casedesk.mime import feedback, servers
 from casedesk.mime.bounces import BOUNCE_SUBJECT_RE, Bounce, automatic_reason, find_bounce
 from casedesk.mime.headers import normalise_address, raw_header
 
@@ -93,9 +93,22 @@ def recognise(
         said = Bounce(notice.addresses, (), action=action, diagnostic=notice.evidence[:500])
         return Recognition(kind, notice.addresses, notice.detector, notice.evidence), said, ""
     bounce = find_bounce(msg, sender, subject, whole_text)
+    if bounce is not None and bounce.recipients and bounce.status:
+        kind = PERMANENT if bounce.permanent else TRANSIENT
+        report = Recognition(kind, bounce.recipients, "delivery report (RFC 3464)", _bounce_evidence(bounce))
+        return report, bounce, ""
+    # Not a report: the particular forms of servers and list managers, then the common ones.
+    server = servers.server_failure(msg, whole_text)
+    if server is not None:
+        kind = PERMANENT if server.permanent else TRANSIENT
+        ids = bounce.original_ids if bounce is not None else ()
+        action, status = ("failed", "5.0.0") if server.permanent else ("delayed", "4.0.0")
+        said = Bounce(server.addresses, ids, action=action, status=status, diagnostic=server.evidence)
+        detector = f"delivery report ({server.server}'s own form)"
+        return Recognition(kind, server.addresses, detector, server.evidence), said, ""
     if bounce is not None and bounce.recipients:
         kind = PERMANENT if bounce.permanent else TRANSIENT
-        detector = "delivery report (RFC 3464)" if bounce.status else "delivery report (server's own form)"
+        detector = "delivery report (server's own form)"
         return Recognition(kind, bounce.recipients, detector, _bounce_evidence(bounce)), bounce, ""
     automatic = automatic_reason(msg, subject)
     if bounce is not None or (not automatic and _machine_made(msg, sender, subject)):

@@ -16,6 +16,7 @@ the child's output is not trusted either.
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import pickle
@@ -36,6 +37,13 @@ from casedesk.mime.worker import HEADER
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30.0
 KEEP_IDLE = 4  # workers kept for later calls; more threads at once start their own
+# A message handed over ahead (`Sandbox.begin`) must fit the pipe, so that writing it never
+# waits on a worker that is itself waiting to write its answer.
+AHEAD_BYTES = 48 * 1024
+# A batch of at least PARALLEL_FROM messages is read by PARALLEL workers at once (a second
+# worker costs its start-up once, and is then kept).
+PARALLEL = 2
+PARALLEL_FROM = 8
 
 
 class Unavailable(Exception):
@@ -138,8 +146,10 @@ class _Worker:
         """`size` bytes of the answer (reading ahead what is already there), or None when
         the worker ended or the deadline passed first."""
         while len(self.buffer) < size:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self.stdout], [], [], wait)[0]:
+            # Past the deadline, what the worker has already written still counts: a caller
+            # that was busy meanwhile (`Sandbox.begin`) is no fault of the worker's.
+            wait = max(0.0, deadline - time.monotonic())
+            if not select.select([self.stdout], [], [], wait)[0]:
                 return None
             chunk = os.read(self.stdout, max(size - len(self.buffer), 1 << 16))
             if not chunk:
@@ -177,7 +187,11 @@ class Sandbox:
         self._lock = threading.Lock()
 
     def parse_many(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
-        """What each message reads as, in order: its parse, or why it cannot be read."""
+        """What each message reads as, in order: its parse, or why it cannot be read. Many
+        messages are read by `PARALLEL` workers at once, each given its next message when
+        it has answered the last (so no worker ever has two, and no write waits on one)."""
+        if len(raws) >= PARALLEL_FROM:
+            return self._parse_parallel(raws)
         if not raws:
             return []
         out: list[ParsedMessage | Unparseable] = []
@@ -202,6 +216,77 @@ class Sandbox:
         if worker is not None:
             self._checkin(worker)
         return out
+
+    def _parse_parallel(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
+        out: list[ParsedMessage | Unparseable | None] = [None] * len(raws)
+        free: list[_Worker | None] = [self._checkout() for _ in range(PARALLEL)]
+        waiting: collections.deque[tuple[int, _Worker, float]] = collections.deque()
+        at = 0
+        try:
+            while at < len(raws) or waiting:
+                while at < len(raws) and free:
+                    worker = free.pop() or self._start()
+                    sent_at = time.monotonic()
+                    try:
+                        worker._write(HEADER.pack(len(raws[at])) + raws[at])
+                    except (BrokenPipeError, ValueError):
+                        out[at] = self._settle(worker, *worker._died(), keep=False)
+                        free.append(None)
+                        at += 1
+                        continue
+                    waiting.append((at, worker, sent_at))
+                    at += 1
+                index, worker, sent_at = waiting.popleft()
+                kind, value = worker._answer(sent_at + self.seconds, self.seconds)
+                out[index] = self._settle(worker, kind, value, keep=False)
+                free.append(worker if worker.alive() else None)  # a stopped one is replaced
+        except BaseException:
+            for _, worker, _ in waiting:
+                worker.stop()
+            for left in free:
+                if left is not None:
+                    left.stop()
+            raise
+        for left in free:
+            if left is not None:
+                self._checkin(left)
+        return [found for found in out if found is not None]
+
+    def warm(self) -> None:
+        """Start a worker now (if none is idle), to be kept for the first message."""
+        worker = self._checkout() or self._start()
+        self._checkin(worker)
+
+    def begin(self, raw: bytes) -> Pending | None:
+        """Hand one small message to a worker now and return at once: the caller does other
+        work (storing it) while it is read, then takes the answer (`Pending.result`). The
+        time limit counts from now. None when the message is too big to hand over ahead."""
+        if len(raw) + HEADER.size > AHEAD_BYTES:
+            return None
+        worker = self._checkout() or self._start()
+        sent_at = time.monotonic()
+        try:
+            worker._write(HEADER.pack(len(raw)) + raw)
+        except (BrokenPipeError, ValueError):
+            worker.stop()
+            return None
+        return Pending(self, worker, sent_at)
+
+    def _settle(
+        self, worker: _Worker, kind: str, value: Any, *, keep: bool = True
+    ) -> ParsedMessage | Unparseable:
+        """The answer as a result; the worker checked in (`keep`) while it is fit for more,
+        stopped otherwise."""
+        if kind == "parsed" and isinstance(value, ParsedMessage):
+            if keep:
+                self._checkin(worker)
+            return value
+        if kind == "unreadable":
+            if keep:
+                self._checkin(worker)
+            return Unparseable(str(value))
+        worker.stop()
+        return ParserStopped(str(value)) if kind in ("died", "overran") else Unparseable(str(value))
 
     def parse(self, raw: bytes) -> ParsedMessage:
         """One message's parse; raises Unparseable with the reason."""
@@ -239,3 +324,29 @@ class Sandbox:
                 self._idle.append(worker)
                 return
         worker.stop()
+
+
+class Pending:
+    """A message a worker is reading (`Sandbox.begin`): its answer is taken once."""
+
+    def __init__(self, sandbox: Sandbox, worker: _Worker, sent_at: float) -> None:
+        self.sandbox = sandbox
+        self.worker: _Worker | None = worker
+        self.sent_at = sent_at
+
+    def result(self) -> ParsedMessage | Unparseable:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            raise RuntimeError("the answer was taken already")
+        try:
+            kind, value = worker._answer(self.sent_at + self.sandbox.seconds, self.sandbox.seconds)
+        except BaseException:
+            worker.stop()
+            raise
+        return self.sandbox._settle(worker, kind, value)
+
+    def close(self) -> None:
+        """Give up on the answer (if not taken): the worker, in the middle of it, is stopped."""
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop()

@@ -108,13 +108,19 @@ def save(message: OutboundMessage) -> OutboundMessage | None:
     return message
 
 
-def save_many(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+def save_many(messages: Sequence[OutboundMessage], *, fresh: bool = False) -> list[OutboundMessage]:
     """Add several rows with one insert; if one of them was already queued under its dedupe
-    key, row by row instead. Returns the rows added (none addressed to the desk itself)."""
+    key, row by row instead. Returns the rows added (none addressed to the desk itself).
+    `fresh`: the dedupe keys name what the caller's transaction has just written, so none
+    was queued before and no savepoint is needed to catch one."""
     messages = [m for m in messages if sendable(m.to)]
     if not messages:
         return []
     suppression.hold(messages)
+    if fresh and transaction.get_connection().in_atomic_block:
+        bulk.insert(messages)
+        transaction.on_commit(kick)
+        return list(messages)
     try:
         with transaction.atomic():
             bulk.insert(messages)

@@ -17,8 +17,13 @@ from django.db import IntegrityError, transaction
 
 from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.core.prepared import Prepared
 from casedesk.outbox.models import OutboundMessage, Suppression
 
+# Asked for every message queued: built once per process (`core.prepared`).
+_ACTIVE: Prepared[Suppression] = Prepared(
+    lambda addresses: Suppression.objects.filter(address__in=addresses, lifted_at__isnull=True)
+)
 ESSENTIAL = frozenset({"password_reset", "status_confirm"})
 
 log = logging.getLogger(__name__)
@@ -29,8 +34,7 @@ def active(addresses: Sequence[str]) -> dict[str, Suppression]:
     wanted = {a.strip().lower() for a in addresses if a}
     if not wanted:
         return {}
-    rows = Suppression.objects.filter(address__in=wanted, lifted_at__isnull=True)
-    return {row.address: row for row in rows}
+    return {row.address: row for row in _ACTIVE(sorted(wanted))}
 
 
 def hold(messages: Sequence[OutboundMessage]) -> None:

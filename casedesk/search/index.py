@@ -20,12 +20,14 @@ def _engine() -> ModuleType:
     return postgres if connection.vendor == "postgresql" else sqlite
 
 
-def refresh(case_ids: Iterable[int]) -> None:
+def refresh(case_ids: Iterable[int], *, comments_only: bool = False) -> None:
     """Rewrite these cases' documents from their rows (title, description, public comments,
-    organisation and contact); call inside the transaction of the write."""
+    organisation and contact); call inside the transaction of the write. `comments_only`:
+    only comments were added, so what hangs on the title and organisation (the document's
+    organisation, the title words) is as it was and is not written again."""
     ids = sorted({int(pk) for pk in case_ids})
     if ids:
-        _engine().refresh(ids)
+        _engine().refresh(ids, comments_only=comments_only)
 
 
 def rebuild(*, batch: int = 10_000, progress: Callable[[int], None] | None = None) -> int:

@@ -64,10 +64,11 @@ BODY_MARKS = (
 )
 
 
-def refresh(case_ids: Sequence[int]) -> None:
+def refresh(case_ids: Sequence[int], *, comments_only: bool = False) -> None:
     with connection.cursor() as cur:
         cur.execute(UPSERT.format(where="c.id = ANY(%s)"), [list(case_ids)])
-        cur.execute(WORDS.format(where="c.id = ANY(%s)"), [list(case_ids)])
+        if not comments_only:  # the title words are as they were
+            cur.execute(WORDS.format(where="c.id = ANY(%s)"), [list(case_ids)])
 
 
 def refresh_range(low: int, high: int) -> None:

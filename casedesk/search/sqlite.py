@@ -33,14 +33,17 @@ for _ch in "()-. +":
     DIGITS = f"replace({DIGITS}, '{_ch}', '')"
 
 
-def _write(where: str, params: list[Any]) -> None:
+def _write(where: str, params: list[Any], *, document: bool = True) -> None:
     # Two statements whatever the number of cases: FTS5 replaces a row of the same rowid.
+    # `document`: the case's row of organisation too (not when only comments were added).
     with connection.cursor() as cur:
         cur.execute(
             "INSERT OR REPLACE INTO search_case_fts (rowid, title, description, comments, people) "
             + SOURCE.format(where=where, digits=DIGITS),
             params,
         )
+        if not document:
+            return
         cur.execute(
             f"""INSERT INTO search_casedocument (case_id, organisation_id)
             SELECT c.id, c.organisation_id FROM cases_case c WHERE {where}
@@ -49,11 +52,11 @@ def _write(where: str, params: list[Any]) -> None:
         )
 
 
-def refresh(case_ids: Sequence[int]) -> None:
+def refresh(case_ids: Sequence[int], *, comments_only: bool = False) -> None:
     ids = list(case_ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        _write(f"c.id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        _write(f"c.id IN ({', '.join(['%s'] * len(chunk))})", chunk, document=not comments_only)
 
 
 def refresh_range(low: int, high: int) -> None:

@@ -330,3 +330,13 @@ def test_a_crash_before_the_batch_commits_leaves_it_stored_and_pending(desk, mon
     assert list(InboundMessage.objects.values_list("state", flat=True)) == ["pending"] * 3
     later = timezone.now() + intake.LEASE + timedelta(minutes=2)
     assert intake.retry_due(later) == {"created": 3}
+
+
+def test_a_long_running_intake_warms_up_before_its_first_message(desk):
+    from casedesk.mail import parsing
+
+    parsing.sandbox().close()
+    intake.warm_up()
+    assert len(parsing.sandbox()._idle) == 1  # a parser process waits for the first message
+    result = intake.ingest(make_mail(desk["mpoc"].email, subject="After the warm-up"))
+    assert result.outcome == "created"

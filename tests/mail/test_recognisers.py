@@ -25,7 +25,7 @@ def automatic_samples() -> list[Path]:
     files = sorted((SHARED / "bounces").glob("*.eml")) + sorted((SHARED / "autoreplies").glob("*.eml"))
     files.append(SHARED / "not-bounces" / "rb-issue-368-bug.eml")
     files += [f for f in sorted((OURS / "flufl-bounce").glob("*.txt")) if f.name not in PEOPLE_IN_FLUFL]
-    return files + sorted((OURS / "feedback").glob("*.eml"))
+    return files + sorted((OURS / "feedback").glob("*.eml")) + sorted((OURS / "sisimai").glob("*.eml"))
 
 
 def in_form(path: Path, form: str) -> bytes:
@@ -110,3 +110,46 @@ def test_json_that_is_not_a_notification_is_ordinary_text():
     head = b"From: a@example.org\nTo: b@example.net\nSubject: data\n\n"
     raw = head + b'{"event": "party", "email": "x@y.example"}\n'
     assert parse.parse(raw).recognised is None
+
+
+# Servers' and list managers' own forms (Sisimai's set of e-mails): the kind and the first
+# address each records, with what Sisimai's own tests expect of it (reason; "soft" when it
+# holds the address may work again, which is a transient failure here).
+SISIMAI = [
+    # Sisimai reads this one as "filtered" (soft); its text says 550 no such user.
+    ("email-apachejames-01.eml", recognise.PERMANENT, "000000000000@vtext.example.com", "Apache James"),
+    ("email-exchange2003-03.eml", recognise.PERMANENT, "kijitora@example.jp", "flufl.bounce"),  # userunknown
+    ("email-exchange2003-07.eml", recognise.PERMANENT, "kijitora@example.org", "flufl.bounce"),  # userunknown
+    # suspend, soft: "The user(s) account is disabled."
+    (
+        "email-ezweb-03.eml",
+        recognise.TRANSIENT,
+        "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp",
+        "EZweb",
+    ),
+    ("email-ezweb-07.eml", recognise.PERMANENT, "this-local-part-does-not-exist@ezweb.ne.jp", "EZweb"),
+    ("email-fml-01.eml", recognise.TRANSIENT, "2ndml@example.com", "fml"),  # systemerror, soft
+    ("email-kddi-01.eml", recognise.TRANSIENT, "kijitora@x0000000000000.dion.ne.jp", "KDDI"),  # mailboxfull
+    ("email-opensmtpd-02.eml", recognise.PERMANENT, "mailboxfull@example.jp", "OpenSMTPD"),  # 5.2.2 / 5.1.1
+    ("email-opensmtpd-03.eml", recognise.PERMANENT, "kijitora@neko.example.jp", "OpenSMTPD"),  # hostunknown
+    ("email-v5sendmail-01.eml", recognise.TRANSIENT, "kijitora@example.com", "sendmail 5"),  # expired, soft
+    # userunknown
+    ("email-verizon-02.eml", recognise.PERMANENT, "may-be-straycat-nyaaaaaan@vtext.com", "Verizon"),
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("name", "kind", "address", "detector"), SISIMAI, ids=[f[0] for f in SISIMAI])
+def test_servers_own_forms_record_kind_and_address(name, kind, address, detector, form):
+    parsed = parse.parse(in_form(OURS / "sisimai" / name, form))
+    found = parsed.recognised
+    assert found is not None
+    assert (found.kind, found.address) == (kind, address)
+    assert detector in found.detector and found.evidence
+    assert parsed.bounce is not None and parsed.bounce.permanent == (kind == recognise.PERMANENT)
+
+
+def test_both_failures_of_one_opensmtpd_report_are_recorded():
+    found = parse.parse((OURS / "sisimai" / "email-opensmtpd-02.eml").read_bytes()).recognised
+    assert found is not None
+    assert found.addresses == ("mailboxfull@example.jp", "userunknown@example.jp")

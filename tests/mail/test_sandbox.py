@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import select
 import threading
 
 import pytest
@@ -118,3 +119,66 @@ def test_answers_may_hold_only_the_parses_plain_values():
     evil = pickle.dumps(("parsed", os.system))
     with pytest.raises(pickle.UnpicklingError, match="is not a value a parse returns"):
         sandbox._Answers(io.BytesIO(evil)).load()
+
+
+def test_a_message_handed_over_ahead_is_read_while_the_caller_works(box):
+    pending = box.begin(_normal())
+    assert pending is not None
+    found = pending.result()
+    assert isinstance(found, ParsedMessage) and found.subject == "Phones down again"
+    assert len(box._idle) == 1  # the worker is kept for the next message
+    with pytest.raises(RuntimeError):
+        pending.result()
+
+
+def test_a_message_too_big_to_hand_over_ahead_is_read_the_usual_way(box):
+    big = make_mail("dana@acme.example.com", subject="Logs", body="x" * sandbox.AHEAD_BYTES)
+    assert box.begin(big) is None
+    assert isinstance(box.parse(big), ParsedMessage)
+
+
+def test_an_answer_given_up_on_stops_its_worker(box):
+    pending = box.begin(_normal())
+    assert pending is not None
+    worker = pending.worker
+    pending.close()
+    assert worker is not None and not worker.alive() and box._idle == []
+    pending.close()  # twice is nothing
+
+
+def test_a_message_handed_over_ahead_keeps_its_time_limit(misbehaving):
+    box = misbehaving(seconds=1)
+    pending = box.begin(hostile.marked("hang"))
+    assert pending is not None
+    found = pending.result()
+    assert isinstance(found, sandbox.ParserStopped) and "longer than 1 s" in str(found)
+    assert isinstance(box.parse(_normal()), ParsedMessage)
+
+
+def test_an_answer_ready_past_the_deadline_still_counts(box):
+    """The caller was busy past the time limit (storing the message); the worker answered
+    in time, so its answer is taken, not counted as an overrun."""
+    pending = box.begin(_normal())
+    assert pending is not None and pending.worker is not None
+    assert select.select([pending.worker.stdout], [], [], SECONDS)[0]  # it has answered
+    pending.sent_at -= 10 * SECONDS
+    assert isinstance(pending.result(), ParsedMessage)
+
+
+def test_a_batch_is_read_by_two_workers_in_order_and_a_dead_one_is_replaced(misbehaving):
+    box = misbehaving()
+    raws = [make_mail("dana@acme.example.com", subject=f"Batch {i}") for i in range(10)]
+    raws[3] = hostile.marked("kill")
+    found = box.parse_many(raws)
+    assert isinstance(found[3], sandbox.ParserStopped) and "killed" in str(found[3])
+    assert [f.subject for i, f in enumerate(found) if i != 3] == [f"Batch {i}" for i in range(10) if i != 3]
+    assert len(box._idle) == sandbox.PARALLEL and all(w.alive() for w in box._idle)
+
+
+def test_a_hanging_message_in_a_batch_read_in_parallel_is_stopped_at_its_limit(misbehaving):
+    box = misbehaving(seconds=1)
+    raws = [_normal() for _ in range(sandbox.PARALLEL_FROM)]
+    raws[0] = hostile.marked("hang")
+    found = box.parse_many(raws)
+    assert isinstance(found[0], sandbox.ParserStopped) and "longer than 1 s" in str(found[0])
+    assert all(isinstance(f, ParsedMessage) for f in found[1:])

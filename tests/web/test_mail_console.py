@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -78,3 +80,30 @@ def test_customers_are_kept_out():
         f"/console/mail/{result.inbound_id}/raw/",
     ):
         assert client.get(url).status_code == 403
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "mail" / "samples"
+
+
+def test_the_recognised_kind_is_kept_and_the_list_filters_by_it(staff_client):
+    mpoc = ContactFactory(is_primary_mpoc=True)
+    raws = [
+        (SAMPLES / "sisimai" / "email-opensmtpd-03.eml").read_bytes(),  # permanent bounce
+        (SAMPLES / "sisimai" / "email-kddi-01.eml").read_bytes(),  # transient: mailbox full
+        (SAMPLES / "feedback" / "rfc5965-example.eml").read_bytes(),  # complaint
+        make_mail(mpoc.email, subject="Out of office", headers={"Auto-Submitted": "auto-replied"}),
+        make_mail(mpoc.email, subject="A person's new case"),
+    ]
+    results = [intake.ingest(raw) for raw in raws]
+    kinds = [InboundMessage.objects.get(pk=r.inbound_id).automatic for r in results]
+    assert kinds == ["bounce_permanent", "bounce_transient", "complaint", "auto_reply", ""]
+    every = staff_client.get("/console/mail/?state=done")
+    assert every.status_code == 200
+    assert every.content.count(b'data-testid="mail-row"') == 5
+    assert b"Bounce (permanent)" in every.content and b"Complaint" in every.content
+    bounces = staff_client.get("/console/mail/?state=done&automatic=bounce_permanent")
+    assert bounces.content.count(b'data-testid="mail-row"') == 1
+    assert b"Delivery status notification: error" in bounces.content
+    # an unknown kind is no filter at all
+    odd = staff_client.get("/console/mail/?state=done&automatic=%3Cscript%3E")
+    assert odd.content.count(b'data-testid="mail-row"') == 5 and b"<script>" not in odd.content

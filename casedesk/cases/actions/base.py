@@ -19,6 +19,7 @@ from casedesk.cases import clocks, notices, selectors
 from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.core.prepared import Prepared
 from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import approvals, lifecycle
 from casedesk.rules.lifecycle import Actor, Status, TransitionRefused
@@ -40,11 +41,15 @@ def lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+_LOCK: Prepared[Case] = Prepared(
+    lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+)
+
+
 def lock_many(pks: Sequence[int]) -> dict[int, Case]:
     """The case rows, re-read under row locks taken in key order (no deadlock between two
     batches), inside the caller's transaction."""
-    rows = Case.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
-    locked = {case.pk: case for case in rows}
+    locked = {case.pk: case for case in _LOCK(sorted(set(pks)))}
     missing = set(pks) - set(locked)
     if missing:
         raise NotFound("No such case.")

@@ -65,7 +65,9 @@ def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> li
         results.append(None)
     if not checked:
         return [r for r in results if r is not None]
-    with transaction.atomic():
+    # All or nothing, within the caller's transaction if there is one (no savepoint, as in
+    # `open_cases`).
+    with transaction.atomic(savepoint=False):
         locked = base.lock_many([c.case.pk for _, c, _, _ in checked])
         now = clock.now()
         written: list[tuple[int, Comment, CaseEvent]] = []
@@ -118,7 +120,7 @@ def add_comments(comments: Sequence[Comment], *, once: Once | None = None) -> li
         if not events:
             return [r for r in results if r is not None]
         bulk.insert(events)
-        search_index.refresh(touched)
+        search_index.refresh(touched, comments_only=True)
         for index, comment, event in written:
             public = event.public
             base.store_attachments(event.case, event, comment.by, comment.uploads, public=public)

@@ -17,6 +17,7 @@ from casedesk.cases.actions.base import Who
 from casedesk.cases.models import Case, CaseEvent, Channel, Kind, Priority
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, Refused
+from casedesk.core.prepared import Prepared
 from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import lifecycle, triage
 from casedesk.rules.lifecycle import Actor, Status
@@ -127,6 +128,14 @@ def _check_master(op: Opening, actor: Actor) -> _Checked:
     return _Checked(op, actor, op.contact, title, description, Priority.P1G.value, team, op.by)
 
 
+# Asked for every case opened with a platform: built once per process (`core.prepared`).
+_OFFERED: Prepared[tuple[int, int]] = Prepared(
+    lambda organisations, platforms: Organisation.platforms.through.objects.filter(
+        organisation_id__in=organisations, platform_id__in=platforms
+    ).values_list("organisation_id", "platform_id")
+)
+
+
 def _offered(openings: Sequence[Opening]) -> set[tuple[int, int]]:
     """Which of the asked-for platforms each organisation has, in one query."""
     wanted: set[int] = set()
@@ -139,12 +148,7 @@ def _offered(openings: Sequence[Opening]) -> set[tuple[int, int]]:
             platforms.add(op.platform.pk)
     if not wanted:
         return set()
-    through = Organisation.platforms.through
-    return set(
-        through.objects.filter(organisation_id__in=wanted, platform_id__in=platforms).values_list(
-            "organisation_id", "platform_id"
-        )
-    )
+    return set(_OFFERED(sorted(wanted), sorted(platforms)))
 
 
 def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
@@ -164,7 +168,9 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
     if not checked:
         return [r for r in results if r is not None]
     now = clock.now()
-    with transaction.atomic():
+    # All or nothing, within the caller's transaction if there is one (no savepoint: an
+    # error here undoes the caller's work too, which no caller carries on after).
+    with transaction.atomic(savepoint=False):
         cases: list[Case] = []
         timelines: list[list[CaseEvent]] = []
         deadlines = []

@@ -34,6 +34,7 @@ LIST_FIELDS = (
     "reason",
     "state",
     "outcome",
+    "automatic",
     "case_id",
     "source",
     "size",
@@ -82,12 +83,15 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
     state = request.GET.get("state", "quarantined")
     if state not in InboundMessage.State.values:
         state = "quarantined"
+    # Of one kind of automatic mail (bounces, complaints, automatic replies), or any.
+    automatic = request.GET.get("automatic", "")
+    if automatic not in InboundMessage.Automatic.values:
+        automatic = ""
     number, size = page_number(request), settings.CASEDESK_PAGE_SIZE
-    rows = list(
-        InboundMessage.objects.filter(state=state)
-        .only(*LIST_FIELDS)
-        .order_by("-id")[(number - 1) * size : number * size + 1]
-    )
+    chosen = InboundMessage.objects.filter(state=state)
+    if automatic:
+        chosen = chosen.filter(automatic=automatic)
+    rows = list(chosen.only(*LIST_FIELDS).order_by("-id")[(number - 1) * size : number * size + 1])
     listed = [
         Listed(row, number_for(row.case_id) if row.case_id else "", _outcome_label(row)) for row in rows
     ]
@@ -100,6 +104,8 @@ def quarantine(request: AuthedRequest) -> HttpResponse:
             "page": number,
             "state": state,
             "states": InboundMessage.State.choices,
+            "automatic": automatic,
+            "kinds": InboundMessage.Automatic.choices,
         },
     )
 

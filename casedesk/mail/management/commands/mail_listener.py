@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from casedesk.mail import intake
 from casedesk.mail.listener import IntakeController
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--lmtp", action="store_true", help="speak LMTP (for a local mail server)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        intake.warm_up()
         controller = IntakeController(host=options["host"], port=options["port"], lmtp=options["lmtp"])
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
+from casedesk.mail import intake
 from casedesk.mail.imap import Mailbox, poll_once
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         box = Mailbox.from_settings()
         if not box.host:
             raise CommandError("Set CASEDESK_IMAP_HOST (and _USER, _PASSWORD) first.")
+        intake.warm_up()
         while True:
             for result in poll_once(box):
                 self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

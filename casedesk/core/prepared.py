@@ -1,0 +1,202 @@
+"""Reads whose SQL is built once per process, for the paths that run the same look-ups for
+every received message (e-mail intake and the case actions it calls).
+
+At a message's rate the ORM's building and compiling of a queryset (filters resolved,
+joins set up, columns listed, ordering checked) costs more than the database's answer.
+A `Prepared` read builds its queryset and compiles it the first time it is asked for a
+shape (how many values each list has), finds where each value went among the statement's
+parameters, and afterwards only puts the new values there and reads the rows as the ORM
+does (its converters, `from_db`, the `select_related` objects). Nothing about the data is
+kept, only the statement: there is nothing to invalidate. A shape whose values cannot be
+found again among the parameters (a lookup that transforms them) is never kept, and runs
+through the ORM each time.
+
+Supported: querysets of model instances (with `select_related`, `select_for_update`) and
+`values_list()` tuples; not `prefetch_related`, `values()` or known related objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import (  # type: ignore[attr-defined]  # not in the stubs
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.sql.compiler import SQLCompiler
+
+M = TypeVar("M")
+
+_NO_STATEMENT = object()  # the shape is not kept: run through the ORM
+
+
+class _Statement:
+    """A compiled queryset and where each value goes among its parameters."""
+
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        compiled: tuple[SQLCompiler, str, Sequence[Any]],
+        slots: list[tuple[int, int, bool]],
+    ) -> None:
+        compiler, self.sql, params = compiled
+        self.params = list(params)
+        self.slots = slots  # (parameter position, value number, as a datetime)
+        self.db = queryset.db
+        self.tuples = queryset._iterable_class is ValuesListIterable
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(fields)
+        self.compiler = compiler
+        if not self.tuples:
+            klass_info, select = compiler.klass_info, compiler.select
+            assert klass_info is not None
+            self.model = klass_info["model"]
+            fields_at = klass_info["select_fields"]
+            self.start, self.end = fields_at[0], fields_at[-1] + 1
+            self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
+            self.populators = get_related_populators(klass_info, select, self.db)
+            self.annotations = dict(compiler.annotation_col_map or {})
+
+    def run(self, values: list[Any]) -> list[Any]:
+        params = list(self.params)
+        connection = connections[self.db]
+        for position, number, is_datetime in self.slots:
+            value = values[number]
+            params[position] = connection.ops.adapt_datetimefield_value(value) if is_datetime else value
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows: list[Any] = cursor.fetchall()
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        if self.tuples:
+            return [tuple(row) for row in rows]
+        out = []
+        for row in rows:
+            obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, at in self.annotations.items():
+                setattr(obj, name, row[at])
+            out.append(obj)
+        return out
+
+
+def _placeholder(number: int, example: Any, variant: int) -> Any:
+    """A value of the example's type that no real query uses, to find where it goes; the
+    two variants of one number differ, so that a value derived from it shows as such."""
+    if isinstance(example, bool):
+        raise TypeError("booleans cannot be told apart; give them as part of the queryset")
+    if isinstance(example, int):
+        return -7_319_000_000_000 - 1_000_000 * variant - number
+    if isinstance(example, str):
+        return f"\x00prepared-{variant}-{number}\x00"
+    if isinstance(example, datetime):
+        return datetime(1901 + variant, 1, 1, 0, 0, 0, number + 1, tzinfo=UTC)
+    raise TypeError(f"a prepared read takes ints, strings and datetimes, not {type(example).__name__}")
+
+
+class Prepared(Generic[M]):
+    """`Prepared(lambda ids, name: Model.objects.filter(pk__in=ids, name=name))`, then
+    `read(ids, name)`: the rows, as `list(queryset)` would give them. Each argument is a
+    value (int, str, datetime) or a collection of them for an `__in` lookup (duplicates
+    and None left out, as the ORM does; empty: no rows, no statement)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], using: str = "default") -> None:
+        self.build = build
+        self.using = using
+        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: Any) -> list[M]:
+        shaped: list[Any] = []
+        flat: list[Any] = []
+        shape: list[Any] = []
+        for arg in args:
+            if isinstance(arg, str | int | datetime):
+                shaped.append(arg)
+                flat.append(arg)
+                shape.append(type(arg).__name__)
+            else:
+                values = [v for v in dict.fromkeys(arg) if v is not None]
+                if not values:
+                    return []
+                shaped.append(values)
+                flat.extend(values)
+                shape.append((type(values[0]).__name__, len(values)))
+        connection = connections[self.using]
+        key = (connection.vendor, connection.alias, tuple(shape))
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._prepare(shaped)
+            with self._lock:
+                self._statements[key] = statement
+        if statement is _NO_STATEMENT:
+            return list(self.build(*shaped))
+        return statement.run(flat)
+
+    def _prepare(self, shaped: list[Any]) -> Any:
+        """Compile the shape with two sets of placeholders and find them among the
+        parameters; every other parameter must be the same in both (a value the builder
+        derived from an argument, `since + day`, would be kept as a constant otherwise)."""
+        compiled = [self._compile(shaped, variant) for variant in (0, 1)]
+        if any(c is None for c in compiled):
+            return _NO_STATEMENT
+        (queryset, compiler, sql, params, slots), (_, _, sql_b, params_b, slots_b) = compiled  # type: ignore[misc]
+        if sql != sql_b or slots != slots_b or len(params) != len(params_b):
+            return _NO_STATEMENT
+        placed = {position for position, _, _ in slots}
+        for position, (a, b) in enumerate(zip(params, params_b, strict=True)):
+            if position not in placed and (type(a) is not type(b) or a != b):
+                return _NO_STATEMENT
+        return _Statement(queryset, (compiler, sql, params), slots)
+
+    def _compile(self, shaped: list[Any], variant: int) -> tuple[Any, ...] | None:
+        number = 0
+        markers: list[Any] = []
+        placeholders: list[Any] = []
+        for arg in shaped:
+            if isinstance(arg, list):
+                group = []
+                for value in arg:
+                    group.append(_placeholder(number, value, variant))
+                    number += 1
+                markers.extend(group)
+                placeholders.append(group)
+            else:
+                marker = _placeholder(number, arg, variant)
+                number += 1
+                markers.append(marker)
+                placeholders.append(marker)
+        queryset = self.build(*placeholders)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            return None
+        if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(
+            queryset, "_known_related_objects", {}
+        ):
+            return None
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        connection = connections[queryset.db]
+        wanted: dict[Any, tuple[int, bool]] = {}
+        for at, marker in enumerate(markers):
+            wanted[(type(marker), marker)] = (at, False)
+            if isinstance(marker, datetime):
+                adapted = connection.ops.adapt_datetimefield_value(marker)
+                wanted[(type(adapted), adapted)] = (at, True)
+        slots: list[tuple[int, int, bool]] = []
+        for position, param in enumerate(params):
+            try:
+                found = wanted.get((type(param), param))
+            except TypeError:  # an unhashable parameter (a list, for an array lookup)
+                return None
+            if found is not None:
+                slots.append((position, *found))
+        if {number for _, number, _ in slots} != set(range(len(markers))):
+            return None  # a value went in transformed: not kept
+        return queryset, compiler, sql, list(params), slots

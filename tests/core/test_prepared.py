@@ -1,0 +1,103 @@
+"""Reads built once per process (`core.prepared`): the same rows as the queryset they stand
+for, whatever the shape of the values; what cannot be kept runs through the ORM."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.functions import Lower
+from django.test.utils import CaptureQueriesContext
+
+from casedesk.accounts.models import Contact, Shift, User
+from casedesk.cases.models import Case, CaseEvent
+from casedesk.core import clock
+from casedesk.core.prepared import _NO_STATEMENT, Prepared
+from casedesk.mail import routing
+from tests.factories import ContactFactory, OrganisationFactory, StaffFactory, TeamFactory, make_case
+
+pytestmark = pytest.mark.django_db
+
+CONTACTS = Prepared(
+    lambda addresses: (
+        Contact.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses, active=True)
+        .select_related("organisation", "user")
+        .order_by("id")
+    )
+)
+
+
+def _kept(read: Prepared) -> bool:
+    return bool(read._statements) and all(s is not _NO_STATEMENT for s in read._statements.values())
+
+
+def test_model_rows_with_their_related_objects_as_the_orm_gives_them():
+    org = OrganisationFactory(name="Acme")
+    people = [ContactFactory(organisation=org, email=f"p{i}@acme.example.com") for i in range(4)]
+    ContactFactory(organisation=org, email="gone@acme.example.com", active=False)
+    for wanted in (
+        ["p0@acme.example.com"],
+        ["p3@acme.example.com", "p1@acme.example.com", "nobody@x.example"],
+    ):
+        expected = list(CONTACTS.build(wanted))
+        got = CONTACTS(wanted)
+        assert [c.pk for c in got] == [c.pk for c in expected]
+        assert [c.__dict__.keys() for c in got] == [c.__dict__.keys() for c in expected]
+        with CaptureQueriesContext(connection) as read:
+            assert {c.organisation.name for c in got} == {"Acme"}  # loaded with the row
+        assert len(read) == 0
+    assert _kept(CONTACTS)
+    assert [c.email for c in CONTACTS(["gone@acme.example.com"])] == []
+    assert people
+
+
+def test_duplicates_and_nones_left_out_and_no_values_no_statement():
+    contact = ContactFactory(email="dup@acme.example.com")
+    assert [c.pk for c in CONTACTS(["dup@acme.example.com", "dup@acme.example.com", None])] == [contact.pk]
+    with CaptureQueriesContext(connection) as asked:
+        assert CONTACTS([]) == [] and CONTACTS([None]) == []
+    assert len(asked) == 0
+
+
+def test_values_list_tuples_and_a_datetime_given_twice():
+    case = make_case()
+    rows = Prepared(
+        lambda cases, since: (
+            CaseEvent.objects.filter(case_id__in=cases, at__gte=since, at__lt=since + timedelta(days=1))
+            .order_by("id")
+            .values_list("case_id", "kind")
+        )
+    )
+    since = clock.now() - timedelta(hours=1)
+    assert rows([case.pk], since) == list(rows.build([case.pk], since)) == [(case.pk, "created")]
+    assert rows([case.pk], clock.now() + timedelta(days=2)) == []
+    assert not _kept(rows)  # `since + 1 day` is derived from an argument: never kept as a constant
+
+
+def test_technicians_on_shift_are_read_from_a_kept_statement():
+    team = TeamFactory()
+    now = clock.now()
+    tech = StaffFactory(staff_role=User.StaffRole.TECHNICIAN)
+    team.members.add(tech)
+    Shift.objects.create(user=tech, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
+    assert routing.on_shift(team, now) == [tech]
+    assert routing.on_shift(team, now + timedelta(hours=2)) == []
+    assert _kept(routing._ON_SHIFT)
+
+
+def test_row_locks_are_taken_in_the_callers_transaction():
+    case = make_case()
+    read = Prepared(lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+    with transaction.atomic():
+        assert [c.pk for c in read([case.pk])] == [case.pk]
+    assert _kept(read)
+
+
+def test_a_value_that_goes_in_transformed_is_read_through_the_orm_each_time():
+    contact = ContactFactory(email="Mixed@Acme.example.com")
+    read = Prepared(lambda address: Contact.objects.filter(email__icontains=address))
+    assert [c.pk for c in read("mixed@acme")] == [contact.pk]
+    assert [c.pk for c in read("nobody")] == []
+    assert not _kept(read)
