@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "casedesk.web",
     "casedesk.status",
     "casedesk.statuspage",
+    "casedesk.solutions",
+    "casedesk.helpcenter",
     "casedesk.site",
 ]
 
