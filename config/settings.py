@@ -195,7 +195,9 @@ CASEDESK_SITE_NAME = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
 # Provider data shown where the plan sends customers with an urgent issue: the login page
 # and the new-case form.
 CASEDESK_SUPPORT_PHONE = os.environ.get("CASEDESK_SUPPORT_PHONE", "+1 303 555 0100")
-CASEDESK_SUPPORT_CHAT_URL = os.environ.get("CASEDESK_SUPPORT_CHAT_URL", "https://www.example.com/support/chat")
+CASEDESK_SUPPORT_CHAT_URL = os.environ.get(
+    "CASEDESK_SUPPORT_CHAT_URL", "https://www.example.com/support/chat"
+)
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25
 

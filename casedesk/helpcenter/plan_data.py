@@ -105,7 +105,9 @@ def priorities() -> list[PriorityRow]:
 
 def hours() -> list[HoursRow]:
     calendars = _calendars()
-    return [HoursRow(c.name, c.how, hours_of(calendars.get(c.calendar), c.calendar)) for c in published.CHANNELS]
+    return [
+        HoursRow(c.name, c.how, hours_of(calendars.get(c.calendar), c.calendar)) for c in published.CHANNELS
+    ]
 
 
 def statuses() -> list[StatusRow]:
@@ -147,8 +149,12 @@ def _hours(lead: timedelta) -> str:
 def maintenance_kinds() -> list[KindRow]:
     policies = status.kind_policies()
     rows = []
-    for kind in (MaintenanceKind.MONTHLY, MaintenanceKind.CERTIFICATE, MaintenanceKind.PLATFORM_UPDATE,
-                 MaintenanceKind.UNSCHEDULED):  # fmt: skip
+    for kind in (
+        MaintenanceKind.MONTHLY,
+        MaintenanceKind.CERTIFICATE,
+        MaintenanceKind.PLATFORM_UPDATE,
+        MaintenanceKind.UNSCHEDULED,
+    ):
         plan = schedule.PLAN[kind.value]
         policy = policies[kind.value]
         if plan.rule:
@@ -156,16 +162,20 @@ def maintenance_kinds() -> list[KindRow]:
             when = f"{words[:1].upper()}{words[1:]}, {plan.start:%H:%M}-{plan.end:%H:%M} MT"
         else:
             when = "As needed; best effort outside 05:00-23:00 MT (work inside those hours records why)"
-        impact = "No customer impact" if policy.default_impact == "operational" else "Brief interruptions possible"
-        rows.append(KindRow(kind.label, when, impact, _notices(policy)))
+        impact = (
+            "No customer impact" if policy.default_impact == "operational" else "Brief interruptions possible"
+        )
+        rows.append(KindRow(str(kind.label), when, impact, _notices(policy)))
     return rows
 
 
 def windows() -> list[MaintenanceWindow]:
     """The recurring windows in force, as scheduled by staff (each listed once)."""
     return list(
-        MaintenanceWindow.objects.filter(cancelled=False).exclude(rrule="").prefetch_related("platforms")
-        .order_by("kind", "title")  # fmt: skip
+        MaintenanceWindow.objects.filter(cancelled=False)
+        .exclude(rrule="")
+        .prefetch_related("platforms")
+        .order_by("kind", "title")
     )
 
 

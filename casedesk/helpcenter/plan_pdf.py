@@ -39,7 +39,9 @@ def build() -> bytes:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title="Client Support Plan", leftMargin=15 * mm, rightMargin=15 * mm)
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, title="Client Support Plan", leftMargin=15 * mm, rightMargin=15 * mm
+    )
     story: list[Any] = [
         Paragraph(f"{escape(settings.CASEDESK_SITE_NAME)}: Client Support Plan", styles["Title"]),
         Paragraph(f"As in force on {escape(human(clock.now(), zone=plan_zone()))}.", styles["BodyText"]),
@@ -47,13 +49,26 @@ def build() -> bytes:
         Paragraph("Priorities and their targets", styles["Heading2"]),
         _table(
             ["Priority", "Definition", "Example", "Initial response", "Updates"],
-            [[p.label, p.definition, p.example, f"{p.response} ({p.response_hours})", f"{p.update} ({p.update_hours})"]
-             for p in plan_data.priorities()],  # fmt: skip
+            [
+                [
+                    p.label,
+                    p.definition,
+                    p.example,
+                    f"{p.response} ({p.response_hours})",
+                    f"{p.update} ({p.update_hours})",
+                ]
+                for p in plan_data.priorities()
+            ],
             [22, 55, 38, 32, 33],
             small,
         ),
         Paragraph("Ways in and their hours", styles["Heading2"]),
-        _table(["Channel", "Hours", "How"], [[h.name, h.hours, h.how] for h in plan_data.hours()], [35, 50, 95], small),
+        _table(
+            ["Channel", "Hours", "How"],
+            [[h.name, h.hours, h.how] for h in plan_data.hours()],
+            [35, 50, 95],
+            small,
+        ),
         Paragraph("Case statuses", styles["Heading2"]),
         _table(["Status", "Meaning"], [[s.label, s.meaning] for s in plan_data.statuses()], [50, 130], small),
     ]
@@ -61,7 +76,8 @@ def build() -> bytes:
     story.append(
         Paragraph(
             escape(
-                f"A customer may ask to reopen a case within {rules['reopen_days']} calendar days of its closure; "
+                f"A customer may ask to reopen a case within {rules['reopen_days']} calendar days of "
+                "its closure; "
                 f"later, a new case is opened and related to it. A case waiting on the customer for "
                 f"{rules['no_response_days']} business days is closed as Closed No Response, announced "
                 f"{rules['warn_days']} business day before."
@@ -75,8 +91,17 @@ def build() -> bytes:
         story.append(
             _table(
                 ["Level", "Role", "Name", "Office", "Mobile", "E-mail"],
-                [[str(lv.level), lv.role, lv.name, lv.office_phone or "-", lv.mobile_phone or "-", lv.email or "-"]
-                 for lv in path.levels.all()],  # fmt: skip
+                [
+                    [
+                        str(lv.level),
+                        lv.role,
+                        lv.name,
+                        lv.office_phone or "-",
+                        lv.mobile_phone or "-",
+                        lv.email or "-",
+                    ]
+                    for lv in path.levels.all()
+                ],
                 [12, 45, 32, 28, 28, 35],
                 small,
             )

@@ -46,7 +46,7 @@ def is_live(publish_at: datetime | None, now: datetime) -> bool:
 
 
 def state(publish_at: datetime | None, now: datetime) -> str:
-    """"draft", "scheduled" or "published", as the console shows it."""
+    """ "draft", "scheduled" or "published", as the console shows it."""
     if publish_at is None:
         return "draft"
     return "published" if publish_at <= now else "scheduled"

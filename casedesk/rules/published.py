@@ -32,7 +32,8 @@ PRIORITIES: dict[Priority, PriorityText] = {
         "Presence wrong for many users; one phone not registering.",
     ),
     Priority.P4: PriorityText(
-        "Impairment of non-critical services for a single user.", "A message-waiting light broken for one user."
+        "Impairment of non-critical services for a single user.",
+        "A message-waiting light broken for one user.",
     ),
     Priority.P1G: PriorityText(
         "A master case: one issue affecting multiple organisations (only support staff designate one), "

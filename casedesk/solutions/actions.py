@@ -26,7 +26,16 @@ from casedesk.rules import audience as rules
 from casedesk.rules.permissions import Ability
 from casedesk.rules.text import has_control
 from casedesk.solutions import finding, markdown
-from casedesk.solutions.models import IMAGE_TYPES, Article, ArticleFile, Category, Feedback, Miss, Revision, Suggestion
+from casedesk.solutions.models import (
+    IMAGE_TYPES,
+    Article,
+    ArticleFile,
+    Category,
+    Feedback,
+    Miss,
+    Revision,
+    Suggestion,
+)
 
 TITLE_MAX = 200
 SUMMARY_MAX = 300
@@ -72,7 +81,8 @@ def _audience(value: str) -> str:
 def _slug(title: str, article_id: int | None) -> str:
     base = slugify(title)[:100] or "article"
     slug, n = base, 1
-    while Article.objects.filter(slug=slug).exclude(pk=article_id).exists():
+    others = Article.objects.exclude(pk=article_id) if article_id is not None else Article.objects.all()
+    while others.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -124,7 +134,13 @@ def save_article(
                     f"The article was changed meanwhile (revision {row.revision}, you started from "
                     f"{expected_revision}); open it again to see the change, your text is below."
                 )
-        row.title, row.summary, row.body, row.category, row.audience = title, summary, body, category, audience
+        row.title, row.summary, row.body, row.category, row.audience = (
+            title,
+            summary,
+            body,
+            category,
+            audience,
+        )
         row.body_html, row.body_text = markdown.render(body), markdown.plain(body)
         row.publish_at, row.updated_at, row.updated_by = publish_at, now, by
         row.revision += 1
@@ -132,9 +148,16 @@ def save_article(
         row.save()
         row.platforms.set(list(platforms))
         Revision.objects.create(
-            article=row, number=row.revision, title=title, summary=summary, body=body,
-            audience=audience, note=note or ("Created" if row.revision == 1 else ""), by=by, at=now,
-        )  # fmt: skip
+            article=row,
+            number=row.revision,
+            title=title,
+            summary=summary,
+            body=body,
+            audience=audience,
+            note=note or ("Created" if row.revision == 1 else ""),
+            by=by,
+            at=now,
+        )
         finding.engine().refresh([row.pk])
     return row
 
@@ -173,9 +196,14 @@ def add_file(article: Article, upload: Upload, *, by: Any) -> ArticleFile:
     with transaction.atomic():
         row = _lock(article.pk)
         stored = ArticleFile(
-            article=row, name=name, content_type=content_type, size=upload.size,
-            sha256=upload.sha256, uploaded_by=by, created_at=clock.now(),
-        )  # fmt: skip
+            article=row,
+            name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            uploaded_by=by,
+            created_at=clock.now(),
+        )
         stored.file.save(name, ContentFile(upload.content), save=False)
         stored.save()
     return stored

@@ -63,7 +63,8 @@ def matches(text: str, where: Where, limit: int, offset: int) -> list[int]:
         WITH query AS (SELECT {q} AS q)
         SELECT a.id FROM solutions_article a, query
         WHERE a.id IN (
-            (SELECT a.id FROM solutions_article a, query WHERE a.title_tsv @@ query.q{cond} LIMIT {CANDIDATES})
+            (SELECT a.id FROM solutions_article a, query
+                WHERE a.title_tsv @@ query.q{cond} LIMIT {CANDIDATES})
             UNION ALL
             (SELECT a.id FROM solutions_article a, query WHERE a.tsv @@ query.q{cond} LIMIT {CANDIDATES}))
         ORDER BY ts_rank_cd(a.tsv, query.q) + CASE WHEN a.title_tsv @@ query.q THEN {TITLE_BONUS} ELSE 0 END

@@ -131,7 +131,7 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 class Feedback(models.Model):
-    """"Was this helpful?" with an optional comment; one per reader and article (a second
+    """ "Was this helpful?" with an optional comment; one per reader and article (a second
     answer replaces the first), anonymous readers by a hash of their client."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")

@@ -46,7 +46,10 @@ def categories(user: Any) -> list[Category]:
     now = clock.now()
     visible = Q(articles__audience__in=sorted(audiences_of(user)), articles__publish_at__lte=now)
     return [
-        c for c in Category.objects.annotate(shown=Count("articles", filter=visible)).order_by("position", "name")
+        c
+        for c in Category.objects.annotate(shown=Count("articles", filter=visible)).order_by(
+            "position", "name"
+        )
         if c.shown
     ]
 

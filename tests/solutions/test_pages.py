@@ -33,14 +33,22 @@ def client_for(user=None) -> Client:
 def shelf():
     return {
         "public": article("Reset your voicemail PIN", "Dial *98 and choose **5**.", audience="public"),
-        "customers": article("Voicemail to e-mail set-up", "In the portal, open **Voicemail**.", audience="customers"),
-        "staff": article("Voicemail platform restart runbook", "Restart the quokka cluster.", audience="staff"),
+        "customers": article(
+            "Voicemail to e-mail set-up", "In the portal, open **Voicemail**.", audience="customers"
+        ),
+        "staff": article(
+            "Voicemail platform restart runbook", "Restart the quokka cluster.", audience="staff"
+        ),
     }
 
 
 @pytest.mark.parametrize(
     ("reader", "sees"),
-    [("anonymous", {"public"}), ("customer", {"public", "customers"}), ("staff", {"public", "customers", "staff"})],
+    [
+        ("anonymous", {"public"}),
+        ("customer", {"public", "customers"}),
+        ("staff", {"public", "customers", "staff"}),
+    ],
 )
 def test_each_reader_sees_their_audiences_on_every_page(shelf, reader, sees):
     user = {"anonymous": None, "customer": customer(), "staff": StaffFactory()}[reader]
@@ -113,8 +121,15 @@ def test_console_writes_articles_with_revisions_diff_and_restore():
     editor = StaffFactory()
     c = client_for(editor)
     cat = category()
-    form = {"title": "Park a call", "summary": "", "body": "Press Park.", "category": cat.pk,
-            "audience": "public", "state": "now", "note": ""}  # fmt: skip
+    form = {
+        "title": "Park a call",
+        "summary": "",
+        "body": "Press Park.",
+        "category": cat.pk,
+        "audience": "public",
+        "state": "now",
+        "note": "",
+    }
     response = c.post("/console/solutions/new/", form)
     assert response.status_code == 302
     art = Article.objects.get(title="Park a call")
@@ -174,7 +189,12 @@ def test_a_case_sent_within_30_minutes_is_no_deflection(shelf, time_machine):
     c.post("/solutions/suggest/", {"q": "voicemail pin", "token": token})
     c.get(f"/solutions/a/{shelf['public'].slug}/?s={token}")
     time_machine.move_to(start + timedelta(minutes=5), tick=False)
-    assert c.post("/portal/cases/new/", {"title": "PIN", "description": "Still locked", "token": token}).status_code == 302
+    assert (
+        c.post(
+            "/portal/cases/new/", {"title": "PIN", "description": "Still locked", "token": token}
+        ).status_code
+        == 302
+    )
     time_machine.move_to(start + timedelta(minutes=40), tick=False)
     assert actions.decide_deflections(timezone.now()) == 0
     assert Suggestion.objects.get().deflected is False
@@ -182,8 +202,15 @@ def test_a_case_sent_within_30_minutes_is_no_deflection(shelf, time_machine):
 
 def test_without_scripts_the_form_lists_the_articles(shelf):
     c = client_for(customer())
-    page = c.post("/portal/cases/new/", {"title": "voicemail pin forgotten", "description": "", "preview": "1",
-                                          "token": actions.new_form_token()})  # fmt: skip
+    page = c.post(
+        "/portal/cases/new/",
+        {
+            "title": "voicemail pin forgotten",
+            "description": "",
+            "preview": "1",
+            "token": actions.new_form_token(),
+        },
+    )
     assert page.status_code == 200
     assert f"/solutions/a/{shelf['public'].slug}/?s=" in page.content.decode()
     assert shelf["staff"].slug not in page.content.decode()

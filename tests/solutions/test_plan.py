@@ -59,7 +59,9 @@ def test_hours_statuses_escalation_and_maintenance_come_from_their_data():
     escalation = public.get("/plan/escalation/").content.decode()
     assert level.name in escalation
     maintenance = public.get("/plan/maintenance/").content.decode()
-    assert "Monthly scheduled maintenance" in maintenance and "the third Friday of every month" in maintenance.lower()
+    assert "Monthly scheduled maintenance" in maintenance
+    assert "The third Friday of every month, 22:00-04:00 MT" in maintenance
+    assert "E-mail 24 hours before" in maintenance  # the platform update's notice
 
 
 def test_the_plan_as_one_pdf():

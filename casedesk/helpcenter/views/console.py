@@ -5,6 +5,7 @@ and the report (views, helpful votes, deflections, searches that found nothing).
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 
 from django.contrib import messages
 from django.db.models import Q
@@ -36,16 +37,15 @@ def article_list(request: AuthedRequest) -> HttpResponse:
     page = page_number(request)
     rows = list(qs[(page - 1) * PAGE : page * PAGE + 1])
     now = clock.now()
-    for row in rows:
-        row.state = rules.state(row.publish_at, now)  # type: ignore[attr-defined]
+    shown = [(row, rules.state(row.publish_at, now)) for row in rows[:PAGE]]
     return render(
         request,
         "helpcenter/console_list.html",
-        {"articles": rows[:PAGE], "has_next": len(rows) > PAGE, "page": page, "term": term},
+        {"articles": shown, "has_next": len(rows) > PAGE, "page": page, "term": term},
     )
 
 
-def _publish_at(form: ArticleForm):  # type: ignore[no-untyped-def]
+def _publish_at(form: ArticleForm) -> datetime | None:
     state = form.cleaned_data["state"]
     if state == "draft":
         return None
@@ -86,10 +86,16 @@ def _edit(request: AuthedRequest, article: Article | None) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            publish_at = article.publish_at if (
-                article is not None and data["state"] == "now" and article.publish_at
-                and article.publish_at <= clock.now()
-            ) else _publish_at(form)  # fmt: skip
+            publish_at = (
+                article.publish_at
+                if (
+                    article is not None
+                    and data["state"] == "now"
+                    and article.publish_at
+                    and article.publish_at <= clock.now()
+                )
+                else _publish_at(form)
+            )
             try:
                 saved = actions.save_article(
                     by=request.user,
@@ -115,10 +121,14 @@ def _edit(request: AuthedRequest, article: Article | None) -> HttpResponse:
     return render(
         request,
         "helpcenter/console_edit.html",
-        {"form": form, "article": article, "error": error,
-         "files": list(article.files.all()) if article else []},
+        {
+            "form": form,
+            "article": article,
+            "error": error,
+            "files": list(article.files.all()) if article else [],
+        },
         status=400 if error else 200,
-    )  # fmt: skip
+    )
 
 
 @staff_can(actions.EDITOR)
@@ -155,13 +165,20 @@ def revisions(request: AuthedRequest, article_id: int) -> HttpResponse:
     chosen = by_number.get(number)
     if chosen is None:
         raise NotFound("There is no such revision.")
-    previous = max((r for r in all_revisions if r.number < chosen.number), key=lambda r: r.number, default=None)
+    previous = max(
+        (r for r in all_revisions if r.number < chosen.number), key=lambda r: r.number, default=None
+    )
     return render(
         request,
         "helpcenter/console_revisions.html",
-        {"article": article, "revisions": all_revisions, "chosen": chosen, "previous": previous,
-         "diff": _diff(previous, chosen)},
-    )  # fmt: skip
+        {
+            "article": article,
+            "revisions": all_revisions,
+            "chosen": chosen,
+            "previous": previous,
+            "diff": _diff(previous, chosen),
+        },
+    )
 
 
 @staff_can(actions.EDITOR)
