@@ -47,8 +47,17 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\x00", "").split())[:MAX_TEXT]
 
 
-def where_for(user: Any, *, category_id: int | None = None, platform_id: int | None = None) -> Where:
-    return Where(audiences_of(user), clock.now(), category_id, platform_id)
+def where_for(
+    user: Any,
+    *,
+    category_id: int | None = None,
+    platform_id: int | None = None,
+    audiences: frozenset[str] | None = None,
+) -> Where:
+    """`audiences` narrows further (never widens): staff linking an article in a reply to a
+    customer look among the customers' articles only."""
+    mine = audiences_of(user)
+    return Where(mine & audiences if audiences is not None else mine, clock.now(), category_id, platform_id)
 
 
 def search(
@@ -60,11 +69,12 @@ def search(
     page: int = 1,
     size: int = 10,
     words: int = 30,
+    audiences: frozenset[str] | None = None,
 ) -> Results:
     text = _clean(text)
     if not text:
         return Results([], 0, False, False)
-    where = where_for(user, category_id=category_id, platform_id=platform_id)
+    where = where_for(user, category_id=category_id, platform_id=platform_id, audiences=audiences)
     eng, offset = engine(), (max(1, page) - 1) * size
     ids = eng.matches(text, where, size + 1, offset)
     searched, corrected = text, False
@@ -152,14 +162,14 @@ WORDS = re.compile(r"[^\W_]{3,}")
 MAX_WORDS = 8
 
 
-def suggest(user: Any, text: str, *, size: int = 5) -> Results:
+def suggest(user: Any, text: str, *, size: int = 5, audiences: frozenset[str] | None = None) -> Results:
     """The best few articles for what a customer is typing (the title and description of a
     new case): every word first; when nothing has them all, any of them, the articles with
     the most of them first. A short fragment each."""
-    found = search(user, text, size=size, words=16)
+    found = search(user, text, size=size, words=16, audiences=audiences)
     if found.hits:
         return found
     words = [w for w in WORDS.findall(_clean(text).lower()) if w not in STOP][:MAX_WORDS]
     if len(words) < 2:
         return found
-    return search(user, " or ".join(words), size=size, words=16)
+    return search(user, " or ".join(words), size=size, words=16, audiences=audiences)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,11 +18,13 @@ from django.views.decorators.http import require_POST
 
 from casedesk.accounts.permissions import customer_contact
 from casedesk.core.errors import NotFound, Refused
+from casedesk.rules.audience import Reader, audiences
 from casedesk.solutions import actions, finding, selectors
 from casedesk.solutions.models import Category
 from casedesk.web.views.listing import page_number
 
 PAGE = 10
+CUSTOMER_AUDIENCES = frozenset(a.value for a in audiences(Reader.CUSTOMER))
 
 
 def _client(request: HttpRequest) -> str:
@@ -135,6 +138,9 @@ def _hits(results: finding.Results, token: str) -> list[dict[str, Any]]:
             "url": reverse("solutions:article", kwargs={"slug": hit.article.slug}) + suffix,
             "path": reverse("solutions:article", kwargs={"slug": hit.article.slug}),
             "plain_title": hit.article.title,
+            # For a reply e-mailed to a customer: the address the desk is reached at.
+            "link": settings.CASEDESK_BASE_URL.rstrip("/")
+            + reverse("solutions:article", kwargs={"slug": hit.article.slug}),
         }
         for hit in results.hits
     ]
@@ -144,8 +150,10 @@ def suggest(request: HttpRequest) -> JsonResponse:
     """The best few articles for the text typed, as JSON (title and snippet are escaped HTML
     with <mark>). POST from the new-case form with its token remembers that suggestions were
     shown to this customer (the start of a possible deflection)."""
-    text = (request.POST if request.method == "POST" else request.GET).get("q", "")
-    results = finding.suggest(request.user, text)
+    data = request.POST if request.method == "POST" else request.GET
+    # "for=customers": staff linking an article in a reply see only what the customer can open.
+    narrowed = CUSTOMER_AUDIENCES if data.get("for") == "customers" else None
+    results = finding.suggest(request.user, data.get("q", ""), audiences=narrowed)
     token = ""
     if request.method == "POST" and results.hits and customer_contact(request.user) is not None:
         token = request.POST.get("token", "")
