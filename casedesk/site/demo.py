@@ -16,6 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
+from casedesk.site import demo_articles
 from casedesk.sla.models import EscalationLevel
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo logins)
@@ -158,6 +159,7 @@ def seed() -> list[tuple[str, str]]:
         if not org.cases.exists():
             _cases(org, contacts, staff, [platforms[c] for c in codes])
     _maintenance(list(platforms.values()))
+    demo_articles.seed(admin, platforms)
     return logins
 
 
