@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -62,23 +61,24 @@ def _calendars() -> dict[str, Calendar]:
     return {c.key: c for c in Calendar.objects.all()}
 
 
-def hours_of(row: Calendar | None, key: str) -> str:
-    """A calendar's hours in words: "24x7x365", or "Mon-Fri 08:00-17:00 MT; closed on US
-    federal holidays"."""
-    if row is None:
-        return "24x7x365" if key == "24x7" else key
-    if row.always_open:
-        return "24x7x365"
-    lines = []
-    for raw in row.hours.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            days, _, span = line.partition(" ")
-            lines.append(f"{days.replace(',', ', ').title()} {span.strip()}")
-    zone = schedule.zone_label(ZoneInfo(row.time_zone))
-    text = "; ".join(lines)
-    holidays = f"; closed on {row.holiday_country} federal holidays" if row.holiday_country else ""
-    return f"{text} ({zone}){holidays}"
+def hours_of(key: str) -> str:
+    """The hours of the calendar the desk enforces under this key, in words."""
+    calendar = config.current().calendar(key)
+    return published.describe_hours(calendar, schedule.zone_label(calendar.tz))
+
+
+def calendar_name(rows: dict[str, Calendar], key: str) -> str:
+    row = rows.get(key)
+    return row.name if row is not None else CALENDAR_NAMES.get(key, key)
+
+
+# Names for calendars that have no row (a database without the seeded ones).
+CALENDAR_NAMES = {
+    "24x7": "24x7x365",
+    "standard": "business hours",
+    "extended": "extended hours",
+    "chat": "chat",
+}
 
 
 def priorities() -> list[PriorityRow]:
@@ -96,18 +96,15 @@ def priorities() -> list[PriorityRow]:
                 text.example,
                 first.describe(),
                 update.describe(),
-                hours_of(calendars.get(first.calendar), first.calendar),
-                hours_of(calendars.get(update.calendar), update.calendar),
+                calendar_name(calendars, first.calendar),
+                calendar_name(calendars, update.calendar),
             )
         )
     return rows
 
 
 def hours() -> list[HoursRow]:
-    calendars = _calendars()
-    return [
-        HoursRow(c.name, c.how, hours_of(calendars.get(c.calendar), c.calendar)) for c in published.CHANNELS
-    ]
+    return [HoursRow(c.name, c.how, hours_of(c.calendar)) for c in published.CHANNELS]
 
 
 def statuses() -> list[StatusRow]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casedesk.rules.calendar import CHAT, TWENTY_FOUR_SEVEN
+from casedesk.rules.calendar import CHAT, TWENTY_FOUR_SEVEN, BusinessCalendar
 from casedesk.rules.lifecycle import Status
 from casedesk.rules.triage import Priority
 
@@ -92,3 +92,34 @@ STATUS_MEANINGS: dict[Status, str] = {
 
 def plural(n: float, word: str) -> str:
     return f"{n:g} {word}{'' if n == 1 else 's'}"
+
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days(days: list[int]) -> str:
+    """[0, 1, 2, 3, 4] -> "Mon-Fri"; [5, 6] -> "Sat-Sun"; [0, 2] -> "Mon, Wed"."""
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(
+        DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs
+    )
+
+
+def describe_hours(calendar: BusinessCalendar, zone_label: str) -> str:
+    """A calendar's hours as the plan words them, from the calendar the desk enforces:
+    "24x7x365", or "Mon-Fri 05:00-24:00, Sat-Sun 08:00-17:00 MT, closed on public holidays"."""
+    if calendar.always_open:
+        return "24x7x365"
+    by_hours: dict[tuple[str, str], list[int]] = {}
+    for span in calendar.spans:
+        closes = "24:00" if span.closes.hour == 0 and span.closes.minute == 0 else f"{span.closes:%H:%M}"
+        by_hours.setdefault((f"{span.opens:%H:%M}", closes), []).append(int(span.weekday))
+    ordered = sorted(by_hours.items(), key=lambda item: min(item[1]))
+    text = ", ".join(f"{_days(days)} {opens}-{closes}" for (opens, closes), days in ordered)
+    holidays = ", closed on public holidays" if calendar.holidays else ""
+    return f"{text} {zone_label}{holidays}"

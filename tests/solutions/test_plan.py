@@ -51,7 +51,7 @@ def test_hours_statuses_escalation_and_maintenance_come_from_their_data():
     chat.hours = "mon-fri 06:00-22:00"
     chat.save()
     hours = public.get("/plan/hours/").content.decode()
-    assert "Mon-Fri 06:00-22:00" in hours
+    assert "Mon-Fri 06:00-22:00 MT, closed on public holidays" in hours
     statuses = public.get("/plan/statuses/").content.decode()
     assert "Closed No Response" in statuses and "7 calendar days" in statuses
     path = EscalationPath.objects.get(kind="support")
