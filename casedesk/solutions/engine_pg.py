@@ -17,7 +17,7 @@ from casedesk.solutions.filters import Where
 
 # Ranking reads each candidate; the titles that match and the first other matches are the
 # candidates, so a very common word costs the same at any number of articles.
-CANDIDATES = 1000
+CANDIDATES = 500  # of each kind: titles, then anywhere
 COUNT_CAP = 1000  # "1,000+ articles": counting further would read every match
 TITLE_BONUS = 1.0  # ts_rank_cd is below 1 for a short title: a title match ranks first
 
@@ -57,18 +57,20 @@ def rebuild() -> None:
 
 
 def matches(text: str, where: Where, limit: int, offset: int) -> list[int]:
+    """Article ids best first. The candidates (the first titles that match, the first
+    articles that match anywhere) are ranked where they are read, no second look-up."""
     q, q_args = shared.tsquery(text)
     cond, args = _where(where)
+    rank = f"ts_rank_cd(a.tsv, query.q) + CASE WHEN a.title_tsv @@ query.q THEN {TITLE_BONUS} ELSE 0 END"
     sql = f"""
         WITH query AS (SELECT {q} AS q)
-        SELECT a.id FROM solutions_article a, query
-        WHERE a.id IN (
-            (SELECT a.id FROM solutions_article a, query
+        SELECT id FROM (
+            (SELECT a.id, {rank} AS rank FROM solutions_article a, query
                 WHERE a.title_tsv @@ query.q{cond} LIMIT {CANDIDATES})
             UNION ALL
-            (SELECT a.id FROM solutions_article a, query WHERE a.tsv @@ query.q{cond} LIMIT {CANDIDATES}))
-        ORDER BY ts_rank_cd(a.tsv, query.q) + CASE WHEN a.title_tsv @@ query.q THEN {TITLE_BONUS} ELSE 0 END
-            DESC, a.id DESC
+            (SELECT a.id, {rank} AS rank FROM solutions_article a, query
+                WHERE a.tsv @@ query.q{cond} LIMIT {CANDIDATES})) found
+        GROUP BY id ORDER BY max(rank) DESC, id DESC
         LIMIT %s OFFSET %s"""
     with connection.cursor() as cur:
         cur.execute(sql, [*q_args, *args, *args, limit, offset])

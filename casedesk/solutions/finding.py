@@ -70,6 +70,7 @@ def search(
     size: int = 10,
     words: int = 30,
     audiences: frozenset[str] | None = None,
+    counted: bool = True,
 ) -> Results:
     text = _clean(text)
     if not text:
@@ -85,7 +86,11 @@ def search(
             searched, corrected = (near, True) if ids else (text, False)
     if not ids:
         return Results([], 0, False, False, text)
-    total = eng.count(searched, where)
+    # The count is asked only when there is more than this page: otherwise it is the page's.
+    has_next = len(ids) > size
+    total = (
+        (offset + len(ids)) if not has_next else eng.count(searched, where) if counted else offset + size + 1
+    )
     shown = ids[:size]
     rows = Article.objects.select_related("category").in_bulk(shown)
     marked = eng.snippets(searched, shown, where, words=words)
@@ -95,7 +100,7 @@ def search(
             title, snippet = marked.get(pk, ("", ""))
             hits.append(Hit(rows[pk], highlighted(title or rows[pk].title), highlighted(snippet or "")))
     cap = eng.COUNT_CAP
-    return Results(hits, min(total, cap), total > cap, len(ids) > size, searched, corrected)
+    return Results(hits, min(total, cap), total > cap, has_next, searched, corrected)
 
 
 # Words that say nothing of the problem; left out of the "any of these words" reading.
@@ -166,10 +171,10 @@ def suggest(user: Any, text: str, *, size: int = 5, audiences: frozenset[str] | 
     """The best few articles for what a customer is typing (the title and description of a
     new case): every word first; when nothing has them all, any of them, the articles with
     the most of them first. A short fragment each."""
-    found = search(user, text, size=size, words=16, audiences=audiences)
+    found = search(user, text, size=size, words=16, audiences=audiences, counted=False)
     if found.hits:
         return found
     words = [w for w in WORDS.findall(_clean(text).lower()) if w not in STOP][:MAX_WORDS]
     if len(words) < 2:
         return found
-    return search(user, " or ".join(words), size=size, words=16, audiences=audiences)
+    return search(user, " or ".join(words), size=size, words=16, audiences=audiences, counted=False)

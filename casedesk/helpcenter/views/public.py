@@ -72,7 +72,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "results": results,
             "page": page,
             "has_next": results.has_next,
-            "categories": selectors.categories(request.user),
+            "categories": selectors.category_choices(request.user),
             "category_id": _int(request.GET.get("category")),
             "search_page": True,
         },

@@ -1,5 +1,6 @@
 """The Solutions Center's search structures. PostgreSQL: stored generated tsvectors of the
-whole article (title A, summary B, text C) and of the title alone, each under a GIN index,
+whole article (title A, summary B, text C) and of the title alone, each under a GIN index
+with the audience,
 and the words of titles per audience under a trigram index (typos). SQLite: the FTS5 table
 of articles (porter stemming) and a trigram FTS5 table of the words of titles."""
 
@@ -13,8 +14,10 @@ POSTGRES = [
         || setweight(to_tsvector('english'::regconfig, body_text), 'C')) STORED""",
     """ALTER TABLE solutions_article ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (
         to_tsvector('english'::regconfig, title)) STORED""",
-    "CREATE INDEX solutions_article_tsv ON solutions_article USING gin (tsv)",
-    "CREATE INDEX solutions_article_title_tsv ON solutions_article USING gin (title_tsv)",
+    # With the audience (btree_gin), so a reader's search narrows inside the index itself.
+    "CREATE EXTENSION IF NOT EXISTS btree_gin",
+    "CREATE INDEX solutions_article_tsv ON solutions_article USING gin (audience, tsv)",
+    "CREATE INDEX solutions_article_title_tsv ON solutions_article USING gin (audience, title_tsv)",
     "CREATE TABLE solutions_word (word text NOT NULL, audience varchar(10) NOT NULL, PRIMARY KEY (word, audience))",
     "CREATE INDEX solutions_word_trgm ON solutions_word USING gin (word gin_trgm_ops)",
 ]
