@@ -58,6 +58,7 @@ bench: install
 	$(PY) bench/bench_mail.py
 	$(PY) bench/bench_listener.py
 	$(PY) bench/bench_status.py
+	$(PY) bench/bench_kb.py
 
 ## Each package's share of the code and what it imports; fails on an import circle
 structure: install
