@@ -28,10 +28,26 @@ from bench_lists import ensure_database, setup_django
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/casedesk_kbbench"
 SEARCH_MEDIAN, SEARCH_P95, SUGGEST_MEDIAN = 30.0, 80.0, 50.0
 TOPICS = [
-    "voicemail PIN", "call forwarding", "desk phone registration", "Teams number assignment",
-    "Jabber sign-in", "Webex presence", "queue report export", "agent skills", "router lights",
-    "SIP trunk failover", "hold music", "auto attendant menu", "caller ID display", "fax to e-mail",
-    "hunt group", "paging zone", "conference bridge", "call recording", "softphone audio", "number porting",
+    "voicemail PIN",
+    "call forwarding",
+    "desk phone registration",
+    "Teams number assignment",
+    "Jabber sign-in",
+    "Webex presence",
+    "queue report export",
+    "agent skills",
+    "router lights",
+    "SIP trunk failover",
+    "hold music",
+    "auto attendant menu",
+    "caller ID display",
+    "fax to e-mail",
+    "hunt group",
+    "paging zone",
+    "conference bridge",
+    "call recording",
+    "softphone audio",
+    "number porting",
 ]
 VERBS = ["Set up", "Troubleshoot", "Change", "Reset", "Understand", "Fix", "Export", "Move", "Add", "Remove"]
 SENTENCES = [
@@ -48,8 +64,10 @@ LOAD_SQL = """
 INSERT INTO solutions_article (slug, title, summary, body, body_html, body_text, category_id, audience,
     publish_at, revision, created_at, updated_at, source_case, views, helpful_yes, helpful_no, deflections)
 SELECT 'bench-' || g,
-       (%(verbs)s::text[])[1 + g %% 10] || ' ' || (%(topics)s::text[])[1 + (g / 10) %% 20] || ' (' || g || ')',
-       'How to ' || lower((%(verbs)s::text[])[1 + g %% 10]) || ' ' || (%(topics)s::text[])[1 + (g / 10) %% 20],
+       (%(verbs)s::text[])[1 + g %% 10] || ' ' || (%(topics)s::text[])[1 + (g / 10) %% 20]
+           || ' (' || g || ')',
+       'How to ' || lower((%(verbs)s::text[])[1 + g %% 10]) || ' '
+           || (%(topics)s::text[])[1 + (g / 10) %% 20],
        b.body, '', b.body, %(category)s,
        CASE WHEN g %% 10 < 3 THEN 'public' WHEN g %% 10 < 9 THEN 'customers' ELSE 'staff' END,
        now() - interval '1 day', 1, now(), now(), '', g %% 97, 0, 0, 0
@@ -94,7 +112,9 @@ def users() -> dict[str, Any]:
     mpoc, _ = User.objects.get_or_create(email="kb-bench@acme.example.com", defaults={"username": "kb-bench"})
     org, _ = Organisation.objects.get_or_create(account_number="KB-BENCH", defaults={"name": "KB Bench Org"})
     Contact.objects.get_or_create(
-        organisation=org, email=mpoc.email, defaults={"name": "KB Bench", "user": mpoc, "is_primary_mpoc": True}
+        organisation=org,
+        email=mpoc.email,
+        defaults={"name": "KB Bench", "user": mpoc, "is_primary_mpoc": True},
     )
     clients = {}
     for who, user in (("customer", mpoc), ("staff", staff)):
@@ -120,7 +140,7 @@ def measure(client: Any, path: str, params: dict[str, str], runs: int) -> tuple[
     body = response.content.decode()
     shown = body.count('class="hit"') if path.endswith("/search/") else body.count('"url"')
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    p95 = samples[min(len(samples) - 1, round(0.95 * len(samples)) - 1)]
     return statistics.median(samples), p95, len(captured), shown
 
 
@@ -156,9 +176,11 @@ def main() -> None:
             {"q": "Reception desk phone not registering since the move, shows No Service"},
         ),
     ]
-    print(f"\n{args.articles:,} articles, {args.runs} requests each after 3 warm-ups (server time in-process)")
-    print(f"targets: search median <= {SEARCH_MEDIAN:.0f} ms, p95 <= {SEARCH_P95:.0f} ms; "
-          f"suggestions median <= {SUGGEST_MEDIAN:.0f} ms\n")  # fmt: skip
+    print(f"\n{args.articles:,} articles, {args.runs} requests each after 3 warm-ups (in-process)")
+    print(
+        f"targets: search median <= {SEARCH_MEDIAN:.0f} ms, p95 <= {SEARCH_P95:.0f} ms; "
+        f"suggestions median <= {SUGGEST_MEDIAN:.0f} ms\n"
+    )
     print("| request | reader | shown | queries | median ms | p95 ms |\n|---|---|---:|---:|---:|---:|")
     for label, path, params in scenarios:
         for who in ("customer", "staff"):

@@ -90,3 +90,11 @@ def test_counts_are_capped(settings):
     assert finding.search(AnonymousUser(), "headset", size=2).total == 3
     assert finding.search(AnonymousUser(), "headset", size=2).has_next
     assert on_postgres() in (True, False)
+
+
+def test_the_index_is_rebuilt_by_its_command():
+    from django.core.management import call_command
+
+    article("Paging zones explained", "Overhead paging.")
+    call_command("rebuild_solutions_index")
+    assert titles(finding.search(AnonymousUser(), "paging")) == ["Paging zones explained"]
