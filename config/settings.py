@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "casedesk.web",
     "casedesk.status",
     "casedesk.statuspage",
+    "casedesk.solutions",
+    "casedesk.helpcenter",
     "casedesk.site",
 ]
 
@@ -228,6 +230,12 @@ CASEDESK_CASE_PREFIX = os.environ.get("CASEDESK_CASE_PREFIX", "CS")
 # Region of phone numbers typed without a country code (caller look-up, contacts).
 CASEDESK_PHONE_REGION = os.environ.get("CASEDESK_PHONE_REGION", "US")
 CASEDESK_SITE_NAME = os.environ.get("CASEDESK_SITE_NAME", "casedesk")
+# Provider data shown where the plan sends customers with an urgent issue: the login page
+# and the new-case form.
+CASEDESK_SUPPORT_PHONE = os.environ.get("CASEDESK_SUPPORT_PHONE", "+1 303 555 0100")
+CASEDESK_SUPPORT_CHAT_URL = os.environ.get(
+    "CASEDESK_SUPPORT_CHAT_URL", "https://www.example.com/support/chat"
+)
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25
 

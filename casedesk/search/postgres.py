@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection
 
-from casedesk.search.text import MARK_END, MARK_START, Scope, number_condition
+from casedesk.search.text import MARK_END, MARK_START, Scope, number_condition, prefix_split
 
 CONFIG = "english"
 # Ranking reads each matching document; a very common word is ranked over this many of its
@@ -116,17 +116,30 @@ def matches(text: str, number: str, scope: Scope, limit: int, offset: int) -> li
         return [(row[0], float(row[1])) for row in cur.fetchall()]
 
 
-def corrected(text: str) -> str:
+def corrected(text: str, nearest: str = NEAREST, args: Sequence[Any] = ()) -> str:
     """The typed words with each replaced by the nearest word of a title (pg_trgm
-    similarity), or "" when no word was changed."""
+    similarity), or "" when no word was changed. `nearest` may ask another list of words
+    (the Solutions Center's, for one audience): its parameters are the word, `args`, the word."""
     typed = TYPED_WORDS.findall(text.lower())[:MAX_CORRECTED]
     near = []
     with connection.cursor() as cur:
         for word in typed:
-            cur.execute(NEAREST, [word, word])
+            cur.execute(nearest, [word, *args, word])
             row = cur.fetchone()
             near.append(row[0] if row else word)
     return " ".join(near) if near != typed else ""
+
+
+def tsquery(text: str) -> tuple[str, list[Any]]:
+    """SQL for the typed words as a tsquery, the last word being typed as a prefix
+    (`websearch_to_tsquery` for the rest: phrases, -word, or), and its parameters."""
+    head, last = prefix_split(text)
+    if not last:
+        return f"websearch_to_tsquery('{CONFIG}', %s)", [text]
+    prefix = f"to_tsquery('{CONFIG}', %s)"
+    if not head:
+        return prefix, [f"'{last}':*"]
+    return f"(websearch_to_tsquery('{CONFIG}', %s) && {prefix})", [head, f"'{last}':*"]
 
 
 def snippets(text: str, case_ids: Sequence[int]) -> dict[int, tuple[str, str]]:

@@ -51,10 +51,43 @@ def highlighted(fragment: str) -> SafeString:
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 
-def fts5_query(text: str) -> str:
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)$")
+
+
+def prefix_split(text: str) -> tuple[str, str]:
+    """(the rest, the last word) when the text ends in a bare word being typed, which is
+    then matched as a prefix ("voicem" finds "voicemail"); (text, "") after a space, a
+    closing quote or a -word. The word has letters and digits only, safe in any syntax."""
+    if text.count('"') % 2 or text.endswith((" ", '"')):
+        return text, ""
+    match = _LAST_WORD.search(text)
+    if match is None:
+        return text, ""
+    head = text[: match.start(1)].strip()
+    if head.lower() == "or" or head.lower().endswith(" or"):
+        return text, ""  # "x or y": the last word is an alternative, read whole
+    return head, match.group(1).lower()
+
+
+def trigram_query(word: str) -> str:
+    """An FTS5 query (trigram tokenizer) for the words sharing any three letters with
+    `word`, best first by bm25: the embedded engine's candidates for a typo."""
+    word = re.sub(r"[^\w]", "", word.lower())
+    grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+    return " OR ".join(f'"{g}"' for g in grams)
+
+
+def fts5_query(text: str, *, prefix: bool = False) -> str:
     """The typed words as an FTS5 query, each quoted so nothing is read as FTS5 syntax:
     words must all match, a "quoted phrase" as a phrase, -word excluded, `or` between two
-    words either of them (websearch_to_tsquery's reading, on SQLite)."""
+    words either of them (websearch_to_tsquery's reading, on SQLite); with `prefix`, the
+    last word being typed matches as a prefix."""
+    if prefix:
+        head, last = prefix_split(text)
+        if last:
+            query = fts5_query(head)
+            return f'{query} AND "{last}"*' if query else f'"{last}"*'
+
     positive: list[str] = []
     negative: list[str] = []
     pending_or = False

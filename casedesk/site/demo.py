@@ -18,6 +18,7 @@ from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
 from casedesk.site import demo_macd
 from casedesk.site.demo_inventory import seed_inventory
+from casedesk.site import demo_articles
 from casedesk.sla.models import EscalationLevel
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo logins)
@@ -189,6 +190,7 @@ def seed() -> list[tuple[str, str]]:
         seed_inventory(org, contacts, codes, phone_base, admin)
     _maintenance(list(platforms.values()))
     demo_macd.seed(staff)
+    demo_articles.seed(admin, platforms)
     return logins
 
 

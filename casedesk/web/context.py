@@ -16,4 +16,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         # What the user may do, so that pages leave out what they may not use.
         "abilities": {a.value for a in abilities_of(user)} if user is not None else set(),
         "now": clock.now(),
+        # The plan tells customers to call or chat for anything urgent (SPEC §2).
+        "support_phone": settings.CASEDESK_SUPPORT_PHONE,
+        "support_chat_url": settings.CASEDESK_SUPPORT_CHAT_URL,
     }

@@ -108,6 +108,28 @@ def world():
         "session_id": _session_of(theirs),
         # Their inventory: an item, a scheduled change and a CSV import.
         **_inventory(theirs, their_case.organisation),
+        # A staff-only article: customers get 404 for it, its file, and the console's pages.
+        **_solutions(staff),
+    }
+
+
+def _solutions(staff) -> dict:
+    from casedesk.solutions import actions as kb
+    from casedesk.solutions.models import Category
+
+    hidden = kb.save_article(
+        by=staff,
+        title="Internal runbook",
+        body="Staff only.",
+        category=Category.objects.create(slug="internal", name="Internal"),
+        audience="staff",
+        publish_at=timezone.now(),
+    )
+    return {
+        "slug": hidden.slug,
+        "article_id": hidden.pk,
+        "revision_id": hidden.revisions.get().pk,
+        "file_id": kb.add_file(hidden, Upload("notes.txt", b"secret"), by=staff).pk,
     }
 
 

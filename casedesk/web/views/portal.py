@@ -19,6 +19,8 @@ from casedesk.core.errors import Refused
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from casedesk.rules.permissions import Ability
+from casedesk.solutions import actions as kb_actions
+from casedesk.solutions import finding as kb_finding
 from casedesk.status.models import Subscription
 from casedesk.web import history
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
@@ -90,8 +92,20 @@ def case_new(request: AuthedRequest) -> HttpResponse:
     form = CustomerCaseForm(request.POST or None, request.FILES or None, organisation=contact.organisation)
     error = None
     may_open = permissions.can(request.user, Ability.OPEN_CASE)
+    # The form's own token ties the articles suggested while it is written to the case it
+    # opens, or to none (a deflection, `solutions.actions.decide_deflections`).
+    token = request.POST.get("token", "") or kb_actions.new_form_token()
+    suggested = None
     if not may_open:
         error = actions.mpoc_refusal(contact)
+    elif request.method == "POST" and "preview" in request.POST:
+        # Without scripts: "Check the Solutions Center first" lists the articles for the text.
+        typed = f"{request.POST.get('title', '')} {request.POST.get('description', '')}"
+        suggested = kb_finding.suggest(request.user, typed)
+        if suggested.hits:
+            kb_actions.suggestions_shown(token, user=request.user)
+        form = CustomerCaseForm(request.POST, organisation=contact.organisation)
+        form.errors.clear()
     elif request.method == "POST":
         if form.is_valid():
             try:
@@ -106,6 +120,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
             except Refused as exc:
                 error = str(exc)
             else:
+                kb_actions.case_submitted(token, case.number, user=request.user)
                 messages.success(
                     request,
                     f"New Case {case.number} is open as {case.get_priority_display()} until support "
@@ -116,7 +131,10 @@ def case_new(request: AuthedRequest) -> HttpResponse:
             error = form_errors(form)
     status = 403 if not may_open else (400 if error else 200)
     return render(
-        request, "portal/case_new.html", {"form": form, "error": error, "contact": contact}, status=status
+        request,
+        "portal/case_new.html",
+        {"form": form, "error": error, "contact": contact, "token": token, "suggested": suggested},
+        status=status,
     )
 
 
