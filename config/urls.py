@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casedesk.api.routes import api
-from casedesk.web.views.auth import admin_login
 from casedesk.helpcenter import urls as helpcenter
+from casedesk.web.views.auth import admin_login
 
 urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),  # one log-in for all: rate limited, second factor

@@ -177,7 +177,8 @@ QUEUES = {
     "closed": "Closed",
     "all": "All cases",
 }
-COUNTED = ("triage", "mine", "team", "soon", "macd", "open")  # open cases only: a closed count would read the table
+# Open cases only: a closed count would read the table.
+COUNTED = ("triage", "mine", "team", "soon", "macd", "open")
 # Tab counts stop here ("10,000+"): each is an index-only range scan that ends at the cap, so
 # the tabs cost the same however many cases are open.
 COUNT_CAP = 10_000

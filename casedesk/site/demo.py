@@ -16,9 +16,8 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
-from casedesk.site import demo_macd
+from casedesk.site import demo_articles, demo_macd
 from casedesk.site.demo_inventory import seed_inventory
-from casedesk.site import demo_articles
 from casedesk.sla.models import EscalationLevel
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo logins)
