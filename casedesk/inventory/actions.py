@@ -251,7 +251,7 @@ def apply_due(now: datetime, limit: int = 100) -> dict[str, int]:
     for batch_id in ids:
         with transaction.atomic():
             batch = (
-                ChangeBatch.objects.select_for_update()
+                ChangeBatch.objects.select_for_update(of=("self",))
                 .select_related("organisation", "by")
                 .filter(pk=batch_id, status=ChangeBatch.Status.SCHEDULED)
                 .first()

@@ -34,10 +34,10 @@ BODIES = {
     "/macd/{number}/time": {"minutes": 16, "note": "Seat"},
     "/macd/{number}/extend": {"minutes": 60, "note": "Carrier"},
     "/organisations/{org_id}/inventory/preview": {
-        "changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]
+        "changes": [{"kind": "seat", "op": "delete", "key": "a@b.example"}]
     },
     "/organisations/{org_id}/inventory/changes": {
-        "changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]
+        "changes": [{"kind": "seat", "op": "delete", "key": "a@b.example"}]
     },
 }
 
