@@ -15,6 +15,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -219,6 +220,24 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "api:log_time"): WORKERS,
     ("POST", "api:extend"): WORKERS,
     ("POST", "api:apply_request"): WORKERS,
+    # The Solutions Center (the walk's article is for customers: every logged-in role reads it).
+    ("GET", "solutions:home"): EVERYONE,
+    ("GET", "solutions:search"): EVERYONE,
+    ("GET", "solutions:suggest"): EVERYONE,
+    ("POST", "solutions:suggest"): EVERYONE,
+    ("GET", "solutions:category"): EVERYONE,
+    ("GET", "solutions:article"): EVERYONE,
+    ("POST", "solutions:feedback"): EVERYONE,
+    ("GET", "solutions:file"): EVERYONE,
+    ("GET", "kbconsole:list"): STAFF,
+    ("GET", "kbconsole:report"): STAFF,
+    ("GET", "kbconsole:revisions"): STAFF,
+    ("GET", "kbconsole:new"): WORKERS,  # writers: technicians, managers, administrators
+    ("POST", "kbconsole:new"): WORKERS,
+    ("GET", "kbconsole:edit"): WORKERS,
+    ("POST", "kbconsole:edit"): WORKERS,
+    ("POST", "kbconsole:files"): WORKERS,
+    ("POST", "kbconsole:restore"): WORKERS,
 }
 # The service inventory: who sees an organisation's inventory (VIEW_INVENTORY) and who changes
 # it (MANAGE_INVENTORY); the console's pages name the organisation.
@@ -285,6 +304,14 @@ READS = [
     "api:openapi-view",
     "portal:macd_live",
     "console:macd_live",
+    "solutions:home",
+    "solutions:search",
+    "solutions:category",
+    "solutions:article",
+    "solutions:file",
+    "kbconsole:list",
+    "kbconsole:report",
+    "kbconsole:revisions",
 ]
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("", "_export", "_item")]
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("_import", "_progress")]
@@ -401,6 +428,7 @@ def world():
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
         ).pk,
         "session_id": "0" * 64,
+        **_solutions(tech),
     }
     # Which case a route acts on when the open one would not do.
     numbers = {
@@ -475,6 +503,11 @@ def world():
         },
         "console:occurrence_follow_up": {"text": "Went well."},
         "console:webhook_add": {"url": "https://93.184.216.34/other", "platform": "all"},
+        "solutions:suggest": {"q": "voicemail"},
+        "solutions:feedback": {"helpful": "yes"},
+        "kbconsole:new": _article_form(),
+        "kbconsole:edit": _article_form(),
+        "kbconsole:files": {"files": SimpleUploadedFile("steps.txt", b"Step one.")},
         "api:add_comment": {"body": "Any news?"},
         "api:transition": {"to": "closed", "resolution": "Confirmed fixed."},
         "api:reopen": {"note": "Broken again."},
@@ -552,6 +585,36 @@ def _inventory(dana: User, org) -> dict:
         source="portal",
     )
     return {"item_id": Item.objects.get(organisation=org).pk, "batch_id": later.batch.pk, "job_id": job.pk}
+def _solutions(editor) -> dict:
+    from casedesk.solutions import actions as kb
+    from casedesk.solutions.models import Category
+
+    article = kb.save_article(
+        by=editor,
+        title="Voicemail PIN reset",
+        body="Dial *98.",
+        category=Category.objects.create(slug="voicemail-pin-reset", name="Voice"),  # one <slug> for both
+        audience="customers",
+        publish_at=timezone.now(),
+    )
+    return {
+        "slug": article.slug,
+        "article_id": article.pk,
+        "revision_id": article.revisions.get().pk,
+        "file_id": kb.add_file(article, Upload("notes.txt", b"notes"), by=editor).pk,
+    }
+
+
+def _article_form() -> dict:
+    from casedesk.solutions.models import Category
+
+    return {
+        "title": "Voicemail PIN reset",
+        "body": "Dial *98, then 5.",
+        "category": Category.objects.get(slug="voicemail-pin-reset").pk,
+        "audience": "customers",
+        "state": "now",
+    }
 
 
 def url_for(name: str, route: str, world: dict) -> str:

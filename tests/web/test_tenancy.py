@@ -46,7 +46,7 @@ def walk(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple
 
 # Public by design: the network status pages carry no organisation's ids (their own tests
 # check that unknown ids and tokens are 404s).
-PUBLIC_NAMESPACES = {"admin", "status"}
+PUBLIC_NAMESPACES = {"admin", "status", "plan"}  # plan: the published plan, no ids
 
 
 def routes() -> list[tuple[str, str]]:
