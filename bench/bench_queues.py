@@ -230,13 +230,19 @@ def main() -> None:
     ]
     targets = f"median <= {TARGET_MS:.0f} ms, <= {TARGET_QUERIES} queries"
     print(f"\n{args.runs} timed requests after {args.warmups} warm-ups; targets: {targets}\n")
-    print("| queue page | rows | queries (25 / 100 rows) | median ms | p95 ms | SQL ms |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| queue page | rows | queries (25 / 100 rows) | median ms | p95 ms | app CPU ms | SQL ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r.label} | {r.rows} | {r.queries} / {r.queries_big} | {r.median:.1f} | {r.p95:.1f} | "
-            f"{r.sql_ms:.1f} |"
+            f"{statistics.median(r.cpu):.1f} | {r.sql_ms:.1f} |"
         )
+    # The same stack (session, user, middleware, base template) with no list: the floor.
+    floor = measure(client, "No list", "tech", "/console/contacts/", args.runs, args.warmups)
+    print(
+        f"\nFloor, a page with no list ({floor.path}): median {floor.median:.1f} ms, "
+        f"app CPU {statistics.median(floor.cpu):.1f} ms, {floor.queries} queries."
+    )
     print(f"\nmedian of medians: {statistics.median(r.median for r in results):.1f} ms")
     for r in results:
         if (args.explain or r.median > TARGET_MS) and r.list_sql:

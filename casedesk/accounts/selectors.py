@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as Conditional
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import customer_contact, is_staff
@@ -50,7 +51,7 @@ def suggest_organisations(user: Any, term: str, limit: int = 10) -> list[Organis
         if contact is None:
             return []
         qs = qs.filter(pk=contact.organisation_id)
-    rank = Case(
+    rank = Conditional(
         When(name__istartswith=term, then=Value(0)),
         When(name__icontains=term, then=Value(1)),
         default=Value(2),
