@@ -225,7 +225,7 @@ def parse(raw: bytes) -> ParsedMessage:
     recognised, bounce, automatic = recognise(msg, sender, subject, whole)
     headers = []
     for key, value in msg.raw_items():
-        headers.append((key, str(value)))
+        headers.append((key, _unescaped(str(value))))
     return ParsedMessage(
         message_id=(message_ids(raw_header(msg, "Message-ID")) or ("",))[0],
         in_reply_to=message_ids(raw_header(msg, "In-Reply-To")),
@@ -250,3 +250,13 @@ def parse(raw: bytes) -> ParsedMessage:
 def _textual(part: Message) -> bool:
     maintype = part.get_content_maintype()
     return maintype == "text" or (maintype == "multipart" and not part.is_multipart())
+
+
+def _unescaped(value: str) -> str:
+    """A raw header value as text: 8-bit bytes the standard library kept as surrogate
+    escapes (an unencoded UTF-8 Subject) read as UTF-8, anything else replaced, so that no
+    lone surrogate reaches the stored reading (PostgreSQL's JSON refuses them)."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")

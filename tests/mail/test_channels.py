@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import OperationalError
 
 from casedesk.cases.models import Case
 from casedesk.mail import imap
@@ -191,3 +192,4 @@ def test_a_taken_port_is_reported_and_the_rest_goes_on(settings):
         lines = mail.start()
         mail.stop()
     assert len(lines) == 1 and "NOT started" in lines[0]
+

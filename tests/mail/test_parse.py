@@ -140,3 +140,11 @@ def test_fingerprint_ignores_trace_fields_only():
 def test_thread_ids_most_specific_first():
     raw = make_mail("a@example.com", in_reply_to="<c@x>", references="<a@x> <b@x> <c@x>")
     assert parse.parse(raw).thread_ids == ("<c@x>", "<b@x>", "<a@x>")
+
+
+def test_an_unencoded_8_bit_header_is_read_as_utf8_with_no_lone_surrogates():
+    raw = "From: no-reply@x.dion.ne.jp\nSubject: メールエラー通知\n\nbody\n".encode()
+    parsed = parse.parse(raw)
+    subject = dict(parsed.headers)["Subject"]
+    assert subject == "メールエラー通知"
+    assert all(not 0xD800 <= ord(ch) <= 0xDFFF for name, value in parsed.headers for ch in name + value)
