@@ -219,6 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--users", default="4,8,16,32")
+    parser.add_argument("--parts", default="web,worker", help="web, worker or both (comma-separated)")
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
 
@@ -252,42 +253,12 @@ def main() -> None:
         shape.wait_ready(90)
         db = psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True)
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        print(
-            f"Web (mixed workload, about {args.seconds} s counted a run once all users are in, {cases} cases,"
-            f" worker and beat running; load average before: {os.getloadavg()[0]:.1f}):"
-        )
-        PORTS.update({"web.1": shape.urls()[0], "web.2": shape.urls()[1]})
-        one = web_runs(shape, "1 web process (ASGI)", ["web.1"], users, args.seconds, token)
-        two = web_runs(shape, "2 web processes (ASGI)", ["web.1", "web.2"], users, args.seconds, token)
-        # For comparison: the same pages through WSGI, one gunicorn sync worker.
-        shape.lines["web-wsgi"] = (
-            "gunicorn config.wsgi:application --config config/gunicorn.py --worker-class sync"
-        )
-        port = free_port()
-        shape.start("web-wsgi.1", "web-wsgi", PORT=str(port), WEB_CONCURRENCY="1")
-        wait_until(lambda: ready(f"http://127.0.0.1:{port}"), 60)
-        PORTS["web-wsgi.1"] = f"http://127.0.0.1:{port}"
-        wsgi = web_runs(shape, "1 web process (WSGI)", ["web-wsgi.1"], users, args.seconds, token)
-        shape.kill("web-wsgi.1", signal.SIGTERM)
-        runs_by = (("one web process (ASGI)", one), ("two web processes (ASGI)", two), ("one (WSGI)", wsgi))
-        for label, runs in runs_by:
-            fit = [r for r in runs if r["p95"] < P95_TARGET_MS and not r["failures"]]
-            best = max(fit, key=lambda r: r["rps"]) if fit else None
-            print(
-                f"  {label}: best under p95 {P95_TARGET_MS:.0f} ms: "
-                + (
-                    f"{best['rps']:.0f} req/s at {best['users']} users (p95 {best['p95']:.0f} ms)"
-                    if best
-                    else "none"
-                )
-            )
-        print("  per route at the best one-process run (median / p95 ms):")
-        fit = [r for r in one if r["p95"] < P95_TARGET_MS] or one
-        for name, (median, p95) in sorted(max(fit, key=lambda r: r["rps"])["routes"].items()):
-            print(f"    {name:<22} {median:5.0f} / {p95:5.0f}")
-        print("Worker (notices into a local SMTP sink; small tasks):")
-        for concurrency in (1, 2):
-            worker_runs(shape, sink, db, concurrency)
+        if "web" in args.parts:
+            run_web(shape, args, users, token, cases)
+        if "worker" in args.parts:
+            print("Worker (notices into a local SMTP sink; small tasks):")
+            for concurrency in (1, 2):
+                worker_runs(shape, sink, db, concurrency)
         db.close()
     except BaseException:
         print(shape.tail(lines=40))
@@ -296,6 +267,42 @@ def main() -> None:
         shape.stop()
         controller.stop()
         redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def run_web(shape: Shape, args: Any, users: list[int], token: str, cases: int) -> None:
+    print(
+        f"Web (mixed workload, about {args.seconds} s counted a run once all users are in, {cases} cases,"
+        f" worker and beat running; load average before: {os.getloadavg()[0]:.1f}):"
+    )
+    PORTS.update({"web.1": shape.urls()[0], "web.2": shape.urls()[1]})
+    one = web_runs(shape, "1 web process (ASGI)", ["web.1"], users, args.seconds, token)
+    two = web_runs(shape, "2 web processes (ASGI)", ["web.1", "web.2"], users, args.seconds, token)
+    # For comparison: the same pages through WSGI, one gunicorn sync worker.
+    shape.lines["web-wsgi"] = (
+        "gunicorn config.wsgi:application --config config/gunicorn.py --worker-class sync"
+    )
+    port = free_port()
+    shape.start("web-wsgi.1", "web-wsgi", PORT=str(port), WEB_CONCURRENCY="1")
+    wait_until(lambda: ready(f"http://127.0.0.1:{port}"), 60)
+    PORTS["web-wsgi.1"] = f"http://127.0.0.1:{port}"
+    wsgi = web_runs(shape, "1 web process (WSGI)", ["web-wsgi.1"], users, args.seconds, token)
+    shape.kill("web-wsgi.1", signal.SIGTERM)
+    runs_by = (("one web process (ASGI)", one), ("two web processes (ASGI)", two), ("one (WSGI)", wsgi))
+    for label, runs in runs_by:
+        fit = [r for r in runs if r["p95"] < P95_TARGET_MS and not r["failures"]]
+        best = max(fit, key=lambda r: r["rps"]) if fit else None
+        print(
+            f"  {label}: best under p95 {P95_TARGET_MS:.0f} ms: "
+            + (
+                f"{best['rps']:.0f} req/s at {best['users']} users (p95 {best['p95']:.0f} ms)"
+                if best
+                else "none"
+            )
+        )
+    print("  per route at the best one-process run (median / p95 ms):")
+    fit = [r for r in one if r["p95"] < P95_TARGET_MS] or one
+    for name, (median, p95) in sorted(max(fit, key=lambda r: r["rps"])["routes"].items()):
+        print(f"    {name:<22} {median:5.0f} / {p95:5.0f}")
 
 
 if __name__ == "__main__":
