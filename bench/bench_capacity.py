@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import redis
 from aiosmtpd.controller import Controller
@@ -42,7 +43,8 @@ PY = sys.executable
 REDIS_URL = "redis://127.0.0.1:6379/14"
 DATABASE_URL = os.environ.get("CAPACITY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casedesk_capacity")
 P95_TARGET_MS = 200.0
-WARMUP = 8.0  # seconds of each run not counted: logins (password hashing) and first pages
+PORTS: dict[str, str] = {}  # web process name -> its address
+WARMUP = 20.0  # seconds a run has for logins and first pages (not counted) before its counted time
 
 
 class Sink:
@@ -71,31 +73,56 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def group_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and their children: the cost of the work
+    whatever else the machine runs, so requests per CPU-second hold on a busy machine too."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def locust(hosts: list[str], users: int, seconds: int, token: str, out: Path) -> dict[str, Any]:
+def locust(
+    hosts: list[str], users: int, seconds: int, token: str, out: Path, pids: list[int]
+) -> dict[str, Any]:
     result = out / f"locust-{len(hosts)}-{users}.json"
     env = {
         **os.environ,
         "CAPACITY_HOSTS": ",".join(hosts),
         "CAPACITY_API_TOKEN": token,
         "CAPACITY_OUT": str(result),
-        "CAPACITY_WARMUP": str(WARMUP),
+        "CAPACITY_USERS": str(users),
     }
-    subprocess.run(
+    runner = subprocess.Popen(
         [
             str(Path(PY).parent / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
             "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + WARMUP:.0f}s",
             "--host", hosts[0], "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
         ],
-        env=env, check=True, capture_output=True, timeout=seconds + WARMUP + 60,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    ready = Path(f"{result}.ready")
+    ready.unlink(missing_ok=True)
+    # The CPU of the counted window only (from every user's first page on: logins hash passwords).
+    wait_until(lambda: ready.exists() or runner.poll() is not None, WARMUP + 60)
+    cpu_before = group_cpu(pids)
+    runner.wait(timeout=seconds + WARMUP + 60)
+    cpu = group_cpu(pids) - cpu_before
     data = json.loads(result.read_text())
     every = [t for times in data["samples"].values() for t in times]
     return {
+        "per_cpu_second": len(every) / cpu if cpu else 0.0,
         "users": users,
         "rps": len(every) / data["seconds"],
         "median": percentile(every, 0.5),
@@ -107,16 +134,20 @@ def locust(hosts: list[str], users: int, seconds: int, token: str, out: Path) ->
 
 
 def web_runs(
-    shape: Shape, label: str, hosts: list[str], users: list[int], seconds: int, token: str
+    shape: Shape, label: str, names: list[str], users: list[int], seconds: int, token: str
 ) -> list[dict[str, Any]]:
+    """`names`: the web processes (`web.1` ...) the users are spread over."""
+    hosts = [PORTS[name] for name in names]
+    pids = [shape.procs[name].pid for name in names]
     results = []
     for n in users:
-        result = locust(hosts, n, seconds, token, shape.logs)
+        result = locust(hosts, n, seconds, token, shape.logs, pids)
         results.append(result)
         print(
             f"  {label}, {n:>3} users: {result['rps']:7.1f} req/s, median "
             f"{result['median']:.0f} ms, p95 {result['p95']:.0f} ms, {result['failures']} failures "
-            f"of {result['requests']}",
+            f"of {result['requests']}; {result['per_cpu_second']:.0f} requests per CPU-second of the web"
+            " process(es)",
             flush=True,
         )
     return results
@@ -146,6 +177,7 @@ def worker_runs(shape: Shape, sink: Sink, db: psycopg.Connection, concurrency: i
     n = 2000
     before = sink.count
     tag = secrets.token_hex(3)
+    cpu_before = group_cpu([shape.procs["worker.1"].pid])
     started = time.monotonic()
     manage(
         shape.env,
@@ -159,6 +191,7 @@ def worker_runs(shape: Shape, sink: Sink, db: psycopg.Connection, concurrency: i
     committed = time.monotonic()
     wait_until(lambda: sink.count - before >= n, 600)
     notices = n / (time.monotonic() - committed)
+    notice_cpu = (group_cpu([shape.procs["worker.1"].pid]) - cpu_before) / n
     # Small tasks: a sweep with nothing to do (one indexed query), sent all at once.
     m = 1000
     manage(
@@ -169,20 +202,24 @@ def worker_runs(shape: Shape, sink: Sink, db: psycopg.Connection, concurrency: i
         f"for _ in range({m}): app.send_task('casedesk.sweep', args=['password_resets'])",
     )
     sent = time.monotonic()
+    cpu_before = group_cpu([shape.procs["worker.1"].pid])
     wait_until(lambda: queue.llen("celery") == 0 and queue.hlen("unacked") == 0, 600)
     small = m / (time.monotonic() - sent)
+    task_cpu = (group_cpu([shape.procs["worker.1"].pid]) - cpu_before) / m
     print(
         f"  1 worker, concurrency {concurrency}: {notices:6.0f} notices/s "
-        f"(queued in {committed - started:.1f} s), {small:6.0f} small tasks/s",
+        f"(queued in {committed - started:.1f} s; {notice_cpu * 1000:.1f} ms of worker CPU each), "
+        f"{small:6.0f} small tasks/s ({task_cpu * 1000:.1f} ms of worker CPU each)",
         flush=True,
     )
-    return {"concurrency": concurrency, "notices": notices, "tasks": small}
+    return {"concurrency": concurrency, "notices": notices, "tasks": small, "notice_cpu": notice_cpu}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--users", default="4,8,16,32")
+    parser.add_argument("--parts", default="web,worker", help="web, worker or both (comma-separated)")
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
 
@@ -216,42 +253,12 @@ def main() -> None:
         shape.wait_ready(90)
         db = psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True)
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        print(
-            f"Web (mixed workload, {args.seconds} s counted a run after {WARMUP:.0f} s, {cases} cases,"
-            f" worker and beat running; load average before: {os.getloadavg()[0]:.1f}):"
-        )
-        one = web_runs(shape, "1 web process (ASGI)", shape.urls()[:1], users, args.seconds, token)
-        two = web_runs(shape, "2 web processes (ASGI)", shape.urls(), users, args.seconds, token)
-        # For comparison: the same pages through WSGI, one gunicorn sync worker.
-        shape.lines["web-wsgi"] = (
-            "gunicorn config.wsgi:application --config config/gunicorn.py --worker-class sync"
-        )
-        port = free_port()
-        shape.start("web-wsgi.1", "web-wsgi", PORT=str(port), WEB_CONCURRENCY="1")
-        wait_until(lambda: ready(f"http://127.0.0.1:{port}"), 60)
-        wsgi = web_runs(
-            shape, "1 web process (WSGI)", [f"http://127.0.0.1:{port}"], users, args.seconds, token
-        )
-        shape.kill("web-wsgi.1", signal.SIGTERM)
-        runs_by = (("one web process (ASGI)", one), ("two web processes (ASGI)", two), ("one (WSGI)", wsgi))
-        for label, runs in runs_by:
-            fit = [r for r in runs if r["p95"] < P95_TARGET_MS and not r["failures"]]
-            best = max(fit, key=lambda r: r["rps"]) if fit else None
-            print(
-                f"  {label}: best under p95 {P95_TARGET_MS:.0f} ms: "
-                + (
-                    f"{best['rps']:.0f} req/s at {best['users']} users (p95 {best['p95']:.0f} ms)"
-                    if best
-                    else "none"
-                )
-            )
-        print("  per route at the best one-process run (median / p95 ms):")
-        fit = [r for r in one if r["p95"] < P95_TARGET_MS] or one
-        for name, (median, p95) in sorted(max(fit, key=lambda r: r["rps"])["routes"].items()):
-            print(f"    {name:<22} {median:5.0f} / {p95:5.0f}")
-        print("Worker (notices into a local SMTP sink; small tasks):")
-        for concurrency in (1, 2):
-            worker_runs(shape, sink, db, concurrency)
+        if "web" in args.parts:
+            run_web(shape, args, users, token, cases)
+        if "worker" in args.parts:
+            print("Worker (notices into a local SMTP sink; small tasks):")
+            for concurrency in (1, 2):
+                worker_runs(shape, sink, db, concurrency)
         db.close()
     except BaseException:
         print(shape.tail(lines=40))
@@ -260,6 +267,42 @@ def main() -> None:
         shape.stop()
         controller.stop()
         redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def run_web(shape: Shape, args: Any, users: list[int], token: str, cases: int) -> None:
+    print(
+        f"Web (mixed workload, about {args.seconds} s counted a run once all users are in, {cases} cases,"
+        f" worker and beat running; load average before: {os.getloadavg()[0]:.1f}):"
+    )
+    PORTS.update({"web.1": shape.urls()[0], "web.2": shape.urls()[1]})
+    one = web_runs(shape, "1 web process (ASGI)", ["web.1"], users, args.seconds, token)
+    two = web_runs(shape, "2 web processes (ASGI)", ["web.1", "web.2"], users, args.seconds, token)
+    # For comparison: the same pages through WSGI, one gunicorn sync worker.
+    shape.lines["web-wsgi"] = (
+        "gunicorn config.wsgi:application --config config/gunicorn.py --worker-class sync"
+    )
+    port = free_port()
+    shape.start("web-wsgi.1", "web-wsgi", PORT=str(port), WEB_CONCURRENCY="1")
+    wait_until(lambda: ready(f"http://127.0.0.1:{port}"), 60)
+    PORTS["web-wsgi.1"] = f"http://127.0.0.1:{port}"
+    wsgi = web_runs(shape, "1 web process (WSGI)", ["web-wsgi.1"], users, args.seconds, token)
+    shape.kill("web-wsgi.1", signal.SIGTERM)
+    runs_by = (("one web process (ASGI)", one), ("two web processes (ASGI)", two), ("one (WSGI)", wsgi))
+    for label, runs in runs_by:
+        fit = [r for r in runs if r["p95"] < P95_TARGET_MS and not r["failures"]]
+        best = max(fit, key=lambda r: r["rps"]) if fit else None
+        print(
+            f"  {label}: best under p95 {P95_TARGET_MS:.0f} ms: "
+            + (
+                f"{best['rps']:.0f} req/s at {best['users']} users (p95 {best['p95']:.0f} ms)"
+                if best
+                else "none"
+            )
+        )
+    print("  per route at the best one-process run (median / p95 ms):")
+    fit = [r for r in one if r["p95"] < P95_TARGET_MS] or one
+    for name, (median, p95) in sorted(max(fit, key=lambda r: r["rps"])["routes"].items()):
+        print(f"    {name:<22} {median:5.0f} / {p95:5.0f}")
 
 
 if __name__ == "__main__":

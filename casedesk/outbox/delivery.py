@@ -217,6 +217,8 @@ def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
 def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
     """Send what is due; returns counts. Safe to run in several processes at once."""
     now = now or clock.now()
+    # Never send on a lease that has run out (see the loop below).
+    stop_at = time.monotonic() + LEASE.total_seconds() * 0.8
     rows = claim(now, limit)
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for row in [row for row in rows if mailboxes.is_ours(row.to)]:
@@ -238,8 +240,15 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
         for row in rows:
             counts[_retry(row, now, exc)] += 1
         return counts
+    # Never send on a lease that has run out: another worker may have taken the row by then.
+    # What is left when the lease is nearly over goes back to the queue for the next claim.
     try:
-        for row in rows:
+        for index, row in enumerate(rows):
+            if time.monotonic() > stop_at:
+                left = rows[index:]
+                OutboundMessage.objects.filter(pk__in=[r.pk for r in left]).update(locked_until=None)
+                counts["returned"] = len(left)
+                break
             try:
                 _email(row, connection).send()
             except Exception as exc:

@@ -150,7 +150,6 @@ def test_imap_poller_moves_and_leaves_failures_in_place(desk, dovecot, monkeypat
 def _arrived(title: str) -> bool:
     # The in-memory test database locks a table while the poller's thread writes to it; a
     # read that meets the lock has simply not seen the case yet.
-    from django.db import OperationalError
 
     try:
         return Case.objects.filter(title=title).exists()

@@ -99,3 +99,19 @@ def test_a_full_batch_queues_the_next_task_at_once(settings, monkeypatch):
     monkeypatch.setattr(delivery, "deliver_due", lambda limit: {"sent": limit - 1, "retry": 0, "failed": 0})
     outbox_tasks.deliver_outbox.run()
     assert sent == [delivery.TASK]  # the backlog is done: no further task
+
+
+@pytest.mark.django_db
+def test_no_message_is_sent_once_its_lease_is_nearly_over(monkeypatch, mailoutbox):
+    from datetime import timedelta
+
+    from casedesk.outbox.models import OutboundMessage
+
+    for i in range(3):
+        delivery.enqueue(kind="t", to=f"r{i}@example.net", subject="s", text="x")
+    monkeypatch.setattr(delivery, "LEASE", timedelta(0))  # over before the first send
+    counts = delivery.deliver_due()
+    assert counts["sent"] == 0 and counts["returned"] == 3 and mailoutbox == []
+    assert not OutboundMessage.objects.filter(locked_until__isnull=False).exists()  # taken again at once
+    monkeypatch.setattr(delivery, "LEASE", timedelta(minutes=5))
+    assert delivery.deliver_due()["sent"] == 3 and len(mailoutbox) == 3
