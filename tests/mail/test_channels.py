@@ -191,4 +191,3 @@ def test_a_taken_port_is_reported_and_the_rest_goes_on(settings):
         lines = mail.start()
         mail.stop()
     assert len(lines) == 1 and "NOT started" in lines[0]
-

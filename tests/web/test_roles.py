@@ -585,6 +585,8 @@ def _inventory(dana: User, org) -> dict:
         source="portal",
     )
     return {"item_id": Item.objects.get(organisation=org).pk, "batch_id": later.batch.pk, "job_id": job.pk}
+
+
 def _solutions(editor) -> dict:
     from casedesk.solutions import actions as kb
     from casedesk.solutions.models import Category
