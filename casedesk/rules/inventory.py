@@ -334,7 +334,7 @@ def normalise(name: str, raw: str, *, region: str = "US", platforms: Collection[
     if name == "monthly_price":
         return normalise_price(text)
     if name == "quantity":
-        if not text.isdigit() or not 1 <= int(text) <= MAX_QUANTITY:
+        if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_QUANTITY:
             raise ChangeRefused(f"“{raw}” is not a quantity between 1 and {MAX_QUANTITY:,}.")
         return str(int(text))
     if name == "feature_type":
