@@ -547,6 +547,35 @@ def print_markdown(results: list[Result], n_cases: int, page_size: int, runs: in
     )
 
 
+def million_case_parser(doc: str, explain_help: str) -> argparse.ArgumentParser:
+    """The options every bench over the generated million cases takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="skip loading when the db has enough cases")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--explain", action="store_true", help=explain_help)
+    parser.add_argument(
+        "--force", action="store_true", help="allow emptying a database whose name lacks 'bench'"
+    )
+    return parser
+
+
+def load_unless_reused(args: argparse.Namespace, name: str) -> bool:
+    """Loads `args.cases` cases unless `--reuse` finds enough; True when it loaded."""
+    have = case_count()
+    if args.reuse and have >= args.cases:
+        print(f"Reusing {have:,} cases (--reuse).")
+        return False
+    if "bench" not in name and not args.force:
+        raise SystemExit(f"Refusing to empty the cases of {name!r}: pass --force if it is meant.")
+    print(f"Loading {args.cases:,} cases...")
+    t = load(args.cases)
+    print(f"  cases loaded in {t['load']:.1f}s")
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))

@@ -15,7 +15,6 @@ to the queue's bulk form, as the page sends it, with 100 of Theo's team's open c
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform as pyplatform
 import statistics
@@ -28,9 +27,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_lists import TECH_EMAIL, case_count, ensure_database, explain, load, measure, setup_django
+from bench_lists import (
+    TECH_EMAIL,
+    case_count,
+    ensure_database,
+    explain,
+    load_unless_reused,
+    measure,
+    million_case_parser,
+    setup_django,
+)
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/casedesk_bench"
 TARGET_MS = 30.0
 TARGET_QUERIES = 10
 BULK_TARGET_S = 2.0
@@ -169,18 +176,9 @@ def bulk_runs(client: Any, theo: Any, team_id: int) -> list[tuple[str, int, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="skip loading when the db has enough cases")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--explain", action="store_true", help="print every list query's plan")
+    parser = million_case_parser(__doc__, "print every list query's plan")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a page misses a target")
     parser.add_argument("--no-bulk", action="store_true", help="pages only (bulk changes write)")
-    parser.add_argument(
-        "--force", action="store_true", help="allow emptying a database whose name lacks 'bench'"
-    )
     args = parser.parse_args()
 
     name = ensure_database(args.database_url)
@@ -191,15 +189,7 @@ def main() -> None:
     from casedesk.accounts.models import Team, User
     from casedesk.workbench import saved_views
 
-    have = case_count()
-    if args.reuse and have >= args.cases:
-        print(f"Reusing {have:,} cases (--reuse).")
-    else:
-        if "bench" not in name and not args.force:
-            raise SystemExit(f"Refusing to empty the cases of {name!r}: pass --force if it is meant.")
-        print(f"Loading {args.cases:,} cases...")
-        t = load(args.cases)
-        print(f"  cases loaded in {t['load']:.1f}s")
+    load_unless_reused(args, name)
     add_organisations()
 
     theo = User.objects.get(email=TECH_EMAIL)

@@ -16,7 +16,6 @@ requested in-process through django.test.Client as the technician theo@support.e
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform as pyplatform
 import statistics
@@ -29,9 +28,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_lists import MPOC_EMAIL, TECH_EMAIL, Result, case_count, ensure_database, load, setup_django
+from bench_lists import (
+    MPOC_EMAIL,
+    TECH_EMAIL,
+    Result,
+    case_count,
+    ensure_database,
+    load_unless_reused,
+    million_case_parser,
+    setup_django,
+)
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/casedesk_bench"
 TARGET_MS = 50.0
 COMMON, RARE, ABSENT, TYPO = "voicemail", "quokka", "xylophonist", "voicemial"
 SENTENCES = [
@@ -140,16 +147,7 @@ def scenarios(part: str) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="skip loading when the db has enough cases")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--explain", action="store_true", help="print each search query's plan")
-    parser.add_argument(
-        "--force", action="store_true", help="allow emptying a database whose name lacks 'bench'"
-    )
+    parser = million_case_parser(__doc__, "print each search query's plan")
     args = parser.parse_args()
 
     name = ensure_database(args.database_url)
@@ -159,15 +157,7 @@ def main() -> None:
 
     from casedesk.accounts.models import User
 
-    have = case_count()
-    if args.reuse and have >= args.cases:
-        print(f"Reusing {have:,} cases (--reuse).")
-    else:
-        if "bench" not in name and not args.force:
-            raise SystemExit(f"Refusing to empty the cases of {name!r}: pass --force if it is meant.")
-        print(f"Loading {args.cases:,} cases...")
-        t = load(args.cases)
-        print(f"  cases loaded in {t['load']:.1f}s")
+    if load_unless_reused(args, name):
         added, took = add_comments()
         print(f"  {added:,} comments added in {took:.1f}s")
         print(f"  search index built in {build_index():.1f}s")
