@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from casedesk.cases.models import Case, CaseEvent
@@ -100,3 +102,81 @@ def test_a_customer_cannot_reach_cases_through_bulk(desk):
     outsider = customer()
     outcome = bulk.apply(outsider, [desk["cases"][0].number], bulk.Request(bulk.Change.ASSIGN))
     assert outcome.refused == [(desk["cases"][0].number, "No such case.")]
+
+
+def _resolve_all(tech, cases):
+    return bulk.apply(
+        tech,
+        [c.number for c in cases],
+        bulk.Request(bulk.Change.STATUS, to="resolved_follow_up", resolution="Fixed by the carrier."),
+    )
+
+
+def test_a_bulk_resolution_notifies_each_customer_and_stores_each_clock_as_one_case_would(desk):
+    from casedesk.cases import clocks
+    from casedesk.outbox.models import OutboundMessage
+
+    tech, org, mpoc = desk["tech"], desk["org"], desk["mpoc"]
+    cases = [make_case(by=mpoc, title=f"Bulk {i}") for i in range(4)]
+    bulk.apply(tech, [c.number for c in cases], bulk.Request(bulk.Change.PRIORITY, priority="P2"))
+    single = make_case(by=mpoc, title="On its own")
+    from casedesk.cases import actions
+
+    actions.disposition(single, by=tech, priority="P2", team=single.team, assignee=None)
+    actions.transition(single, to="resolved_follow_up", by=tech, resolution="Fixed by the carrier.")
+    assert _resolve_all(tech, cases).done == [c.number for c in cases]
+    fields = ("next_due_at", "next_alert_at", "next_update_due", "auto_close_at", "sla_paused")
+    for case in Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("organisation"):
+        resolved = OutboundMessage.objects.filter(case=case, kind="case_resolved")
+        assert list(resolved.values_list("to", flat=True)) == [mpoc.email]
+        _, values, _ = clocks.compute(case)
+        stored = {name: getattr(case, name) for name in fields if name in values}
+        assert stored == {name: values[name] for name in stored}
+    # the same notice as a case resolved on its own page, but for the case
+    alone = OutboundMessage.objects.get(case=single, kind="case_resolved")
+    together = OutboundMessage.objects.get(case=cases[0], kind="case_resolved")
+
+    def same(text, case, title):
+        # each confirmation link is the case's own
+        return re.sub(r"confirm/\S+", "confirm/", text.replace(case.number, "#").replace(title, "T"))
+
+    assert same(together.text, cases[0], "Bulk 0") == same(alone.text, single, "On its own")
+    assert "confirm/" in alone.text and org.pk == cases[0].organisation_id
+
+
+def test_a_bulk_change_costs_a_few_statements_a_case_and_a_few_a_chunk(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tech, mpoc = desk["tech"], desk["mpoc"]
+    few = [make_case(by=mpoc, title=f"Few {i}") for i in range(5)]
+    many = [make_case(by=mpoc, title=f"Many {i}") for i in range(20)]
+    for chosen in (few, many):
+        bulk.apply(tech, [c.number for c in chosen], bulk.Request(bulk.Change.PRIORITY, priority="P2"))
+    counts = []
+    for chosen in (few, many):
+        with CaptureQueriesContext(connection) as captured:
+            assert _resolve_all(tech, chosen).refused == []
+        counts.append(len(captured.captured_queries))
+    # the follow-ups of every entry (clocks, notices, search) are written once a chunk
+    assert (counts[1] - counts[0]) / 15 <= 6, counts
+
+
+def test_an_action_refused_after_writing_leaves_no_notice_or_clock_behind(desk):
+    from django.db import transaction
+
+    from casedesk.cases import actions
+    from casedesk.core.errors import Refused
+    from casedesk.outbox.models import OutboundMessage
+    from casedesk.rules.lifecycle import Actor
+
+    tech, (first, second, _third) = desk["tech"], desk["cases"]
+    with transaction.atomic(), actions.batch([first.pk, second.pk]) as batch:
+        with pytest.raises(Refused), batch.part(), transaction.atomic():
+            actions.record(actions.lock(first), tech, Actor.STAFF, CaseEvent.Kind.COMMENT, body="Gone")
+            raise Refused("refused after its entry was written")
+        with batch.part():
+            actions.record(actions.lock(second), tech, Actor.STAFF, CaseEvent.Kind.COMMENT, body="Kept")
+    assert not CaseEvent.objects.filter(body="Gone").exists()
+    assert OutboundMessage.objects.filter(case=second, kind="staff_reply").count() == 1
+    assert not OutboundMessage.objects.filter(case=first, kind="staff_reply").exists()

@@ -12,7 +12,9 @@ text and staff checks).
 from casedesk.cases.actions.base import (
     BODY_MAX,
     TITLE_MAX,
+    Batch,
     Who,
+    batch,
     check_assignee,
     clean_text,
     lock,
@@ -48,6 +50,7 @@ from casedesk.cases.actions.transitions import (
 __all__ = [
     "BODY_MAX",
     "TITLE_MAX",
+    "Batch",
     "Comment",
     "Opened",
     "Opening",
@@ -56,6 +59,7 @@ __all__ = [
     "add_comments",
     "add_copied",
     "add_participants",
+    "batch",
     "check_assignee",
     "clean_text",
     "confirm_resolution",

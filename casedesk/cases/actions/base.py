@@ -4,7 +4,11 @@ use these and never write a case themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +21,7 @@ from casedesk.accounts.models import Contact, User
 from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases import clocks, notices, selectors
 from casedesk.cases.models import Attachment, Case, CaseEvent
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, NotFound, Refused
 from casedesk.core.prepared import Prepared
 from casedesk.core.uploads import Upload, check_upload
@@ -37,7 +41,11 @@ SEARCHED = frozenset({"title", "description"})
 
 
 def lock(case: Case) -> Case:
-    """The case row, re-read under a row lock (PostgreSQL) inside the caller's transaction."""
+    """The case row, re-read under a row lock (PostgreSQL) inside the caller's transaction;
+    within a `batch`, the row it locked already."""
+    current = _BATCH.get()
+    if current is not None and case.pk in current.locked:
+        return current.locked[case.pk]
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
@@ -94,11 +102,81 @@ def record(
     message that caused it, which its notices answer."""
     entry = event(case, by, actor, kind, **fields)
     entry.save(force_insert=True)
-    if entry.body or SEARCHED & entry.changes.keys():
+    searched = bool(entry.body or SEARCHED & entry.changes.keys())
+    current = _BATCH.get()
+    if current is not None:
+        current.pending.append(_Pending(case, entry, origin, searched))
+        return entry
+    if searched:
         search_index.refresh([case.pk])
     clocks.refresh(case, entry.at)
     notices.case_events([(entry, origin)])
     return entry
+
+
+@dataclass(frozen=True)
+class _Pending:
+    case: Case
+    entry: CaseEvent
+    origin: Any
+    searched: bool
+
+
+@dataclass
+class Batch:
+    """Timeline entries written inside `batch`, whose follow-ups are still to come."""
+
+    locked: dict[int, Case]
+    pending: list[_Pending] = dataclass_field(default_factory=list)
+
+    @contextmanager
+    def part(self) -> Iterator[None]:
+        """One case's action within the batch, in its own savepoint: if it raises, the
+        entries it wrote (rolled back with the savepoint) get no follow-ups."""
+        mark = len(self.pending)
+        try:
+            yield
+        except BaseException:
+            del self.pending[mark:]
+            raise
+
+
+_BATCH: ContextVar[Batch | None] = ContextVar("case_batch", default=None)
+
+
+@contextmanager
+def batch(pks: Sequence[int]) -> Iterator[Batch]:
+    """Many case actions in the caller's transaction (a bulk change from a queue): the
+    cases are locked at once, in key order, and what `record` does after each entry (the
+    search document, the clocks' replay, the notices) is done once for them all at the
+    end, still inside the transaction, so each entry's consequences commit with it. The
+    actions themselves, and their rules and refusals, are those of a single case."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("batch() needs the caller's transaction")
+    current = Batch(locked=lock_many(pks) if pks else {})
+    token = _BATCH.set(current)
+    try:
+        yield current
+    finally:
+        _BATCH.reset(token)
+    _follow_up(current.pending)
+
+
+def _follow_up(pending: Sequence[_Pending]) -> None:
+    """What `record` does after an entry, for several entries at once: one search refresh,
+    one read of the timelines and one replay per case, one statement per set of changed
+    clock columns, and the notices with one insert."""
+    if not pending:
+        return
+    searched = sorted({p.case.pk for p in pending if p.searched})
+    if searched:
+        search_index.refresh(searched)
+    cases = list({p.case.pk: p.case for p in pending}.values())
+    # The notices read each case's contact and organisation: three queries, not three a case.
+    models.prefetch_related_objects(cases, "organisation", "contact__organisation")
+    changed = clocks.refresh_many(cases, max(p.entry.at for p in pending))
+    bulk.update_rows(Case, changed.items())
+    notices.case_events([(p.entry, p.origin) for p in pending])
 
 
 def clean_text(value: str, what: str, *, required: bool, limit: int, single_line: bool = False) -> str:
