@@ -22,3 +22,18 @@ def account_change(organisation: Any, change: cpni.Change, *, current: str, prev
         template="account_change",
         context={"organisation": organisation, "sentence": change.sentence, "when": clock.now()},
     )
+
+
+def send_cpni(organisation: Any, *, to: str, template: str, context: dict[str, Any], kind: str) -> Any:
+    """Queue a notice that bears CPNI: only to an address on file for the organisation (the
+    address of record or an authorised contact's), never to one given in a chat or an
+    e-mail; None when refused."""
+    from casedesk.privacy import selectors
+
+    return delivery.enqueue_template(
+        kind=kind,
+        to=to,
+        template=template,
+        context={"organisation": organisation, **context},
+        cpni_on_file=selectors.addresses_on_file(organisation),
+    )

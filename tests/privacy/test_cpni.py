@@ -182,3 +182,32 @@ def test_the_log_answers_404_to_customers_and_to_roles_without_the_permission(wo
     client = Client()
     client.force_login(world["rep"])
     assert client.get("/console/privacy/disclosures/").status_code == 404
+
+
+def test_cpni_is_sent_only_to_an_address_on_file(world):
+    from casedesk.privacy import notices
+    from casedesk.rules import cpni
+
+    context = {"sentence": cpni.Change.PASSCODE.sentence, "when": timezone.now()}
+    refused = notices.send_cpni(
+        world["org"], to="new-address@elsewhere.example.net", template="account_change", context=context,
+        kind="cpni_test",
+    )
+    assert refused is None
+    sent = notices.send_cpni(
+        world["org"], to=world["primary"].email.upper(), template="account_change", context=context,
+        kind="cpni_test",
+    )
+    assert sent is not None
+    assert list(OutboundMessage.objects.filter(kind="cpni_test").values_list("to", flat=True)) == [
+        world["primary"].email.upper()
+    ]
+
+
+def test_a_customer_s_password_change_is_told_to_the_address_of_record(world):
+    from casedesk.rules import cpni
+
+    user = customer(world["org"])
+    actions.tell_sign_in_changed(user, cpni.Change.ONLINE_PASSWORD)
+    notice = OutboundMessage.objects.get(kind="account_change")
+    assert notice.to == world["primary"].email and "password" in notice.text
