@@ -5,6 +5,7 @@ with its CSV export."""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -17,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
 from casedesk.cases import selectors as cases
-from casedesk.core.errors import Refused
-from casedesk.core import paging
-from casedesk.privacy import actions, selectors
+from casedesk.core.errors import NotFound, Refused
+from casedesk.core import clock, paging
+from casedesk.privacy import actions, privacy_pdf, requests, selectors
 from casedesk.rules import cpni
+from casedesk.rules import privacy as privacy_rules
 from casedesk.rules.permissions import Ability
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_can, staff_required
 
@@ -203,3 +205,111 @@ def _csv(rows: Any) -> HttpResponse:
 def _safe(value: str) -> str:
     """A cell a spreadsheet will not run as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# -- privacy requests ----------------------------------------------------------------------
+
+
+def _client_address(request: Any) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def privacy_request_page(request: Any) -> HttpResponse:
+    """The public page: anyone asks to know, correct or delete their data. The answer is
+    the same whether the address is known or not."""
+    context: dict[str, Any] = {"kinds": list(privacy_rules.Kind), "sent": False, "error": "", "posted": {}}
+    status = 200
+    if request.method == "POST":
+        try:
+            requests.submit(
+                kind=request.POST.get("kind", ""),
+                email=request.POST.get("email", ""),
+                name=request.POST.get("name", ""),
+                details=request.POST.get("details", ""),
+                client=_client_address(request),
+            )
+        except Refused as exc:
+            context.update(error=str(exc), posted=request.POST)
+            status = exc.status_code
+        else:
+            context["sent"] = True
+    return render(request, "site/privacy_request.html", context, status=status)
+
+
+def privacy_confirm(request: Any, token: str) -> HttpResponse:
+    """The link from the e-mail: a button that confirms (no change on GET)."""
+    pending = requests.pending(token)
+    if pending is None:
+        return error_page(request, NotFound("This link has expired or was already used. Make the request again."))
+    if request.method == "POST":
+        try:
+            done = requests.confirm(token)
+        except Refused as exc:
+            return error_page(request, NotFound(str(exc)))
+        return render(request, "site/privacy_confirm.html", {"done": done, "days": privacy_rules.RESPONSE_DAYS})
+    return render(request, "site/privacy_confirm.html", {"pending": pending})
+
+
+@staff_can(Ability.PRIVACY)
+def privacy_requests(request: AuthedRequest) -> HttpResponse:
+    rows = list(selectors.privacy_requests(request.user, state=request.GET.get("state", "open"))[:200])
+    now = clock.now()
+    return render(
+        request,
+        "console/privacy_requests.html",
+        {
+            "rows": [{"r": r, "days_left": privacy_rules.days_left(r.due_at, now) if r.due_at else None} for r in rows],
+            "state": request.GET.get("state", "open"),
+        },
+    )
+
+
+@staff_can(Ability.PRIVACY)
+def privacy_request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
+    found = selectors.privacy_request(request.user, request_id)
+    if request.method == "POST":
+        act = request.POST.get("act", "")
+        try:
+            if act == "extend":
+                requests.extend(request.user, found.pk, request.POST.get("reason", ""))
+                messages.success(request, "Extended by 45 days; the requester was told why.")
+            elif act == "erase":
+                count = requests.erase(request.user, found.pk)
+                messages.success(request, f"Erased: {count} contact record(s) anonymised in place.")
+            elif act == "correct":
+                count = requests.correct(
+                    request.user, found.pk, name=request.POST.get("name", ""), phone=request.POST.get("phone", "")
+                )
+                messages.success(request, f"Corrected {count} contact record(s).")
+            elif act in ("close", "refuse"):
+                requests.close(request.user, found.pk, request.POST.get("outcome", ""), refused=act == "refuse")
+                messages.success(request, "Answered; the requester was told.")
+            else:
+                raise Refused("Choose what to do with the request.")
+        except Refused as exc:
+            messages.error(request, str(exc))
+        return redirect("console:privacy_request", request_id=found.pk)
+    now = clock.now()
+    return render(
+        request,
+        "console/privacy_request.html",
+        {
+            "r": found,
+            "days_left": privacy_rules.days_left(found.due_at, now) if found.due_at else None,
+            "kept": privacy_rules.KEPT_BY_LAW,
+        },
+    )
+
+
+@staff_can(Ability.PRIVACY)
+def privacy_export(request: AuthedRequest, request_id: int, fmt: str) -> HttpResponse:
+    found = selectors.privacy_request(request.user, request_id)
+    data = requests.person_data(request.user, found)
+    if fmt == "pdf":
+        body, content_type = privacy_pdf.render(data), "application/pdf"
+    else:
+        body, content_type = json.dumps(data, indent=2, ensure_ascii=False).encode(), "application/json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.number}.{"pdf" if fmt == "pdf" else "json"}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
