@@ -14,7 +14,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 def render(data: dict[str, Any]) -> bytes:
     styles = getSampleStyleSheet()
     out = io.BytesIO()
-    story: list[Any] = [Paragraph(escape(f"Your personal data ({data['request']['number']})"), styles["Title"])]
+    story: list[Any] = [
+        Paragraph(escape(f"Your personal data ({data['request']['number']})"), styles["Title"])
+    ]
 
     def section(title: str, lines: list[str]) -> None:
         story.append(Paragraph(escape(title), styles["Heading2"]))
@@ -25,11 +27,15 @@ def render(data: dict[str, Any]) -> bytes:
     section(
         "Contact records",
         [
-            f"{c['organisation']}: {c['name']}, {c['email']}, {c['phone'] or '-'}, {', '.join(c['roles']) or '-'}"
+            f"{c['organisation']}: {c['name']}, {c['email']}, {c['phone'] or '-'}, "
+            f"{', '.join(c['roles']) or '-'}"
             for c in data["contacts"]
         ],
     )
-    section("Cases", [f"{c['number']} {c['title']} ({c['status']}, opened {c['opened_at']})" for c in data["cases"]])
+    section(
+        "Cases",
+        [f"{c['number']} {c['title']} ({c['status']}, opened {c['opened_at']})" for c in data["cases"]],
+    )
     section("Your comments", [f"{c['case']} {c['at']}: {c['body']}" for c in data["comments"]])
     section("Messages sent to you", [str(data["messages_sent_to_you"])])
     section("Kept by law after erasure", [f"{k['what']}: {k['why']}" for k in data["kept_by_law"]])

@@ -80,7 +80,8 @@ def pending(token: str) -> PrivacyRequest | None:
     """The unconfirmed request of a link still valid (None otherwise); no change."""
     return (
         PrivacyRequest.objects.filter(
-            token_digest=_digest(token or ""), state=privacy.State.UNVERIFIED.value,
+            token_digest=_digest(token or ""),
+            state=privacy.State.UNVERIFIED.value,
             token_expires_at__gt=clock.now(),
         )
         .exclude(token_digest="")
@@ -138,7 +139,9 @@ def person_data(who: Any, request: PrivacyRequest) -> dict[str, Any]:
     _require(who)
     contacts = list(Contact.objects.select_related("organisation").filter(email__iexact=request.email))
     ids = [c.pk for c in contacts]
-    cases = Case.objects.filter(Q(contact_id__in=ids) | Q(participants__address__iexact=request.email)).distinct()
+    cases = Case.objects.filter(
+        Q(contact_id__in=ids) | Q(participants__address__iexact=request.email)
+    ).distinct()
     return {
         "request": {"number": request.number, "kind": request.kind, "email": request.email},
         "contacts": [

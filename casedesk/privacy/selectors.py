@@ -127,9 +127,7 @@ def disclosures(
     if until:
         qs = qs.filter(at__lt=until)
     if q:
-        qs = qs.filter(
-            Q(by_name__icontains=q) | Q(reason__icontains=q) | Q(organisation__name__icontains=q)
-        )
+        qs = qs.filter(Q(by_name__icontains=q) | Q(reason__icontains=q) | Q(organisation__name__icontains=q))
     return qs.order_by("-at", "-id")
 
 

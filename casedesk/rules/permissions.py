@@ -83,7 +83,7 @@ DESCRIPTIONS: Mapping[Ability, str] = MappingProxyType(
         A.MAINTENANCE: "schedule maintenance and manage status webhooks",
         A.BILLING_CASES: "work billing cases",
         A.ADMINISTER: "administer the site",
-        A.VIEW_CPNI: "see a verified caller's CPNI (numbers, call detail, invoices, service addresses, inventory)",
+        A.VIEW_CPNI: "see a verified caller's CPNI (numbers, call detail, invoices, addresses, inventory)",
         A.PRIVACY: "see the CPNI disclosure log and work privacy requests",
     }
 )

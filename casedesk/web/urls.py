@@ -8,8 +8,8 @@ from casedesk.web.views import (
     account,
     auth,
     confirm,
-    cpni,
     console,
+    cpni,
     csp_report,
     files,
     inventory,
@@ -104,7 +104,9 @@ console_patterns = (
         path("privacy/disclosures/", cpni.disclosure_log, name="disclosures"),
         path("privacy/requests/", cpni.privacy_requests, name="privacy_requests"),
         path("privacy/requests/<int:request_id>/", cpni.privacy_request_detail, name="privacy_request"),
-        path("privacy/requests/<int:request_id>/export.<str:fmt>", cpni.privacy_export, name="privacy_export"),
+        path(
+            "privacy/requests/<int:request_id>/export.<str:fmt>", cpni.privacy_export, name="privacy_export"
+        ),
         path("cases/<str:number>/participants/", participants.console_add, name="participant_add"),
         path(
             "cases/<str:number>/participants/<int:participant_id>/remove/",

@@ -32,15 +32,27 @@ CODE = "Tulip-Harbor-42"
 @pytest.fixture
 def world():
     org = OrganisationFactory(name="Acme Dental Group", account_number="ACC-90001")
-    primary = ContactFactory(organisation=org, is_primary_mpoc=True, is_secondary_mpoc=False, name="Dana Ortiz")
+    primary = ContactFactory(
+        organisation=org, is_primary_mpoc=True, is_secondary_mpoc=False, name="Dana Ortiz"
+    )
     now = timezone.now()
     Item.objects.create(
-        organisation=org, kind="number", key="+13035550188", number="+13035550188",
-        service_address="12 Elm Street, Denver CO", created_at=now, updated_at=now,
+        organisation=org,
+        kind="number",
+        key="+13035550188",
+        number="+13035550188",
+        service_address="12 Elm Street, Denver CO",
+        created_at=now,
+        updated_at=now,
     )
     Item.objects.create(
-        organisation=org, kind="device", key="AA:BB:CC:00:11:22", model="Poly VVX 450",
-        service_address="12 Elm Street, Denver CO", created_at=now, updated_at=now,
+        organisation=org,
+        kind="device",
+        key="AA:BB:CC:00:11:22",
+        model="Poly VVX 450",
+        service_address="12 Elm Street, Denver CO",
+        created_at=now,
+        updated_at=now,
     )
     case = make_case(by=customer(org), title="Phones down")
     rep = RepresentativeFactory()
@@ -97,7 +109,9 @@ def test_a_wrong_passcode_shows_nothing_and_is_rate_limited(world):
     url = f"/console/cases/{world['case'].number}/verify-caller/"
     for _ in range(5):
         client.post(url, {"contact": world["primary"].pk, "method": "passcode", "passcode": "wrong-guess-1"})
-    response = client.post(url, {"contact": world["primary"].pk, "method": "passcode", "passcode": CODE}, follow=True)
+    response = client.post(
+        url, {"contact": world["primary"].pk, "method": "passcode", "passcode": CODE}, follow=True
+    )
     assert "Too many wrong passcodes" in response.content.decode()
     assert "+13035550188" not in response.content.decode()
 
@@ -166,7 +180,9 @@ def test_the_disclosure_log_is_searchable_and_exports_csv(world):
     client.force_login(manager)
     listing = client.get("/console/privacy/disclosures/?q=Acme").content.decode()
     assert world["case"].number in listing
-    assert world["case"].number not in client.get("/console/privacy/disclosures/?q=nobody-here").content.decode()
+    assert (
+        world["case"].number not in client.get("/console/privacy/disclosures/?q=nobody-here").content.decode()
+    )
     response = client.get("/console/privacy/disclosures/?format=csv")
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -190,12 +206,18 @@ def test_cpni_is_sent_only_to_an_address_on_file(world):
 
     context = {"sentence": cpni.Change.PASSCODE.sentence, "when": timezone.now()}
     refused = notices.send_cpni(
-        world["org"], to="new-address@elsewhere.example.net", template="account_change", context=context,
+        world["org"],
+        to="new-address@elsewhere.example.net",
+        template="account_change",
+        context=context,
         kind="cpni_test",
     )
     assert refused is None
     sent = notices.send_cpni(
-        world["org"], to=world["primary"].email.upper(), template="account_change", context=context,
+        world["org"],
+        to=world["primary"].email.upper(),
+        template="account_change",
+        context=context,
         kind="cpni_test",
     )
     assert sent is not None

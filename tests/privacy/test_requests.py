@@ -16,7 +16,14 @@ from casedesk.cases import actions as case_actions
 from casedesk.outbox.models import OutboundMessage
 from casedesk.privacy import requests
 from casedesk.privacy.models import PrivacyRequest
-from tests.factories import ContactFactory, ManagerFactory, OrganisationFactory, RepresentativeFactory, customer, make_case
+from tests.factories import (
+    ContactFactory,
+    ManagerFactory,
+    OrganisationFactory,
+    RepresentativeFactory,
+    customer,
+    make_case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +107,10 @@ def test_a_delete_anonymises_the_contact_everywhere_and_keeps_the_audit():
     assert "Zelda" not in html
     search = client.get("/console/search/?q=Zelda").content.decode()
     assert case.number not in search
-    assert not OutboundMessage.objects.filter(to__iexact=address).exclude(kind="privacy_confirm").exists() or True
+    assert (
+        not OutboundMessage.objects.filter(to__iexact=address).exclude(kind="privacy_confirm").exists()
+        or True
+    )
     assert not OutboundMessage.objects.filter(to__iexact=address, kind="case_created").exists()
     requests.close(manager, request.pk, "Your data is erased.")
     assert OutboundMessage.objects.filter(kind="privacy_outcome", to=address).exists()
@@ -113,7 +123,10 @@ def test_export_json_and_pdf_are_downloads():
     client = Client()
     client.force_login(ManagerFactory())
     response = client.get(f"/console/privacy/requests/{request.pk}/export.json")
-    assert response["Content-Disposition"].startswith("attachment") and response["X-Content-Type-Options"] == "nosniff"
+    assert (
+        response["Content-Disposition"].startswith("attachment")
+        and response["X-Content-Type-Options"] == "nosniff"
+    )
     assert json.loads(response.content)["contacts"][0]["name"] == "Exa Porter"
     pdf = client.get(f"/console/privacy/requests/{request.pk}/export.pdf")
     assert pdf.content.startswith(b"%PDF")

@@ -121,7 +121,12 @@ def _privacy_request():
 
     now = timezone.now()
     return PrivacyRequest.objects.create(
-        kind="know", email="someone@their.example.com", state="open", created_at=now, received_at=now, due_at=now
+        kind="know",
+        email="someone@their.example.com",
+        state="open",
+        created_at=now,
+        received_at=now,
+        due_at=now,
     )
 
 

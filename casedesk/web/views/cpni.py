@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
 from casedesk.cases import selectors as cases
-from casedesk.core.errors import NotFound, Refused
 from casedesk.core import clock, paging
+from casedesk.core.errors import NotFound, Refused
 from casedesk.privacy import actions, privacy_pdf, requests, selectors
 from casedesk.rules import cpni
 from casedesk.rules import privacy as privacy_rules
@@ -176,7 +176,14 @@ def disclosure_log(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "console/disclosures.html",
-        {"rows": found, "page": number, "has_next": has_next, "q": q, "since": request.GET.get("since", ""), "until": request.GET.get("until", "")},
+        {
+            "rows": found,
+            "page": number,
+            "has_next": has_next,
+            "q": q,
+            "since": request.GET.get("since", ""),
+            "until": request.GET.get("until", ""),
+        },
     )
 
 
@@ -240,13 +247,17 @@ def privacy_confirm(request: Any, token: str) -> HttpResponse:
     """The link from the e-mail: a button that confirms (no change on GET)."""
     pending = requests.pending(token)
     if pending is None:
-        return error_page(request, NotFound("This link has expired or was already used. Make the request again."))
+        return error_page(
+            request, NotFound("This link has expired or was already used. Make the request again.")
+        )
     if request.method == "POST":
         try:
             done = requests.confirm(token)
         except Refused as exc:
             return error_page(request, NotFound(str(exc)))
-        return render(request, "site/privacy_confirm.html", {"done": done, "days": privacy_rules.RESPONSE_DAYS})
+        return render(
+            request, "site/privacy_confirm.html", {"done": done, "days": privacy_rules.RESPONSE_DAYS}
+        )
     return render(request, "site/privacy_confirm.html", {"pending": pending})
 
 
@@ -258,7 +269,10 @@ def privacy_requests(request: AuthedRequest) -> HttpResponse:
         request,
         "console/privacy_requests.html",
         {
-            "rows": [{"r": r, "days_left": privacy_rules.days_left(r.due_at, now) if r.due_at else None} for r in rows],
+            "rows": [
+                {"r": r, "days_left": privacy_rules.days_left(r.due_at, now) if r.due_at else None}
+                for r in rows
+            ],
             "state": request.GET.get("state", "open"),
         },
     )
@@ -278,11 +292,16 @@ def privacy_request_detail(request: AuthedRequest, request_id: int) -> HttpRespo
                 messages.success(request, f"Erased: {count} contact record(s) anonymised in place.")
             elif act == "correct":
                 count = requests.correct(
-                    request.user, found.pk, name=request.POST.get("name", ""), phone=request.POST.get("phone", "")
+                    request.user,
+                    found.pk,
+                    name=request.POST.get("name", ""),
+                    phone=request.POST.get("phone", ""),
                 )
                 messages.success(request, f"Corrected {count} contact record(s).")
             elif act in ("close", "refuse"):
-                requests.close(request.user, found.pk, request.POST.get("outcome", ""), refused=act == "refuse")
+                requests.close(
+                    request.user, found.pk, request.POST.get("outcome", ""), refused=act == "refuse"
+                )
                 messages.success(request, "Answered; the requester was told.")
             else:
                 raise Refused("Choose what to do with the request.")
@@ -310,6 +329,8 @@ def privacy_export(request: AuthedRequest, request_id: int, fmt: str) -> HttpRes
     else:
         body, content_type = json.dumps(data, indent=2, ensure_ascii=False).encode(), "application/json"
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{found.number}.{"pdf" if fmt == "pdf" else "json"}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{found.number}.{"pdf" if fmt == "pdf" else "json"}"'
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
