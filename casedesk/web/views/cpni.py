@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.accounts import permissions
 from casedesk.cases import selectors as cases
@@ -82,7 +82,7 @@ def _set_passcode(request: AuthedRequest, contact_id: int) -> str:
     try:
         contact = actions.set_passcode(request.user, contact_id, request.POST.get("passcode", ""))
     except Refused as exc:
-        if exc.status_code == 404:
+        if exc.status_code in (403, 404):
             raise
         messages.error(request, str(exc))
         return ""
@@ -91,6 +91,7 @@ def _set_passcode(request: AuthedRequest, contact_id: int) -> str:
 
 
 @customer_required
+@require_GET
 def portal_passcodes(request: AuthedRequest) -> HttpResponse:
     me = permissions.customer_contact(request.user)
     org = me.organisation
@@ -126,7 +127,7 @@ def portal_address_of_record(request: AuthedRequest) -> HttpResponse:
     try:
         actions.set_address_of_record(request.user, me.organisation_id, request.POST.get("email", ""))
     except Refused as exc:
-        if exc.status_code == 404:
+        if exc.status_code in (403, 404):
             return error_page(request, exc)
         messages.error(request, str(exc))
     else:
@@ -162,6 +163,7 @@ def _day(value: str, end: bool = False) -> datetime | None:
 
 
 @staff_required
+@require_GET
 def disclosure_log(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     since, until = _day(request.GET.get("since", "")), _day(request.GET.get("until", ""), end=True)
@@ -262,6 +264,7 @@ def privacy_confirm(request: Any, token: str) -> HttpResponse:
 
 
 @staff_can(Ability.PRIVACY)
+@require_GET
 def privacy_requests(request: AuthedRequest) -> HttpResponse:
     rows = list(selectors.privacy_requests(request.user, state=request.GET.get("state", "open"))[:200])
     now = clock.now()
@@ -321,6 +324,7 @@ def privacy_request_detail(request: AuthedRequest, request_id: int) -> HttpRespo
 
 
 @staff_can(Ability.PRIVACY)
+@require_GET
 def privacy_export(request: AuthedRequest, request_id: int, fmt: str) -> HttpResponse:
     found = selectors.privacy_request(request.user, request_id)
     data = requests.person_data(request.user, found)
