@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "casedesk.mail",
     "casedesk.sla",
     "casedesk.inventory",
+    "casedesk.privacy",
     "casedesk.escalation",
     "casedesk.workbench",
     "casedesk.macd",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from casedesk.core import bulk, clock, mailboxes, tasks, when
 from casedesk.outbox import suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
+from casedesk.rules import cpni
 from casedesk.rules.text import fold
 
 MAX_ATTEMPTS = 8
@@ -133,10 +134,20 @@ def save_many(messages: Sequence[OutboundMessage], *, fresh: bool = False) -> li
     return list(messages)
 
 
-def enqueue(*, to: str, **kwargs: Any) -> OutboundMessage | None:
+def cpni_refused(to: str, on_file: Collection[str] | None) -> bool:
+    """A notice that bears CPNI (`on_file` given: the organisation's addresses on file) goes
+    only to an address on file, never to one given in a conversation."""
+    if on_file is None or cpni.may_send_to(to, on_file):
+        return False
+    log.warning("not sending CPNI to %s: not an address on file", to)
+    return True
+
+
+def enqueue(*, to: str, cpni_on_file: Collection[str] | None = None, **kwargs: Any) -> OutboundMessage | None:
     """Add one message to the outbox in the caller's transaction; None if already queued
-    under `dedupe_key`, or the address is empty or the desk's own."""
-    if not sendable(to):
+    under `dedupe_key`, or the address is empty or the desk's own, or the message bears CPNI
+    and the address is not on file."""
+    if not sendable(to) or cpni_refused(to, cpni_on_file):
         return None
     return save(build(to=to, **kwargs))
 
@@ -182,9 +193,11 @@ def build_template(
     return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
 
 
-def enqueue_template(*, to: str, **kwargs: Any) -> OutboundMessage | None:
-    """Render and enqueue (see `build_template`)."""
-    if not sendable(to):
+def enqueue_template(
+    *, to: str, cpni_on_file: Collection[str] | None = None, **kwargs: Any
+) -> OutboundMessage | None:
+    """Render and enqueue (see `build_template`, and `enqueue` for `cpni_on_file`)."""
+    if not sendable(to) or cpni_refused(to, cpni_on_file):
         return None
     return save(build_template(to=to, **kwargs))
 

@@ -45,6 +45,8 @@ class Ability(enum.StrEnum):
     MAINTENANCE = "maintenance"
     BILLING_CASES = "billing_cases"
     ADMINISTER = "administer"
+    VIEW_CPNI = "view_cpni"
+    PRIVACY = "privacy"
 
     @property
     def label(self) -> str:
@@ -81,6 +83,8 @@ DESCRIPTIONS: Mapping[Ability, str] = MappingProxyType(
         A.MAINTENANCE: "schedule maintenance and manage status webhooks",
         A.BILLING_CASES: "work billing cases",
         A.ADMINISTER: "administer the site",
+        A.VIEW_CPNI: "see a verified caller's CPNI (numbers, call detail, invoices, addresses, inventory)",
+        A.PRIVACY: "see the CPNI disclosure log and work privacy requests",
     }
 )
 
@@ -172,12 +176,13 @@ _REPRESENTATIVE = {
     A.INTERNAL_NOTE,
     A.ESCALATE,
     A.VIEW_INVENTORY,
+    A.VIEW_CPNI,
 }
 # Technicians may set P1: the plan answers a P1 within 15 minutes around the clock, and
 # out of hours the desk is technicians, with a manager only on call.
 # Technicians apply MACD requests and import an organisation's inventory.
 _TECHNICIAN = _REPRESENTATIVE | {A.WORK_CASE, A.DISPOSE, A.SET_P1, A.MAINTENANCE, A.MANAGE_INVENTORY}
-_MANAGER = _TECHNICIAN | {A.MASTER_CASES, A.REPORTS}
+_MANAGER = _TECHNICIAN | {A.MASTER_CASES, A.REPORTS, A.PRIVACY}
 
 # The table: role -> the abilities it holds by default.
 DEFAULTS: Mapping[Role, frozenset[Ability]] = MappingProxyType(

@@ -12,7 +12,9 @@ from casedesk.outbox import delivery
 
 CHANGES = {
     "password": "Your password was changed.",
-    "email": "Your account now signs in with {new} instead of {old}.",
+    # Never the changed data itself (CPNI notice of account changes): the old address hears
+    # that it changed, not what to.
+    "email": "The e-mail address your account signs in with was changed.",
     "two_factor_on": "Two-factor sign-in was turned on (an authenticator app and ten recovery codes).",
     "two_factor_replaced": "Your authenticator app was replaced by a new one, with new recovery codes.",
     "two_factor_off": "Two-factor sign-in was turned off.",

@@ -9,6 +9,7 @@ from casedesk.web.views import (
     auth,
     confirm,
     console,
+    cpni,
     csp_report,
     files,
     inventory,
@@ -61,6 +62,9 @@ portal_patterns = (
             name="participant_remove",
         ),
         path("profile/", portal.profile, name="profile"),
+        path("passcodes/", cpni.portal_passcodes, name="passcodes"),
+        path("passcodes/<int:contact_id>/", cpni.portal_passcode_set, name="passcode_set"),
+        path("address-of-record/", cpni.portal_address_of_record, name="address_of_record"),
         path("cases/<str:number>/escalate/", sla.portal_escalate, name="escalate"),
         path("escalation/", sla.escalation_paths, name="escalation"),
         *[path(f"inventory/{route}", view, name=name) for route, view, name in inventory_routes("portal")],
@@ -95,6 +99,14 @@ console_patterns = (
         path("cases/<str:number>/link/", console.case_link, name="link"),
         path("cases/<str:number>/update-interval/", console.case_update_interval, name="update_interval"),
         path("cases/<str:number>/reopen/", console.case_reopen, name="reopen"),
+        path("cases/<str:number>/verify-caller/", cpni.verify, name="verify_caller"),
+        path("cases/<str:number>/passcode/", cpni.console_passcode_set, name="passcode_set"),
+        path("privacy/disclosures/", cpni.disclosure_log, name="disclosures"),
+        path("privacy/requests/", cpni.privacy_requests, name="privacy_requests"),
+        path("privacy/requests/<int:request_id>/", cpni.privacy_request_detail, name="privacy_request"),
+        path(
+            "privacy/requests/<int:request_id>/export.<str:fmt>", cpni.privacy_export, name="privacy_export"
+        ),
         path("cases/<str:number>/participants/", participants.console_add, name="participant_add"),
         path(
             "cases/<str:number>/participants/<int:participant_id>/remove/",
@@ -164,6 +176,8 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", files.download, name="attachment"),
     path("confirm/<str:token>/", confirm.confirm_resolution, name="confirm_resolution"),
     path("macd/approval/<str:token>/", macd.approval_link, name="macd_approval"),
+    path("privacy/request/", cpni.privacy_request_page, name="privacy_request"),
+    path("privacy/confirm/<str:token>/", cpni.privacy_confirm, name="privacy_confirm"),
     path("csp-report/", csp_report.report, name="csp_report"),
     # Sign-in security: the code step, enrolment, recovery codes, password, e-mail, sessions.
     path("account/", account.account, name="account"),

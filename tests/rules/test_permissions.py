@@ -43,6 +43,7 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
     C.FINANCIAL: {A.VIEW_OWN_CASES, A.COMMENT, A.SEE_BILLING, A.VIEW_INVENTORY},
     C.ORGANISATION_ADMIN: {A.VIEW_OWN_CASES, A.COMMENT, A.VIEW_INVENTORY, A.MANAGE_INVENTORY},
     S.REPRESENTATIVE: {
+        A.VIEW_CPNI,
         A.VIEW_CASES,
         A.OPEN_FOR_CALLER,
         A.ROUTE,
@@ -52,6 +53,7 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.VIEW_INVENTORY,
     },
     S.TECHNICIAN: {
+        A.VIEW_CPNI,
         A.VIEW_CASES,
         A.OPEN_FOR_CALLER,
         A.ROUTE,
@@ -66,6 +68,8 @@ EXPECTED: dict[perms.Role, set[Ability]] = {
         A.MANAGE_INVENTORY,
     },
     S.MANAGER: {
+        A.VIEW_CPNI,
+        A.PRIVACY,
         A.VIEW_CASES,
         A.OPEN_FOR_CALLER,
         A.ROUTE,

@@ -172,6 +172,20 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "console:master_resolve"): MANAGERS,
     ("POST", "console:promote"): MANAGERS,
     ("GET", "console:sla_report"): MANAGERS,
+    ("GET", "console:disclosures"): MANAGERS,
+    ("GET", "console:privacy_requests"): MANAGERS,
+    ("GET", "console:privacy_request"): set(),  # the walk's id names no request: 404
+    ("POST", "console:privacy_request"): set(),
+    ("GET", "console:privacy_export"): set(),
+    ("POST", "console:verify_caller"): CASE_STAFF,
+    ("POST", "console:passcode_set"): set(),  # no contact named: 404
+    ("GET", "portal:passcodes"): CUSTOMERS,
+    ("POST", "portal:passcode_set"): {PRIMARY},
+    ("POST", "portal:address_of_record"): {PRIMARY},
+    ("GET", "privacy_request"): EVERYONE,
+    ("POST", "privacy_request"): EVERYONE,
+    ("GET", "privacy_confirm"): set(),  # no valid token: 404
+    ("POST", "privacy_confirm"): set(),
     ("GET", "console:maintenance"): WORKERS,
     ("GET", "console:maintenance_new"): WORKERS,
     ("POST", "console:maintenance_new"): WORKERS,
@@ -413,6 +427,8 @@ def world():
         "attachment_id": case.attachments.get().pk,
         "org_id": org.pk,
         "contact_id": contacts[SECONDARY].pk,
+        "request_id": 999999,  # no such privacy request: 404 for everyone
+        "fmt": "json",
         "name": "team",
         "uidb64": urlsafe_base64_encode(force_bytes(dana.pk)),
         "token": "set-password",
@@ -456,6 +472,7 @@ def world():
         },
         "email_change": {"email": "renamed@support.example.com", "password": "pass-word-123"},
         "password_reset": {"email": "nobody@example.com"},
+        "privacy_request": {"kind": "know", "email": "nobody@example.com"},
         "portal:new": {"title": "Desk phone dead", "description": "No dial tone."},
         "portal:comment": {"body": "Any news?"},
         "portal:reopen": {"note": "Broken again."},

@@ -110,7 +110,24 @@ def world():
         **_inventory(theirs, their_case.organisation),
         # A staff-only article: customers get 404 for it, its file, and the console's pages.
         **_solutions(staff),
+        # A privacy request (staff with the privacy permission only) and its exports.
+        "request_id": _privacy_request().pk,
+        "fmt": "json",
     }
+
+
+def _privacy_request():
+    from casedesk.privacy.models import PrivacyRequest
+
+    now = timezone.now()
+    return PrivacyRequest.objects.create(
+        kind="know",
+        email="someone@their.example.com",
+        state="open",
+        created_at=now,
+        received_at=now,
+        due_at=now,
+    )
 
 
 def _solutions(staff) -> dict:

@@ -28,6 +28,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casedesk.accounts import actions
 from casedesk.accounts.permissions import is_staff
 from casedesk.core.errors import Refused
+from casedesk.privacy import actions as privacy_actions
+from casedesk.rules import cpni
 from casedesk.signin import factors, sessions, verification
 from casedesk.web.security_notices import tell
 
@@ -254,6 +256,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, user)  # this session goes on; the others end
         sessions.end_others(user, keep=sessions.current_id(request))
         tell(user, "password", client=_client(request))
+        privacy_actions.tell_sign_in_changed(user, cpni.Change.ONLINE_PASSWORD)
         messages.success(request, "Your password is changed. Your other sessions were signed out.")
         return redirect("account")
     return render(request, "web/password_change.html", {"error": ""})
@@ -278,7 +281,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
             context = {"error": str(exc), "email": email}
             return render(request, "web/email_change.html", context, status=exc.status_code)
         for address in (before, user.email):  # the old address hears of it too
-            tell(user, "email", to=address, client=_client(request), new=user.email, old=before)
+            tell(user, "email", to=address, client=_client(request))
         messages.success(request, f"You now sign in with {user.email}.")
         return redirect("account")
     return render(request, "web/email_change.html", {"error": "", "email": user.email})

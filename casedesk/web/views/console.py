@@ -33,6 +33,7 @@ from casedesk.web.forms import (
     UpdateIntervalForm,
     uploads_from,
 )
+from casedesk.web.views import cpni as cpni_panel
 from casedesk.web.views import macd_panel
 from casedesk.web.views.common import AuthedRequest, form_errors, staff_can, staff_required
 from casedesk.workbench import replies
@@ -103,6 +104,7 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
             case.inbound.filter(event__isnull=False).values_list("event_id", "pk")  # e-mail originals
         ),
         **macd_panel.context(case, request.user),
+        **cpni_panel.context(case, request.user),
         **extra,
     }
     return render(request, "console/case_detail.html", context, status=status)

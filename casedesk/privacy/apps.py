@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "casedesk.privacy"
+    label = "privacy"
+    verbose_name = "CPNI and privacy"
