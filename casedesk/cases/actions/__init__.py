@@ -39,7 +39,13 @@ from casedesk.cases.actions.staff import (
     set_update_interval,
     update_details,
 )
-from casedesk.cases.actions.system import lock_due, refresh_clocks, stop_auto_close, warn_no_response
+from casedesk.cases.actions.system import (
+    lock_due,
+    purge_attachments,
+    refresh_clocks,
+    stop_auto_close,
+    warn_no_response,
+)
 from casedesk.cases.actions.transitions import (
     confirm_resolution,
     request_reopen,
@@ -75,6 +81,7 @@ __all__ = [
     "open_case",
     "open_cases",
     "open_master",
+    "purge_attachments",
     "raise_escalation",
     "record",
     "refresh_clocks",

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
+from django.core.files.storage import Storage, default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
-from casedesk.cases.models import Case, CaseEvent
+from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import bulk
-from casedesk.rules.lifecycle import Actor
+from casedesk.rules.lifecycle import CLOSED_STATUSES, Actor
 
 
 def lock_due(pks: Sequence[int]) -> list[Case]:
@@ -67,3 +70,53 @@ def warn_no_response(locked: Sequence[Case], now: datetime) -> list[Case]:
     bulk.update_rows(Case, clocks.refresh_many(warned, now).items())
     notices.case_events([(event, None) for event in events])
     return warned
+
+
+def _delete_files(storage: Storage, names: Sequence[str]) -> None:
+    for name in names:
+        storage.delete(name)
+
+
+def purge_attachments(now: datetime, *, closed_before: datetime, days: int, limit: int = 200) -> int:
+    """Remove the files of closed cases' attachments once the case has been closed since
+    `closed_before` (the retention rule: `days` after closure); at most `limit` files a
+    call. Each case is locked and checked again (a reopened case keeps its files), its
+    attachment rows stay (name, size, digest: the record that they existed) and an internal
+    timeline entry says what was removed; the files go once the transaction has committed."""
+    closed = [status.value for status in CLOSED_STATUSES]
+    pks = list(
+        Attachment.objects.filter(
+            purged_at__isnull=True, case__status__in=closed, case__closed_at__lte=closed_before
+        )
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+        .distinct()[:limit]
+    )
+    storage = default_storage
+    done = 0
+    for pk in pks:
+        with transaction.atomic():
+            case = base.lock(Case(pk=pk))
+            if case.status not in closed or case.closed_at is None or case.closed_at > closed_before:
+                continue
+            due = list(case.attachments.filter(purged_at__isnull=True).order_by("pk")[: limit - done])
+            if not due:
+                continue
+            files = [a.file.name for a in due if a.file]
+            Attachment.objects.filter(pk__in=[a.pk for a in due]).update(file="", purged_at=now)
+            names = ", ".join(a.name for a in due)
+            base.record(
+                case,
+                None,
+                Actor.SYSTEM,
+                CaseEvent.Kind.CHANGE,
+                public=False,
+                body=f"{len(due)} attachment file(s) removed under the retention rule "
+                f"({days} days after closure): {names}",
+                at=now,
+            )
+            transaction.on_commit(partial(_delete_files, storage, files))
+            done += len(due)
+        if done >= limit:
+            break
+    return done
