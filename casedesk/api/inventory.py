@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from casedesk.api import schemas as s
@@ -17,6 +18,8 @@ from casedesk.inventory import actions, engine, selectors
 from casedesk.inventory.models import ChargeEvent, Item
 from casedesk.rules import inventory as rules
 from casedesk.rules.inventory import Change
+from casedesk.solutions import selectors as solutions
+from casedesk.solutions.models import Article
 
 router = Router(tags=["inventory"])
 
@@ -104,12 +107,20 @@ class ItemQuery(Schema):
     page_size: int = Field(50, ge=1, le=200)
 
 
+class GuideOut(Schema):
+    title: str
+    url: str
+
+
 class ChangeTypeOut(Schema):
     kind: str
     op: str
     label: str
     fields: list[str]
     typical_minutes: int
+    guide: GuideOut | None = Field(
+        None, description="The how-to article for this change, when the caller may read one."
+    )
 
 
 class ChargeOut(Schema):
@@ -145,7 +156,9 @@ def _item(row: Item) -> ItemOut:
     summary="List the change types",
 )
 def change_types(request: HttpRequest) -> list[ChangeTypeOut]:
-    """Each (kind, operation) with the fields it writes and support's typical time for it."""
+    """Each (kind, operation) with the fields it writes, support's typical time for it and
+    its how-to article."""
+    found = solutions.guides(user_of(request))
     return [
         ChangeTypeOut(
             kind=c.kind.value,
@@ -153,9 +166,16 @@ def change_types(request: HttpRequest) -> list[ChangeTypeOut]:
             label=c.label,
             fields=list(c.fields),
             typical_minutes=c.typical_minutes,
+            guide=_guide(found.get(c.key)),
         )
         for c in rules.CHANGE_TYPES.values()
     ]
+
+
+def _guide(article: Article | None) -> GuideOut | None:
+    if article is None:
+        return None
+    return GuideOut(title=article.title, url=reverse("solutions:article", kwargs={"slug": article.slug}))
 
 
 @router.get(

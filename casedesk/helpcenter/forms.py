@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from casedesk.accounts.models import Platform
+from casedesk.rules.inventory import CHANGE_TYPES
 from casedesk.solutions.models import AUDIENCE_CHOICES, Category
 
 STATE_CHOICES = [("draft", "Draft"), ("now", "Published now"), ("at", "Published from a time")]
@@ -21,6 +22,14 @@ class ArticleForm(forms.Form):
         queryset=Platform.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
     )
     audience = forms.ChoiceField(choices=AUDIENCE_CHOICES)
+    change_types = forms.MultipleChoiceField(
+        choices=[(ct.key, ct.label) for ct in CHANGE_TYPES.values()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="How-to guide for these MACD changes",
+        help_text="Shown beside the change on MACD request forms; a change has one guide, so ticking "
+        "one here moves it from its current guide.",
+    )
     state = forms.ChoiceField(choices=STATE_CHOICES, label="Publication")
     publish_at = forms.DateTimeField(
         required=False,
@@ -36,3 +45,7 @@ class ArticleForm(forms.Form):
         if data.get("state") == "at" and not data.get("publish_at"):
             self.add_error("publish_at", "A scheduled article needs the time it is published from.")
         return data
+
+
+class DeleteArticleForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why it is deleted (kept as the record)")

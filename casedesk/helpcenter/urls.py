@@ -22,6 +22,7 @@ console_patterns = (
         path("report/", console.report, name="report"),
         path("<int:article_id>/", console.article_edit, name="edit"),
         path("<int:article_id>/files/", console.add_files, name="files"),
+        path("<int:article_id>/delete/", console.article_delete, name="delete"),
         path("<int:article_id>/revisions/", console.revisions, name="revisions"),
         path("<int:article_id>/revisions/<int:revision_id>/restore/", console.restore, name="restore"),
     ],

@@ -29,10 +29,7 @@ def type_key(kind: str, op: str) -> str:
 
 def catalogue() -> list[TypeChoice]:
     """Every change type a request may ask for, in the inventory's order."""
-    return [
-        TypeChoice(type_key(ct.kind.value, ct.op.value), ct.label, ct.typical_minutes)
-        for ct in inventory.CHANGE_TYPES.values()
-    ]
+    return [TypeChoice(ct.key, ct.label, ct.typical_minutes) for ct in inventory.CHANGE_TYPES.values()]
 
 
 LABELS = {choice.key: choice.label for choice in catalogue()}

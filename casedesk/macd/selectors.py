@@ -4,6 +4,7 @@ panel (changes, approvals, time and fee so far), the lists of the API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,6 +19,8 @@ from casedesk.macd.models import Approval, Request, TimeEntry
 from casedesk.rules import billing
 from casedesk.rules.approvals import State
 from casedesk.rules.permissions import Ability
+from casedesk.solutions import selectors as solutions
+from casedesk.solutions.models import Article
 
 
 def requests_visible_to(user: Any) -> QuerySet[Case]:
@@ -44,6 +47,14 @@ class Panel:
     may_decide: bool  # the viewer is an MPOC who has not decided, and it awaits approval
     entries: list[TimeEntry]  # staff only
     my_timer: TimeEntry | None
+    viewer: Any = None
+
+    @cached_property
+    def guided_changes(self) -> list[tuple[str, dict[str, Any], Article | None]]:
+        """(label, change, the how-to article this viewer may read or None): read only by
+        the pages that show it, so lists of requests pay nothing for it."""
+        found = solutions.guides(self.viewer)
+        return [(label, c, found.get(changes.type_key(c["kind"], c["op"]))) for label, c in self.changes]
 
     @property
     def fee_so_far(self) -> str:
@@ -84,4 +95,5 @@ def panel(case: Case, user: Any) -> Panel:
         may_decide=may_decide,
         entries=entries,
         my_timer=mine,
+        viewer=user,
     )

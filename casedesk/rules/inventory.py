@@ -171,6 +171,11 @@ class ChangeType:
         return f"{self.op.label} {self.kind.label}"
 
     @property
+    def key(self) -> str:
+        """ "seat:add": how MACD requests and how-to guides name the change type."""
+        return f"{self.kind.value}:{self.op.value}"
+
+    @property
     def fields(self) -> tuple[str, ...]:
         """The fields this change may write."""
         if self.op == Op.DELETE:

@@ -147,6 +147,15 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
 ]  # fmt: skip
 
 
+# The how-to guide of MACD change types, by the article's title.
+GUIDES: dict[str, list[str]] = {
+    "Add a new user (self-administration)": ["seat:add", "licence:add"],
+    "Move a phone to another desk or site": ["device:move", "seat:move"],
+    "Assign a phone number to a Teams user": ["number:add"],
+    "Add an agent to a queue": ["feature:change"],
+}
+
+
 def seed(editor: Any, platforms: dict[str, Any]) -> None:
     categories = {}
     for slug, name, description, position in CATEGORIES:
@@ -166,4 +175,5 @@ def seed(editor: Any, platforms: dict[str, Any]) -> None:
             audience=audience,
             platforms=[platforms[platform]] if platform else [],
             publish_at=clock.now(),
+            change_types=GUIDES.get(title, []),
         )

@@ -5,6 +5,7 @@ sweeps call these; nothing else writes the models."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from casedesk.core import clock, throttle
 from casedesk.core.errors import Forbidden, NotFound, RateLimited, Refused
 from casedesk.core.uploads import Upload, check_upload
 from casedesk.rules import audience as rules
+from casedesk.rules import inventory as inventory_rules
 from casedesk.rules.permissions import Ability
 from casedesk.rules.text import has_control
 from casedesk.solutions import finding, markdown
@@ -32,7 +34,9 @@ from casedesk.solutions.models import (
     ArticleFile,
     Category,
     Feedback,
+    Guide,
     Miss,
+    Removal,
     Revision,
     Suggestion,
 )
@@ -109,11 +113,15 @@ def save_article(
     note: str = "",
     source_case: str = "",
     expected_revision: int | None = None,
+    change_types: Iterable[str] | None = None,
 ) -> Article:
     """Create or change an article, as a new revision. `publish_at` None keeps it a draft; a
     time to come schedules it. `expected_revision` (the revision the editor started from)
-    refuses a save over someone else's newer one rather than losing it."""
+    refuses a save over someone else's newer one rather than losing it. `change_types`
+    (None: as they were) makes it the how-to guide of those MACD change types, taking each
+    over from the article that was its guide."""
     require_editor(by)
+    guides = None if change_types is None else _change_types(change_types)
     title = _line(title, "title", TITLE_MAX, required=True)
     summary = _line(summary, "summary", SUMMARY_MAX, required=False)
     body = (body or "").replace("\r\n", "\n").strip()
@@ -125,10 +133,12 @@ def save_article(
     note = _line(note, "note", 200, required=False)
     now = clock.now()
     with transaction.atomic():
+        before: tuple[str, str] | None = None
         if article is None:
             row = Article(created_at=now, revision=0, source_case=source_case)
         else:
             row = _lock(article.pk)
+            before = (row.title, row.audience)
             if expected_revision is not None and row.revision != expected_revision:
                 raise Refused(
                     f"The article was changed meanwhile (revision {row.revision}, you started from "
@@ -147,6 +157,8 @@ def save_article(
         row.slug = row.slug or _slug(title, row.pk)
         row.save()
         row.platforms.set(list(platforms))
+        if guides is not None:
+            _set_guides(row, guides)
         Revision.objects.create(
             article=row,
             number=row.revision,
@@ -159,7 +171,60 @@ def save_article(
             at=now,
         )
         finding.engine().refresh([row.pk])
+        if before is not None and before != (row.title, row.audience):
+            # The old title's words stay typo corrections only while some article of that
+            # audience still has them: a title made staff-only leaves no public trace.
+            finding.engine().forget(*before)
     return row
+
+
+def _change_types(keys: Iterable[str]) -> list[str]:
+    known = {ct.key for ct in inventory_rules.CHANGE_TYPES.values()}
+    wanted = sorted({str(k).strip() for k in keys if str(k).strip()})
+    unknown = [k for k in wanted if k not in known]
+    if unknown:
+        raise Refused(f"There is no MACD change type {unknown[0]!r}.")
+    return wanted
+
+
+def _set_guides(article: Article, keys: Sequence[str]) -> None:
+    Guide.objects.filter(article=article).exclude(change_type__in=keys).delete()
+    for key in keys:
+        Guide.objects.update_or_create(change_type=key, defaults={"article": article})
+
+
+def delete_article(article: Article, *, by: Any, reason: str) -> Removal:
+    """Delete an article with its revisions, files, feedback, guides and search entries,
+    keeping a `Removal` row (who, when, why) as the record. Readers of its address get 404;
+    the stored files are removed once the deletion has committed."""
+    require_editor(by)
+    reason = _line(reason, "reason", 300, required=True)
+    with transaction.atomic():
+        row = _lock(article.pk)
+        stored = [f.file.name for f in row.files.all() if f.file]
+        removal = Removal.objects.create(
+            article_id=row.pk,
+            slug=row.slug,
+            title=row.title,
+            audience=row.audience,
+            revisions=row.revision,
+            reason=reason,
+            by=by,
+            at=clock.now(),
+        )
+        title, audience, pk = row.title, row.audience, row.pk
+        row.delete()
+        finding.engine().drop([pk])
+        finding.engine().forget(title, audience)
+        transaction.on_commit(lambda: _remove_files(stored))
+    return removal
+
+
+def _remove_files(names: Sequence[str]) -> None:
+    storage = ArticleFile._meta.get_field("file").storage
+    for name in names:
+        with contextlib.suppress(OSError):  # already gone, as the row that named it is
+            storage.delete(name)
 
 
 def restore(article: Article, revision: Revision, *, by: Any) -> Article:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from casedesk.core.readonly_admin import ReadOnlyAdmin
-from casedesk.solutions.models import Article, Category, Feedback, Miss
+from casedesk.solutions.models import Article, Category, Feedback, Guide, Miss, Removal
 
 
 @admin.register(Category)
@@ -30,3 +30,14 @@ class FeedbackAdmin(ReadOnlyAdmin):
 @admin.register(Miss)
 class MissAdmin(ReadOnlyAdmin):
     list_display = ["text", "count", "last_at"]
+
+
+@admin.register(Guide)
+class GuideAdmin(ReadOnlyAdmin):
+    list_display = ["change_type", "article"]
+
+
+@admin.register(Removal)
+class RemovalAdmin(ReadOnlyAdmin):
+    list_display = ["title", "slug", "reason", "by", "at"]
+    search_fields = ["title", "slug"]

@@ -60,6 +60,31 @@ def _add_words(cur: Any, rows: list[tuple[str, str]]) -> None:
             )
 
 
+def drop(article_ids: Sequence[int]) -> None:
+    ids = list(article_ids)
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            cur.execute(
+                f"DELETE FROM solutions_article_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
+
+
+def forget(title: str, audience: str) -> None:
+    """Drop the words of `title` from `audience`'s typo corrections unless another title of
+    that audience still has them (rare: a deletion, a retitling, a change of audience)."""
+    with connection.cursor() as cur:
+        for word in sorted({w for w in TYPED_WORDS.findall(title.lower()) if not w.isdigit()}):
+            cur.execute(
+                "SELECT title FROM solutions_article WHERE audience = %s AND title LIKE %s",
+                [audience, f"%{word}%"],
+            )
+            if not any(word in TYPED_WORDS.findall(t.lower()) for (t,) in cur.fetchall()):
+                cur.execute(
+                    "DELETE FROM solutions_word_fts WHERE word = %s AND audience = %s", [word, audience]
+                )
+
+
 def rebuild() -> None:
     with connection.cursor() as cur:
         cur.execute("DELETE FROM solutions_article_fts")

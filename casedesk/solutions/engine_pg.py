@@ -50,6 +50,26 @@ def refresh(article_ids: Sequence[int]) -> None:
         cur.execute(WORDS, [list(article_ids)])
 
 
+def drop(article_ids: Sequence[int]) -> None:
+    """Nothing to do: the tsvectors went with the rows."""
+
+
+FORGET = """
+    DELETE FROM solutions_word w
+    WHERE w.audience = %s AND w.word = ANY(tsvector_to_array(to_tsvector('simple', %s)))
+      AND NOT EXISTS (
+        SELECT 1 FROM solutions_article a
+        WHERE a.audience = w.audience AND a.title ILIKE '%%' || w.word || '%%'
+          AND w.word = ANY(tsvector_to_array(to_tsvector('simple', a.title))))"""
+
+
+def forget(title: str, audience: str) -> None:
+    """Drop the words of `title` from `audience`'s typo corrections unless another title of
+    that audience still has them (rare: a deletion, a retitling, a change of audience)."""
+    with connection.cursor() as cur:
+        cur.execute(FORGET, [audience, title])
+
+
 def rebuild() -> None:
     with connection.cursor() as cur:
         cur.execute("TRUNCATE solutions_word")

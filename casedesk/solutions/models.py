@@ -195,3 +195,36 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.token[:8]
+
+
+class Guide(models.Model):
+    """The article that shows customers how to make one MACD change type themselves
+    (`rules.inventory.CHANGE_TYPES`, keyed "kind:op" as MACD requests store them): one
+    article per change type, chosen on the article's page. Request forms, the request's
+    panel and the API link it beside the change."""
+
+    change_type = models.CharField(max_length=40, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="guides")
+
+    def __str__(self) -> str:
+        return self.change_type
+
+
+class Removal(models.Model):
+    """What is kept of a deleted article: its name, who deleted it, when and why. The
+    article, its revisions, files, feedback and search entries go; this row is the record."""
+
+    article_id = models.PositiveBigIntegerField()
+    slug = models.CharField(max_length=120)
+    title = models.CharField(max_length=200)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    revisions = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return self.title

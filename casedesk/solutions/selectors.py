@@ -13,7 +13,7 @@ from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.rules import audience as rules
-from casedesk.solutions.models import Article, ArticleFile, Category
+from casedesk.solutions.models import Article, ArticleFile, Category, Guide
 
 
 def reader_of(user: Any) -> rules.Reader:
@@ -84,3 +84,10 @@ def editable(user: Any, article_id: int) -> Article:
     if article is None:
         raise NotFound("There is no such article.")
     return article
+
+
+def guides(user: Any) -> dict[str, Article]:
+    """The how-to article of each MACD change type ("seat:add") this reader may read now;
+    a change type whose guide is a draft, scheduled or not for them has none (one query)."""
+    rows = Guide.objects.filter(article__in=live(user)).select_related("article")
+    return {g.change_type: g.article for g in rows}

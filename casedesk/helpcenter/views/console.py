@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from casedesk.cases import selectors as case_selectors
 from casedesk.core import clock
 from casedesk.core.errors import NotFound, Refused
-from casedesk.helpcenter.forms import ArticleForm
+from casedesk.helpcenter.forms import ArticleForm, DeleteArticleForm
 from casedesk.rules import audience as rules
+from casedesk.rules.inventory import CHANGE_TYPES
 from casedesk.solutions import actions, selectors
 from casedesk.solutions.models import Article, Category, Miss, Revision
 from casedesk.web.forms import uploads_from
@@ -75,6 +76,7 @@ def _edit(request: AuthedRequest, article: Article | None) -> HttpResponse:
             "category": article.category,
             "platforms": list(article.platforms.all()),
             "audience": article.audience,
+            "change_types": list(article.guides.values_list("change_type", flat=True)),
             "state": {"draft": "draft", "published": "now", "scheduled": "at"}[state],
             "publish_at": article.publish_at if state == "scheduled" else None,
             "revision": article.revision,
@@ -110,6 +112,7 @@ def _edit(request: AuthedRequest, article: Article | None) -> HttpResponse:
                     note=data["note"],
                     source_case=data.get("source_case") or "",
                     expected_revision=data.get("revision"),
+                    change_types=data["change_types"],
                 )
             except Refused as exc:
                 error = str(exc)
@@ -139,6 +142,48 @@ def article_new(request: AuthedRequest) -> HttpResponse:
 @staff_can(actions.EDITOR)
 def article_edit(request: AuthedRequest, article_id: int) -> HttpResponse:
     return _edit(request, selectors.editable(request.user, article_id))
+
+
+@staff_can(actions.EDITOR)
+def article_delete(request: AuthedRequest, article_id: int) -> HttpResponse:
+    """A confirm page (GET) and the deletion (POST), which asks why."""
+    article = selectors.editable(request.user, article_id)
+    form = DeleteArticleForm(request.POST or None)
+    error = None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.delete_article(article, by=request.user, reason=form.cleaned_data["reason"])
+            except Refused as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"Deleted “{article.title}”.")
+                return redirect(reverse("kbconsole:list"))
+        else:
+            error = form_errors(form)
+    return render(
+        request,
+        "helpcenter/console_delete.html",
+        {
+            "article": article,
+            "form": form,
+            "error": error,
+            "counts": {
+                "revisions": article.revisions.count(),
+                "files": article.files.count(),
+                "feedback": article.feedback.count(),
+                "guides": [changes_label(g) for g in article.guides.values_list("change_type", flat=True)],
+            },
+        },
+        status=400 if error else 200,
+    )
+
+
+def changes_label(key: str) -> str:
+    return GUIDE_LABELS.get(key, key)
+
+
+GUIDE_LABELS = {ct.key: ct.label for ct in CHANGE_TYPES.values()}
 
 
 def _diff(old: Revision | None, new: Revision) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from casedesk.macd import actions, changes, fees, selectors, timesheet
 from casedesk.rules import billing
 from casedesk.rules.macd import Speed
 from casedesk.rules.permissions import Ability
+from casedesk.solutions import selectors as solutions
 from casedesk.web.views import console, portal
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_required
 
@@ -74,6 +75,7 @@ def new(request: AuthedRequest) -> HttpResponse:
     error, preview = None, None
     may = permissions.can(request.user, Ability.APPROVE_MACD)
     wanted = _posted_changes(post) if request.method == "POST" else []
+    guides = solutions.guides(request.user)
     if not may:
         error = permissions.mpoc_refusal(contact, Ability.APPROVE_MACD)
     elif request.method == "POST":
@@ -107,6 +109,7 @@ def new(request: AuthedRequest) -> HttpResponse:
                         changes.label(changes.type_key(c["kind"], c["op"])),
                         c,
                         _self_service_url(c) if mine else "",
+                        guides.get(changes.type_key(c["kind"], c["op"])),
                     )
                     for c in cleaned
                 ],
@@ -129,6 +132,7 @@ def new(request: AuthedRequest) -> HttpResponse:
         {
             "contact": contact,
             "types": changes.catalogue(),
+            "guides": [(t.label, guides[t.key]) for t in changes.catalogue() if t.key in guides],
             "rows": rows,
             "posted": post,
             "error": error,
