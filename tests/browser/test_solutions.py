@@ -138,3 +138,57 @@ def test_staff_link_an_article_into_a_reply(live_server, browser, shot, library)
         page.wait_for_load_state()
         shot(page, f"kb-console-edit-{width}")
     assert violations == []
+
+
+def test_an_editor_links_a_guide_to_a_change_and_deletes_an_article(live_server, browser, shot, library):
+    """The editor ticks a MACD change type on an article; an MPOC's request form offers that
+    guide and the request's preview links it; the editor deletes another article through
+    its confirm page, and its address then answers 404."""
+    base, violations = live_server.url, []
+    org = OrganisationFactory(platforms=list(library.values()))
+    editor = StaffFactory()
+    for width in (1366, 390):
+        staff = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        watch(staff, violations)
+        login(staff, base, editor.email)
+        guide = Article.objects.get(title="Set up call forwarding")
+        staff.goto(f"{base}/console/solutions/{guide.pk}/")
+        staff.check("#guide-for input[value='number:change']")
+        with staff.expect_navigation():
+            staff.click("#article-form button[type=submit]")
+        assert "Saved" in staff.locator("main").inner_text()
+        assert staff.locator("#guide-for input[value='number:change']").is_checked()
+        no_sideways_scroll(staff, width)
+        shot(staff, f"kb-console-edit-guides-{width}")
+
+        mpoc = customer(org, name=f"Dana {width}")
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        watch(page, violations)
+        login(page, base, mpoc.email)
+        page.goto(f"{base}/portal/macd/new/")
+        page.click("#guides summary")
+        assert "Change phone number: Set up call forwarding" in page.locator("#guides").inner_text()
+        page.fill("input[name=title]", "Forward the lobby line")
+        page.select_option("select[name=type_0]", "number:change")
+        page.fill("input[name=key_0]", "+13035550142")
+        page.fill("input[name=details_0]", "Forward to the front desk")
+        with page.expect_navigation():
+            page.click("#macd-form button[type=submit]")
+        link = page.locator("#estimate [data-testid=guide]")
+        assert link.get_attribute("href") == f"/solutions/a/{guide.slug}/"
+        no_sideways_scroll(page, width)
+        shot(page, f"macd-new-guides-{width}")
+
+        doomed = Article.objects.filter(audience="customers").exclude(pk=guide.pk).order_by("id").first()
+        assert doomed is not None
+        staff.goto(f"{base}/console/solutions/{doomed.pk}/")
+        with staff.expect_navigation():
+            staff.click("[data-testid=delete-article]")
+        no_sideways_scroll(staff, width)
+        shot(staff, f"kb-console-delete-{width}")
+        staff.fill("input[name=reason]", "Replaced by a newer guide")
+        with staff.expect_navigation():
+            staff.click("#delete-form button[type=submit]")
+        assert f"Deleted “{doomed.title}”" in staff.locator("main").inner_text()
+        assert page.goto(f"{base}/solutions/a/{doomed.slug}/").status == 404
+    assert violations == []
