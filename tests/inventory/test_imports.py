@@ -147,3 +147,58 @@ def test_formulas_are_neutralised_in_the_export():
     assert csvio.cell("number", "+13035550100") == "+13035550100"
     assert csvio.cell("site", "+bad") == "'+bad"
     assert next(csvio.read(io.BytesIO(b"kind,name\nseat,'=x\n")))[1]["name"] == "'=x"
+
+
+@time_machine.travel(NOV_17, tick=False)
+def test_the_apply_reports_its_progress_through_the_shared_cache(settings, monkeypatch):
+    """The apply is one transaction, so its count goes to the shared cache (real Redis
+    here); the progress page, asked while the apply runs, says how many changes are done."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from casedesk.inventory import imports
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/14",
+            "KEY_PREFIX": f"progress-test-{id(settings)}",
+        }
+    }
+    org, mpoc = org_with_mpoc()
+    rows = "".join(
+        csv_row(kind="number", number=f"+1 720 555 {100 + i:04d}", service_address="9 Elm St") + "\r\n"
+        for i in range(6)
+    )
+    job = start_import(mpoc, org, upload(HEADER + "\r\n" + rows), source="portal")
+    assert job.status == ImportJob.Status.PREVIEWED and job.counts["add"] == 6, job.message
+    client = Client()
+    client.force_login(mpoc)
+    url = f"/portal/inventory/imports/{job.pk}/progress/"
+    seen: list[str] = []
+    counted = imports._counted
+
+    def watched(job_, changes):
+        for change in counted(job_, changes):
+            seen.append(client.get(url).json()["text"])
+            yield change
+
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(imports, "_counted", watched)
+    job = confirm_import(mpoc, job)
+    assert job.status == ImportJob.Status.APPLIED, job.message
+    assert seen[0] == "0 of 6 changes applied"
+    assert "2 of 6 changes applied" in seen and "4 of 6 changes applied" in seen
+    assert client.get(url).json()["text"] == "6 rows read"  # finished: from the row again
+    assert cache.get(f"progress:{imports.progress_key(job)}") is None
+
+
+def test_embedded_progress_writes_nothing_to_the_database_cache(settings):
+    from casedesk.core import progress
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "casedesk_cache"}
+    }
+
+    progress.report("x", 1, 2)
+    assert progress.read("x") is None

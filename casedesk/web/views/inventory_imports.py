@@ -74,14 +74,27 @@ def job_page(request: AuthedRequest, job_id: int, org_id: int | None = None) -> 
 
 def progress(request: AuthedRequest, job_id: int, org_id: int | None = None) -> JsonResponse:
     job = _job(request, job_id, org_id)
+    running = job.status in RUNNING
+    done, total, percent = job.done, job.total, 100 if not running else job.percent
+    text = f"{done:,} of {total:,} rows" if running else f"{total:,} rows read"
+    if job.status == ImportJob.Status.APPLYING:
+        # The apply is one transaction: its count is in the shared cache, not in the row.
+        applied = imports.applied_so_far(job)
+        if applied is not None:
+            done, total = applied
+            percent = min(99, int(done * 100 / total)) if total else 0
+            text = f"{done:,} of {total:,} changes applied"
+        else:
+            text = "Applying the changes"
     return JsonResponse(
         {
             "status": job.status,
             "label": job.get_status_display(),
-            "done": job.done,
-            "total": job.total,
-            "percent": 100 if job.status not in RUNNING else job.percent,
-            "running": job.status in RUNNING,
+            "done": done,
+            "total": total,
+            "percent": percent,
+            "running": running,
+            "text": text,
         }
     )
 

@@ -9,7 +9,7 @@
       .then(function (r) { return r.json(); })
       .then(function (p) {
         bar.value = p.percent;
-        text.textContent = p.running ? p.done + " of " + p.total + " rows" : p.total + " rows read";
+        text.textContent = p.text || (p.running ? p.done + " of " + p.total + " rows" : p.total + " rows read");
         if (p.running) { setTimeout(poll, 1000); } else { window.location.reload(); }
       })
       .catch(function () { setTimeout(poll, 3000); });
