@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from casedesk.accounts.phones import e164
 from casedesk.core.mailboxes import not_ours
@@ -144,6 +144,12 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A queue filtered by an organisation's name or account number, typed in any case,
+        # finds it by these (PostgreSQL's iexact is UPPER(column) = UPPER(value)).
+        indexes = [
+            models.Index(Upper("name"), name="organisation_name_upper"),
+            models.Index(Upper("account_number"), name="organisation_number_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name

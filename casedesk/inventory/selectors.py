@@ -54,14 +54,14 @@ def items(who: Any, org: Organisation, *, kind: str = "", q: str = "") -> QueryS
         qs = qs.filter(
             Q(key__icontains=q) | Q(name__icontains=q) | Q(site__icontains=q) | Q(assigned_to__icontains=q)
         )
-    return qs.order_by("organisation", "kind", "key")
+    return qs.order_by("organisation_id", "kind", "key")
 
 
 def export_rows(who: Any, org: Organisation) -> Iterator[Item]:
     access.require_view(who, org)
     return (
         Item.objects.filter(organisation=org)
-        .order_by("organisation", "kind", "key")
+        .order_by("organisation_id", "kind", "key")
         .iterator(chunk_size=2000)
     )
 

@@ -39,3 +39,16 @@ def test_the_inventory_page_costs_the_same_at_any_size():
     deep = queries(client, "/portal/inventory/?page=3")
     assert small == large
     assert max(large) <= MAX_QUERIES and deep <= max(large)
+
+
+def test_the_page_reads_the_items_in_the_unique_indexs_order_without_a_join():
+    """Ordering by the foreign key itself, not by the organisation (whose own ordering by
+    name would join it and sort every item of the organisation for each page)."""
+    org, mpoc = org_with_mpoc()
+    client = Client()
+    client.force_login(mpoc)
+    actions.apply_changes(mpoc, org, numbers(100, 5))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/portal/inventory/?page=1").status_code == 200
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "inventory_item"')]
+    assert reads and all("accounts_organisation" not in sql for sql in reads), reads
