@@ -25,6 +25,7 @@ from casedesk.core import clock, throttle
 from casedesk.core.errors import Forbidden, RateLimited, Refused
 from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
+from casedesk.privacy import erasure
 from casedesk.privacy.models import PrivacyRequest
 from casedesk.rules import privacy
 from casedesk.rules.permissions import Ability
@@ -216,6 +217,7 @@ def erase(who: Any, pk: int) -> int:
                 user.save()
         Participant.objects.filter(address__iexact=address).update(address="erased@erased.invalid")
         OutboundMessage.objects.filter(to__iexact=address).update(to="erased@erased.invalid")
+        erasure.run_all(address, [c.pk for c in contacts])
         case_ids = set(Case.objects.filter(contact__in=contacts).values_list("id", flat=True))
         index.refresh(case_ids)
     return len(contacts)

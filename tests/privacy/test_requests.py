@@ -137,3 +137,42 @@ def test_requests_answer_404_to_customers_and_representatives():
         client = Client()
         client.force_login(user)
         assert client.get(f"/console/privacy/requests/{request.pk}/").status_code in (403, 404)
+
+
+def test_a_delete_reaches_the_received_email_and_the_api():
+    """The messages the person sent keep their place (case, outcome, fingerprint) but lose
+    the bytes, sender and subject; a quarantined one is settled; the API shows no trace."""
+    from casedesk.mail import intake
+    from casedesk.mail.models import InboundMessage
+    from tests.api.helpers import api_for
+    from tests.mail.mailgen import make_mail
+
+    org = OrganisationFactory()
+    user = customer(org, name="Yusuf Quellbright")
+    address = user.contact.email
+    opened = intake.ingest(make_mail(address, subject="Fax line is noisy", body="Please call back."))
+    assert opened.outcome == "created", opened
+    quarantined = intake.ingest(make_mail(address, subject="Re: a case that never was", in_reply_to="<x@y>"))
+    other = intake.ingest(make_mail(customer(org, name="Other Person").contact.email, subject="Mine"))
+    ask(address)
+    request = requests.confirm(link_token(address))
+    manager = ManagerFactory()
+    requests.erase(manager, request.pk)
+
+    theirs = InboundMessage.objects.exclude(pk=other.inbound_id)
+    assert theirs.count() >= 1
+    for message in theirs:
+        assert bytes(message.raw) == b"" and message.subject == "" and message.reading is None
+        assert address.lower() not in message.sender.lower()
+        assert message.state not in (InboundMessage.State.PENDING, InboundMessage.State.QUARANTINED)
+    kept = InboundMessage.objects.get(pk=other.inbound_id)
+    assert kept.subject == "Mine" and bytes(kept.raw)
+    assert quarantined.inbound_id in set(theirs.values_list("pk", flat=True))
+
+    case_number = opened.case
+    detail = api_for(manager).get(f"/cases/{case_number}").json()
+    # (the case's own words stay: the record of the service; the person in it does not)
+    assert "Yusuf" not in json.dumps(detail) and address not in json.dumps(detail)
+    assert detail["contact"]["name"].startswith("Erased person")
+    found = api_for(manager).get("/cases?q=Quellbright&state=all").json()
+    assert found["items"] == []
