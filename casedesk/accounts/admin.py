@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
+from casedesk.accounts import authorised
 from casedesk.accounts.models import (
     Contact,
     EscalationContact,
@@ -72,6 +73,20 @@ class OrganisationAdmin(admin.ModelAdmin):
     filter_horizontal = ("platforms",)
     inlines = [ContactInline, EscalationInline]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        touched = formset.model is Contact and any(
+            authorised.touches(f.instance, f.changed_data, created=f.instance.pk is None)
+            for f in formset.forms
+            if f.has_changed() and f not in formset.deleted_forms
+        )
+        touched = touched or (
+            formset.model is Contact
+            and any(authorised.is_authorised(f.instance) for f in formset.deleted_forms)
+        )
+        super().save_formset(request, form, formset, change)
+        if touched:
+            authorised.changed(form.instance)
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
@@ -80,6 +95,21 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "phone", "organisation__name")
     list_select_related = ("organisation",)
     raw_id_fields = ("user",)
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        before = Contact.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        moved = before is not None and before.organisation_id != obj.organisation_id
+        if authorised.touches(obj, form.changed_data, created=not change) or moved:
+            authorised.changed(obj.organisation)
+            if moved and before is not None and authorised.is_authorised(before):
+                authorised.changed(before.organisation)
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        organisation, was = obj.organisation, authorised.is_authorised(obj)
+        super().delete_model(request, obj)
+        if was:
+            authorised.changed(organisation)
 
 
 @admin.register(Team)

@@ -233,3 +233,37 @@ def test_a_customer_s_password_change_is_told_to_the_address_of_record(world):
     actions.tell_sign_in_changed(user, cpni.Change.ONLINE_PASSWORD)
     notice = OutboundMessage.objects.get(kind="account_change")
     assert notice.to == world["primary"].email and "password" in notice.text
+
+
+def _admin_form(contact) -> dict:
+    from django.forms.models import model_to_dict
+
+    data = {k: v for k, v in model_to_dict(contact).items() if v not in (None, False)}
+    return {k: (v if v is not True else "on") for k, v in data.items()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_of_authorised_contacts_in_the_admin_is_told_to_the_address_of_record(world):
+    """Making someone an MPOC, or no longer one, in the admin sends the account-change
+    notice (without naming who); a change of a field that authorises nothing sends none."""
+    from tests.factories import AdministratorFactory
+
+    admin = Client()
+    admin.force_login(AdministratorFactory(is_superuser=True))
+    newcomer = ContactFactory(organisation=world["org"], is_primary_mpoc=False, is_secondary_mpoc=False)
+    url = f"/admin/accounts/contact/{newcomer.pk}/change/"
+
+    response = admin.post(url, {**_admin_form(newcomer), "title": "Office manager"})
+    assert response.status_code == 302, response.content[:2000]
+    assert not OutboundMessage.objects.filter(kind="account_change").exists()
+
+    newcomer.refresh_from_db()
+    response = admin.post(url, {**_admin_form(newcomer), "is_secondary_mpoc": "on"})
+    assert response.status_code == 302
+    notice = OutboundMessage.objects.get(kind="account_change")
+    assert notice.to == world["primary"].email
+    assert "authorised" in notice.text and newcomer.name not in notice.text
+
+    response = admin.post(f"/admin/accounts/contact/{newcomer.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert OutboundMessage.objects.filter(kind="account_change").count() == 2
