@@ -7,6 +7,7 @@ that notice sits above this one, so it registers here, and whatever changes cont
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.db import transaction
 
@@ -39,4 +40,4 @@ def touches(
 def changed(organisation: Organisation) -> None:
     """Tell the listeners once the write has committed (nothing if it rolls back)."""
     for _, listener in sorted(_LISTENERS.items()):
-        transaction.on_commit(lambda listener=listener: listener(organisation))
+        transaction.on_commit(partial(listener, organisation))
