@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -98,25 +100,36 @@ def ingest_many(
 ) -> list[Result]:
     """Ingest messages; per batch the raw bytes are stored and committed first, then
     processed, the batch's outcomes committing together. A crash before that commit
-    leaves the batch stored and pending, and `retry_inbound` processes it again."""
+    leaves the batch stored and pending, and `retry_inbound` processes it again.
+
+    The parser's processes read each batch while the batch before it is written (a thread
+    that waits on them, so the two overlap on two cores); a parse begun ahead is used only
+    for the rows this call stored from those very bytes."""
     results: list[Result] = []
-    for start in range(0, len(raws), batch):
-        chunk = envelopes[start : start + batch] if envelopes else None
-        # The parser reads the first message while it is being stored (a lone message's
-        # whole wait for its parse, when the two take about as long). A parser that cannot
-        # start now must not keep the message from being stored: it is read later.
-        try:
-            ahead = parsing.begin(raws[start])
-        except Exception:
-            log.exception("the parser could not take a message ahead")
-            ahead = None
-        try:
+    starts = list(range(0, len(raws), batch))
+    if not starts:
+        return results
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead") as ahead:
+        upcoming = ahead.submit(parsing.read_many, raws[:batch])
+        for start in starts:
+            current = upcoming
+            following = start + batch
+            if following < len(raws):
+                upcoming = ahead.submit(parsing.read_many, raws[following : following + batch])
+            chunk = envelopes[start : start + batch] if envelopes else None
             stored = inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)
-            results.extend(take(stored, ahead=ahead))
-        finally:
-            if ahead is not None:
-                ahead.close()  # nothing if its answer was taken
+            results.extend(take(stored, readings=_taken(current)))
     return results
+
+
+def _taken(future: Future[list[parse.ParsedMessage | parsing.Unparseable]]) -> list[Any] | None:
+    """A batch's parse begun ahead, or None (its messages are then read as they are taken):
+    a parser that could not start must not keep the messages from being stored."""
+    try:
+        return future.result()
+    except Exception:
+        log.exception("the parser could not read a batch ahead")
+        return None
 
 
 def take(
@@ -124,13 +137,15 @@ def take(
     now: datetime | None = None,
     *,
     ahead: parsing.Pending | None = None,
+    readings: Sequence[Any] | None = None,
 ) -> list[Result]:
     """Process stored messages, each given with whether the caller holds its lease (having
     just stored it); any other pending one is claimed first, with its attempt counted and
     committed before it is read, so that an intake that dies with it still counts it.
-    `ahead`: the parse of the first message's raw bytes, begun by the caller."""
+    `ahead`: the parse of the first message's raw bytes, begun by the caller; `readings`:
+    the parse of each stored message's raw bytes, in order, made by the caller."""
     results: list[Result | None] = [None] * len(stored)
-    run, again = _read(stored, now or clock.now(), results, ahead)
+    run, again = _read(stored, now or clock.now(), results, ahead, readings)
     if len(run) <= 1:  # a lone message's processing is its own transaction already
         _take_run(run, results)
     else:
@@ -149,6 +164,7 @@ def _read(
     now: datetime,
     results: list[Result | None],
     ahead: parsing.Pending | None = None,
+    given: Sequence[Any] | None = None,
 ) -> tuple[list[_Item], list[tuple[int, int]]]:
     """The messages to take, claimed and read; the others' results are set. Also where a
     message came again in `stored` (and where it came first)."""
@@ -176,10 +192,16 @@ def _read(
     # Read in the parser's own process; a message that stops it is tried again later. The
     # parse begun ahead is of the first message's bytes: the row's own if this call stored it.
     begun = ahead.result() if ahead is not None else None
-    readings: list[parse.ParsedMessage | parsing.Unparseable] = []
+    known: dict[int, Any] = {}
     if begun is not None and to_read and to_read[0][0] == 0 and stored[0][1]:
-        readings.append(begun)
-    readings += parsing.read_many([bytes(row.raw) for _, row in to_read[len(readings) :]])
+        known[0] = begun
+    if given is not None and len(given) == len(stored):
+        known.update({index: given[index] for index, _ in to_read if stored[index][1]})
+    unread = [(index, row) for index, row in to_read if index not in known]
+    if unread:
+        found = parsing.read_many([bytes(row.raw) for _, row in unread])
+        known.update(zip((index for index, _ in unread), found, strict=True))
+    readings = [known[index] for index, _ in to_read]
     for (index, row), parsed in zip(to_read, readings, strict=True):
         if isinstance(parsed, parsing.ParserStopped):
             results[index] = inbound.failed(row, parsed)

@@ -234,3 +234,41 @@ def test_a_parser_that_cannot_start_never_keeps_a_message_from_being_stored(desk
         intake.ingest(make_mail(desk["mpoc"].email, subject="Stored whatever happens"))
     row = InboundMessage.objects.get()
     assert row.state == InboundMessage.State.PENDING and b"Stored whatever happens" in bytes(row.raw)
+
+
+def test_each_batch_is_read_ahead_once_and_a_failed_read_ahead_loses_nothing(desk, monkeypatch):
+    """The parser reads batch k+1 while batch k is written: every message is parsed once,
+    in one call per batch; when the read ahead fails, the batch is read as it is taken."""
+    from casedesk.mail import parsing
+
+    raws, outcomes = _mixed(desk)
+    calls: list[int] = []
+    real = parsing.read_many
+
+    def counted(many):
+        calls.append(len(many))
+        return real(many)
+
+    monkeypatch.setattr(parsing, "read_many", counted)
+    results = batch.ingest_many(raws, batch=5)
+    assert [r.outcome for r in results] == outcomes
+    expected = [len(raws[i : i + 5]) for i in range(0, len(raws), 5)]
+    assert calls == expected  # the batches, in order, and nothing read again while taken
+
+
+def test_a_read_ahead_that_fails_is_done_again_as_the_batch_is_taken(desk, monkeypatch):
+    from casedesk.mail import parsing
+
+    raws, outcomes = _mixed(desk)
+    real = parsing.read_many
+    failed: list[int] = []
+
+    def flaky(many):
+        if not failed:
+            failed.append(len(many))
+            raise OSError("no parser could start")
+        return real(many)
+
+    monkeypatch.setattr(parsing, "read_many", flaky)
+    results = batch.ingest_many(raws, batch=5)
+    assert failed and [r.outcome for r in results] == outcomes
