@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from django.db import connection, models
@@ -83,6 +84,18 @@ def _preparer(field: models.Field[Any, Any]) -> Any:
             return field.get_db_prep_save(value, connection)
 
         return plain
+    if type(field) is models.DateTimeField:
+        # An aware datetime needs only the backend's adaptation (the field's own preparation
+        # is there to convert strings and warn of naive values); a case row has a dozen.
+        adapt = connection.ops.adapt_datetimefield_value
+
+        def moment(obj: Any) -> Any:
+            value = getattr(obj, attname)
+            if type(value) is datetime and value.tzinfo is not None:
+                return adapt(value)
+            return field.get_db_prep_save(value, connection)
+
+        return moment
     return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
 
 
