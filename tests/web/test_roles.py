@@ -252,6 +252,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "kbconsole:edit"): WORKERS,
     ("POST", "kbconsole:files"): WORKERS,
     ("POST", "kbconsole:restore"): WORKERS,
+    ("GET", "kbconsole:delete"): WORKERS,
+    ("POST", "kbconsole:delete"): WORKERS,
 }
 # The service inventory: who sees an organisation's inventory (VIEW_INVENTORY) and who changes
 # it (MANAGE_INVENTORY); the console's pages name the organisation.
@@ -525,6 +527,7 @@ def world():
         "kbconsole:new": _article_form(),
         "kbconsole:edit": _article_form(),
         "kbconsole:files": {"files": SimpleUploadedFile("steps.txt", b"Step one.")},
+        "kbconsole:delete": {"reason": "Out of date."},
         "api:add_comment": {"body": "Any news?"},
         "api:transition": {"to": "closed", "resolution": "Confirmed fixed."},
         "api:reopen": {"note": "Broken again."},
