@@ -90,8 +90,8 @@ def _initial(created: list[int]) -> tuple[dict[int, dict[str, Any]], dict[tuple[
     """What a case was opened with: its row's lasting columns, and for each tracked field
     the old value of the first entry that changed it (later entries may be read in a
     later run, so the row's current value stands only for a field never changed)."""
-    rows = {
-        row["id"]: row
+    rows: dict[int, dict[str, Any]] = {
+        row["id"]: dict(row)
         for row in Case.objects.filter(pk__in=created).values(
             "id",
             "organisation_id",
@@ -250,11 +250,12 @@ def advance(*, until: datetime | None = None, batch: int = BATCH, runs: int | No
         with transaction.atomic():
             Watermark.objects.get_or_create(name=MARK)
             mark = Watermark.objects.select_for_update().get(name=MARK)
-            events = list(
-                CaseEvent.objects.filter(id__gt=mark.last_event)
+            events: list[dict[str, Any]] = [
+                dict(e)
+                for e in CaseEvent.objects.filter(id__gt=mark.last_event)
                 .order_by("id")
                 .values("id", "case_id", "at", "kind", "actor_id", "actor_kind", "public", "changes")[:batch]
-            )
+            ]
             if until is not None:
                 ready = list(_until(events, until))
                 short = len(ready) < len(events)
