@@ -215,6 +215,11 @@ def sla(f: Filters) -> SlaReport:
             if r["o"]:
                 row.updates += r["n"]
     ordered = [rows[p] for p in sorted(rows)]
+    for row in ordered:
+        # A deadline missed and then ended by other means than a reply (the case closed,
+        # a clock re-targeted) is still one that was due.
+        row.responses = max(row.responses, row.responses_late)
+        row.updates = max(row.updates, row.updates_late)
     totals = SlaRow(date.min)
     for row in ordered:
         for name in ("responses", "responses_late", "unanswered", "updates", "updates_late"):

@@ -20,6 +20,7 @@ from casedesk.web.views import (
     participants,
     portal,
     queues,
+    reports,
     search,
     sla,
 )
@@ -130,6 +131,11 @@ console_patterns = (
         path("cases/<str:number>/promote/", masters.promote, name="promote"),
         path("cases/<str:number>/escalate/", sla.console_escalate, name="escalate"),
         path("reports/sla/", sla.sla_report, name="sla_report"),
+        path("reports/", reports.index, name="reports"),
+        *(
+            path(f"reports/{slug}/", reports.report, {"slug": slug}, name=f"report_{slug}")
+            for slug in reports.REPORTS
+        ),
         path("maintenance/", maintenance.maintenance_list, name="maintenance"),
         path("maintenance/new/", maintenance.window_new, name="maintenance_new"),
         path("maintenance/<int:window_id>/", maintenance.window_detail, name="maintenance_window"),

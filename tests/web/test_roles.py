@@ -53,6 +53,7 @@ from tests.twofactor import code_for
 from tests.web.test_tenancy import PARAM, PUBLIC_NAMESPACES
 
 pytestmark = pytest.mark.django_db
+REPORT_SLUGS = ("attainment", "backlog", "volume", "agents", "satisfaction", "incidents")
 
 PRIMARY, SECONDARY, CONTACT, FINANCIAL = "primary MPOC", "secondary MPOC", "contact", "financial contact"
 CSR, TECH, MANAGER, BILLING, ADMIN = "representative", "technician", "manager", "billing", "administrator"
@@ -172,6 +173,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "console:master_resolve"): MANAGERS,
     ("POST", "console:promote"): MANAGERS,
     ("GET", "console:sla_report"): MANAGERS,
+    ("GET", "console:reports"): MANAGERS,
+    **{("GET", f"console:report_{slug}"): MANAGERS for slug in REPORT_SLUGS},
     ("GET", "console:disclosures"): MANAGERS,
     ("GET", "console:privacy_requests"): MANAGERS,
     ("GET", "console:privacy_request"): set(),  # the walk's id names no request: 404
@@ -311,6 +314,8 @@ READS = [
     "console:masters",
     "console:master",
     "console:sla_report",
+    "console:reports",
+    *(f"console:report_{slug}" for slug in REPORT_SLUGS),
     "console:maintenance",
     "console:maintenance_window",
     "console:webhooks",
