@@ -44,12 +44,14 @@ class Filters:
     priority: str = ""
     channel: str = ""
     kind: str = ""
-    by: str = "day"  # or "week"
+    by: str = "day"  # or "week", "month"
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
     def period(self, day: date) -> date:
+        if self.by == "month":
+            return day.replace(day=1)
         return day - timedelta(days=day.weekday()) if self.by == "week" else day
 
     def periods(self) -> list[date]:
@@ -485,3 +487,27 @@ def names_for(f: Filters) -> dict[str, str]:
     if f.kind:
         out["kind"] = dict(Kind.choices).get(f.kind, f.kind)
     return out
+
+
+@dataclass
+class OrganisationMonth:
+    month: date
+    opened: int
+    resolved: int
+    sla: SlaRow
+
+
+def organisation_months(organisation: int, months: int = 12) -> list[OrganisationMonth]:
+    """An organisation's own cases opened and resolved per month, and the share of their
+    first-response and update deadlines met, for its portal."""
+    end = timezone.localdate()
+    start = end.replace(day=1)
+    for _ in range(months - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    f = Filters(start, end, organisation=organisation, by="month")
+    counts = volume(f)
+    attainment = {row.period: row for row in sla(f).rows}
+    return [
+        OrganisationMonth(month, opened, resolved, attainment.get(month, SlaRow(month)))
+        for month, opened, resolved, _ in counts.rows
+    ]

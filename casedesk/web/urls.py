@@ -68,6 +68,7 @@ portal_patterns = (
         path("address-of-record/", cpni.portal_address_of_record, name="address_of_record"),
         path("cases/<str:number>/escalate/", sla.portal_escalate, name="escalate"),
         path("escalation/", sla.escalation_paths, name="escalation"),
+        path("reports/", reports.portal_reports, name="reports"),
         *[path(f"inventory/{route}", view, name=name) for route, view, name in inventory_routes("portal")],
     ],
     "portal",

@@ -131,6 +131,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "portal:participant_add"): MPOCS,  # colleagues only; outside addresses: staff
     ("POST", "portal:participant_remove"): MPOCS,
     ("GET", "portal:profile"): CUSTOMERS,
+    ("GET", "portal:reports"): MPOCS,
     ("GET", "portal:search"): CUSTOMERS,  # each over the cases they see
     ("GET", "portal:escalation"): EVERYONE,
     # Console.
@@ -299,6 +300,7 @@ READS = [
     "portal:cases",
     "portal:case",
     "portal:profile",
+    "portal:reports",
     "portal:search",
     "portal:escalation",
     "console:queue",
