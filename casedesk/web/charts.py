@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-WIDTH, HEIGHT = 720, 280
+WIDTH, HEIGHT, NARROW = 720, 280, 400
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
 COLOURS = ("#0b5cad", "#6aa84f", "#c27c0e", "#a33", "#6a4c93")
 
@@ -37,9 +37,33 @@ def _fmt(value: float) -> str:
 def over_time(
     labels: Sequence[str], series: Sequence[Series], *, title: str, y_max: float | None = None, unit: str = ""
 ) -> dict[str, Any]:
-    """Bars (grouped) and lines over periods; at most about ten period labels are written
-    so they stay legible on a phone."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    """Bars (grouped) and lines over periods, drawn twice: wide, and narrow for a phone
+    (its text would be too small were the wide one shrunk to fit)."""
+    chart = _over_time(labels, series, title=title, y_max=y_max, unit=unit, width=WIDTH, ticks=10)
+    chart["compact"] = _over_time(labels, series, title=title, y_max=y_max, unit=unit, width=NARROW, ticks=4)
+    return chart
+
+
+def across(
+    labels: Sequence[str], series: Sequence[Series], *, title: str, y_max: float | None = None, unit: str = ""
+) -> dict[str, Any]:
+    """Horizontal bars, one group per label (an agent, a platform, a status), wide and narrow."""
+    chart = _across(labels, series, title=title, y_max=y_max, unit=unit, width=WIDTH, label_w=170)
+    chart["compact"] = _across(labels, series, title=title, y_max=y_max, unit=unit, width=NARROW, label_w=120)
+    return chart
+
+
+def _over_time(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    y_max: float | None,
+    unit: str,
+    width: int,
+    ticks: int,
+) -> dict[str, Any]:
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = (
         y_max if y_max is not None else _nice_max(max((v or 0 for s in series for v in s.values), default=0))
     )
@@ -87,7 +111,7 @@ def over_time(
                     ],
                 }
             )
-    every = max(1, math.ceil(n / 10))
+    every = max(1, math.ceil(n / ticks))
     x_ticks = [
         {"x": round(LEFT + (i + 0.5) * slot, 1), "label": label}
         for i, label in enumerate(labels)
@@ -95,15 +119,19 @@ def over_time(
     ]
     y_ticks = [{"y": y(top * k / 4), "label": _fmt(top * k / 4) + unit} for k in range(5)]
     legend = [
-        {"name": s.name, "colour": COLOURS[i % len(COLOURS)], "x": LEFT + 150 * i}
+        {
+            "name": s.name,
+            "colour": COLOURS[i % len(COLOURS)],
+            "x": 8 + i * (width - 16) // max(1, len(series)),
+        }
         for i, s in enumerate(series)
     ]
     return {
         "title": title,
-        "width": WIDTH,
+        "width": width,
         "height": HEIGHT,
         "left": LEFT,
-        "right": WIDTH - RIGHT,
+        "right": width - RIGHT,
         "top": TOP,
         "bottom": HEIGHT - BOTTOM,
         "label_y": HEIGHT - BOTTOM + 16,
@@ -117,12 +145,18 @@ def over_time(
     }
 
 
-def across(
-    labels: Sequence[str], series: Sequence[Series], *, title: str, y_max: float | None = None, unit: str = ""
+def _across(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    y_max: float | None,
+    unit: str,
+    width: int,
+    label_w: int,
 ) -> dict[str, Any]:
-    """Horizontal bars, one group per label (an agent, a platform, a status)."""
-    bar_h, gap, label_w = 12, 10, 170
-    plot_w = WIDTH - label_w - 70
+    bar_h, gap = 12, 10
+    plot_w = width - label_w - 60
     top = (
         y_max if y_max is not None else _nice_max(max((v or 0 for s in series for v in s.values), default=0))
     )
@@ -145,16 +179,20 @@ def across(
                     "title": f"{s.name}, {label}: {_fmt(value)}{unit}",
                 }
             )
-        rows.append({"label": label[:26], "y": base + bar_h + 2, "bars": bars})
+        rows.append({"label": label[: label_w // 7], "y": base + bar_h + 2, "bars": bars})
     height = TOP + max(1, len(labels)) * group_h + 30
     legend = [
-        {"name": s.name, "colour": COLOURS[i % len(COLOURS)], "x": label_w + 150 * i}
+        {
+            "name": s.name,
+            "colour": COLOURS[i % len(COLOURS)],
+            "x": 8 + i * (width - 16) // max(1, len(series)),
+        }
         for i, s in enumerate(series)
     ]
     ticks = [{"x": round(label_w + plot_w * k / 4, 1), "label": _fmt(top * k / 4) + unit} for k in range(5)]
     return {
         "title": title,
-        "width": WIDTH,
+        "width": width,
         "height": height,
         "label_w": label_w,
         "axis_y": height - 30,

@@ -121,7 +121,16 @@ def _sla(f: Filters) -> tuple[list[dict[str, Any]], list[Table]]:
         unit="%",
     )
     per = Table(
-        ["Period", "First responses", "Late", "Never answered", "In target", "Updates", "Late", "In target"],
+        [
+            "Period",
+            "First responses",
+            "Late",
+            "Never answered",
+            "In target",
+            "Updates",
+            "Updates late",
+            "Updates in target",
+        ],
         [
             [
                 row.period.isoformat(),
