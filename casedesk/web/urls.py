@@ -133,6 +133,12 @@ console_patterns = (
         path("cases/<str:number>/escalate/", sla.console_escalate, name="escalate"),
         path("reports/sla/", sla.sla_report, name="sla_report"),
         path("reports/", reports.index, name="reports"),
+        path("reports/subscribe/", reports.subscribe, name="report_subscribe"),
+        path(
+            "reports/subscriptions/<int:subscription_id>/remove/",
+            reports.unsubscribe,
+            name="report_unsubscribe",
+        ),
         *(
             path(f"reports/{slug}/", reports.report, {"slug": slug}, name=f"report_{slug}")
             for slug in reports.REPORTS

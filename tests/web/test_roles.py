@@ -175,6 +175,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "console:promote"): MANAGERS,
     ("GET", "console:sla_report"): MANAGERS,
     ("GET", "console:reports"): MANAGERS,
+    ("POST", "console:report_subscribe"): MANAGERS,
+    ("POST", "console:report_unsubscribe"): set(),  # the walk's id names none of theirs: 404
     **{("GET", f"console:report_{slug}"): MANAGERS for slug in REPORT_SLUGS},
     ("GET", "console:disclosures"): MANAGERS,
     ("GET", "console:privacy_requests"): MANAGERS,
@@ -499,6 +501,7 @@ def world():
         "console:escalate": {"reason": "Caller upset."},
         "console:participant_add": {"address": "noc@carrier.example.net"},
         "console:mail_accept": {"contact": contacts[PRIMARY].pk},
+        "console:report_subscribe": {"report": "volume", "every": "week"},
         "console:master_new": {
             "title": "Second outage",
             "body": "Investigating.",

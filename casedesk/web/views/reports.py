@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.accounts.permissions import customer_contact
 from casedesk.cases.models import Channel, Kind
-from casedesk.core.errors import Forbidden
+from casedesk.core.errors import Forbidden, Refused
 from casedesk.reporting import selectors as figures
+from casedesk.reporting import subscriptions
 from casedesk.reporting.selectors import Filters, minutes_label
 from casedesk.rules.permissions import Ability
 from casedesk.rules.triage import Priority
@@ -342,7 +345,42 @@ def csv_for(report: Report, tables: list[Table]) -> str:
 
 @staff_can(Ability.REPORTS)
 def index(request: AuthedRequest) -> HttpResponse:
-    return render(request, "console/reports/index.html", {"reports": REPORTS.values()})
+    titles = {r.slug: r.title for r in REPORTS.values()}
+    return render(
+        request,
+        "console/reports/index.html",
+        {"reports": REPORTS.values(), "subscriptions": subscriptions.mine(request.user), "titles": titles},
+    )
+
+
+@staff_can(Ability.REPORTS)
+@require_POST
+def subscribe(request: AuthedRequest) -> HttpResponse:
+    try:
+        sub = subscriptions.subscribe(
+            by=request.user,
+            report=request.POST.get("report", ""),
+            filters={k: request.POST.get(k, "") for k in subscriptions.FILTER_KEYS},
+            every=request.POST.get("every", ""),
+            known=set(REPORTS),
+        )
+    except Refused as exc:
+        return error_page(request, exc)
+    messages.success(
+        request, f"{REPORTS[sub.report].title} will be e-mailed to you {sub.get_every_display().lower()}."
+    )
+    return redirect("console:reports")
+
+
+@staff_can(Ability.REPORTS)
+@require_POST
+def unsubscribe(request: AuthedRequest, subscription_id: int) -> HttpResponse:
+    try:
+        subscriptions.unsubscribe(by=request.user, subscription_id=subscription_id)
+    except Refused as exc:
+        return error_page(request, exc)
+    messages.success(request, "You will no longer receive that report.")
+    return redirect("console:reports")
 
 
 @staff_can(Ability.REPORTS)
