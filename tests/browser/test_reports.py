@@ -50,11 +50,11 @@ def _history():
         with time_machine.travel(at + timedelta(hours=3), tick=False):
             sla_sweeps.sla_alerts(at + timedelta(hours=3))
     upkeep.advance()
-    return voice
+    return voice, client
 
 
 def test_a_manager_filters_the_sla_trend_by_platform_and_downloads_it(live_server, browser, shot):
-    voice = _history()
+    voice, _ = _history()
     manager = ManagerFactory(first_name="Mona", last_name="Manager")
     for width in (1366, 390):
         context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
@@ -77,4 +77,30 @@ def test_a_manager_filters_the_sla_trend_by_platform_and_downloads_it(live_serve
             page.click("#csv-link")
         body = Path(download.value.path()).read_text(encoding="utf-8")
         assert body.startswith("Per day") and "First responses" in body
+        context.close()
+
+
+def test_every_report_and_the_portals_page_read_on_a_desktop_and_a_phone(live_server, browser, shot):
+    _, client = _history()
+    manager = ManagerFactory(first_name="Mona", last_name="Manager")
+    for width in (1366, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        login(page, live_server.url, manager.email)
+        for slug in ("backlog", "volume", "agents", "incidents", "satisfaction"):
+            page.goto(f"{live_server.url}/console/reports/{slug}/")
+            if slug == "satisfaction":
+                assert page.get_by_text("No ratings yet").first.is_visible()
+            else:
+                chart = page.locator("svg.report-chart:visible").first
+                assert chart.is_visible() and chart.bounding_box()["width"] <= width
+            shot(page, f"reports-{slug}-{width}")
+        context.close()
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        login(page, live_server.url, client.email)
+        page.goto(f"{live_server.url}/portal/reports/")
+        assert page.locator("svg.report-chart:visible").count() == 1
+        assert page.locator("#organisation-months").is_visible()
+        shot(page, f"reports-portal-{width}")
         context.close()
