@@ -2,7 +2,6 @@ from datetime import datetime
 
 from casedesk.accounts import actions
 from casedesk.core.sweeps import sweep
-from casedesk.web import report_mail
 from casedesk.web.views.auth import send_reset
 
 
@@ -13,8 +12,3 @@ def password_resets(now: datetime) -> int:
     for link in links:
         send_reset(link)
     return len(links)
-
-
-@sweep("scheduled_reports")
-def scheduled_reports(now: datetime) -> int:
-    return report_mail.send_due(now)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from casedesk.web.views.reports import REPORTS
+from casedesk.reporting.tables import REPORTS
 from tests.factories import AdministratorFactory, ManagerFactory, StaffFactory, customer
 from tests.reporting.test_figures import desk, mt  # noqa: F401 - the hand-built history
 

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from casedesk.core import sweeps
 from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
+from casedesk.reporting import mail as report_mail
 from casedesk.reporting import upkeep
 from casedesk.reporting.models import Subscription
-from casedesk.web import report_mail
 from tests.factories import ManagerFactory, StaffFactory, make_case
 
 pytestmark = pytest.mark.django_db

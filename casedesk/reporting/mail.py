@@ -24,7 +24,7 @@ from casedesk.outbox import delivery
 from casedesk.reporting import selectors as figures
 from casedesk.reporting import subscriptions
 from casedesk.reporting.models import Subscription
-from casedesk.web.views.reports import REPORTS, Report, Table, filters_from
+from casedesk.reporting.tables import REPORTS, Report, Table, filters_from
 
 
 def pdf(report: Report, f: figures.Filters, tables: list[Table]) -> bytes:
