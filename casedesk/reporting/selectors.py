@@ -379,42 +379,53 @@ class AgentRow:
     _res: Counter[int] = field(default_factory=Counter, repr=False)
 
 
-def _people(f: Filters, column: str, open_column: str, names: dict[int, str]) -> list[AgentRow]:
-    rows: dict[int, AgentRow] = {}
+class _People:
+    def __init__(self, names: dict[int, str]) -> None:
+        self.names = names
+        self.rows: dict[int, AgentRow] = {}
 
-    def row(key: int) -> AgentRow:
-        if key not in rows:
-            rows[key] = AgentRow(names.get(key, "(nobody)" if not key else str(key)))
-        return rows[key]
+    def row(self, key: int) -> AgentRow:
+        if key not in self.rows:
+            self.rows[key] = AgentRow(self.names.get(key, "(nobody)" if not key else str(key)))
+        return self.rows[key]
 
-    for r in (
-        figures(f, [Measure.FIRST_RESPONSE, Measure.UPDATE, Measure.RESOLVED])
-        .values(column, "measure", "bucket")
-        .annotate(n=Sum("count"))
-        .order_by()
-    ):
-        one = row(r[column])
-        if r["measure"] == Measure.RESOLVED:
-            one.handled += r["n"]
-            one._res[r["bucket"]] += r["n"]
+    def add(self, key: int, measure: str, bucket: int, n: int) -> None:
+        one = self.row(key)
+        if measure == Measure.RESOLVED:
+            one.handled += n
+            one._res[bucket] += n
         else:
-            one.replies += r["n"]
-            if r["measure"] == Measure.FIRST_RESPONSE:
-                one._fr[r["bucket"]] += r["n"]
-    for r in _open_facts(f).values(open_column).annotate(n=Count("status")).order_by():
-        row(r[open_column]).open_now += r["n"]
-    for one in rows.values():
-        one.first_response_median = quantile(one._fr, 0.5)
-        one.resolution_median = quantile(one._res, 0.5)
-    return sorted(rows.values(), key=lambda a: (-a.handled, -a.replies, a.name))
+            one.replies += n
+            if measure == Measure.FIRST_RESPONSE:
+                one._fr[bucket] += n
+
+    def done(self) -> list[AgentRow]:
+        for one in self.rows.values():
+            one.first_response_median = quantile(one._fr, 0.5)
+            one.resolution_median = quantile(one._res, 0.5)
+        return sorted(self.rows.values(), key=lambda a: (-a.handled, -a.replies, a.name))
 
 
 def agents(f: Filters) -> tuple[list[AgentRow], list[AgentRow]]:
-    """Per agent (who replied; who held the case when resolved) and per team."""
-    users = {u.pk: u.display_name for u in User.objects.filter(is_staff=True)}
-    teams = {t.pk: t.name for t in Team.objects.all()}
-    people = [a for a in _people(f, "agent_id", "assignee_id", users) if a.name != "(nobody)" or a.open_now]
-    return people, _people(f, "team_id", "team_id", teams)
+    """Per agent (who replied; who held the case when resolved) and per team: one read of
+    the range's figures and one of the open cases, folded both ways."""
+    people = _People({u.pk: u.display_name for u in User.objects.filter(is_staff=True)})
+    teams = _People({t.pk: t.name for t in Team.objects.all()})
+    for agent, team, measure, bucket, n in (
+        figures(f, [Measure.FIRST_RESPONSE, Measure.UPDATE, Measure.RESOLVED])
+        .values_list("agent_id", "team_id", "measure", "bucket")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        people.add(agent, measure, bucket, n)
+        teams.add(team, measure, bucket, n)
+    for assignee, team, n in (
+        _open_facts(f).values_list("assignee_id", "team_id").annotate(n=Count("status")).order_by()
+    ):
+        people.row(assignee).open_now += n
+        teams.row(team).open_now += n
+    shown = [a for a in people.done() if a.name != "(nobody)" or a.open_now]
+    return shown, teams.done()
 
 
 # --- Master cases and maintenance -----------------------------------------------------
