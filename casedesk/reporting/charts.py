@@ -10,6 +10,7 @@ from typing import Any
 
 WIDTH, HEIGHT, NARROW = 720, 280, 400
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+MAX_DOTS = 45
 COLOURS = ("#0b5cad", "#6aa84f", "#c27c0e", "#a33", "#6a4c93")
 
 
@@ -105,10 +106,14 @@ def _over_time(
                 {
                     "colour": colour,
                     "points": " ".join(f"{px},{py}" for px, py, *_ in points),
+                    # A marker and tooltip per point while they can be told apart; a long
+                    # range keeps its line, and the table beside it has every value.
                     "dots": [
                         {"x": px, "y": py, "title": f"{s.name}, {label}: {_fmt(v)}{unit}"}
                         for px, py, label, v in points
-                    ],
+                    ]
+                    if len(points) <= MAX_DOTS
+                    else [],
                 }
             )
     every = max(1, math.ceil(n / ticks))
