@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "casedesk.web",
     "casedesk.status",
     "casedesk.statuspage",
+    "casedesk.reporting",
     "casedesk.solutions",
     "casedesk.helpcenter",
     "casedesk.site",

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -71,6 +72,7 @@ def build(
     dedupe_key: str | None = None,
     automatic: bool = True,
     message_id: str | None = None,
+    attachments: Sequence[Mapping[str, str]] = (),
 ) -> OutboundMessage:
     """One outbox row, not yet saved (`save`, or `save_many` for several)."""
     now = clock.now()
@@ -89,6 +91,7 @@ def build(
         headers=all_headers,
         dedupe_key=dedupe_key,
         next_attempt_at=now,
+        attachments=[dict(a) for a in attachments],
     )
 
 
@@ -224,6 +227,9 @@ def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for item in message.attachments or ():
+        with default_storage.open(item["path"], "rb") as stored:
+            email.attach(item["name"], stored.read(), item["content_type"])
     return email
 
 

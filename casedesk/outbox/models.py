@@ -28,6 +28,9 @@ class OutboundMessage(models.Model):
     html = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, unique=True)
     headers = models.JSONField(default=dict, blank=True)
+    # Files sent with it, stored apart from the row: [{"name", "content_type", "path"}]
+    # (a path in the default storage), read when the message goes out.
+    attachments = models.JSONField(default=list, blank=True)
     # Set by callers whose work may run twice (sweeps): the second enqueue is a no-op.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

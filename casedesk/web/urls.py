@@ -20,6 +20,7 @@ from casedesk.web.views import (
     participants,
     portal,
     queues,
+    reports,
     search,
     sla,
 )
@@ -67,6 +68,7 @@ portal_patterns = (
         path("address-of-record/", cpni.portal_address_of_record, name="address_of_record"),
         path("cases/<str:number>/escalate/", sla.portal_escalate, name="escalate"),
         path("escalation/", sla.escalation_paths, name="escalation"),
+        path("reports/", reports.portal_reports, name="reports"),
         *[path(f"inventory/{route}", view, name=name) for route, view, name in inventory_routes("portal")],
     ],
     "portal",
@@ -130,6 +132,17 @@ console_patterns = (
         path("cases/<str:number>/promote/", masters.promote, name="promote"),
         path("cases/<str:number>/escalate/", sla.console_escalate, name="escalate"),
         path("reports/sla/", sla.sla_report, name="sla_report"),
+        path("reports/", reports.index, name="reports"),
+        path("reports/subscribe/", reports.subscribe, name="report_subscribe"),
+        path(
+            "reports/subscriptions/<int:subscription_id>/remove/",
+            reports.unsubscribe,
+            name="report_unsubscribe",
+        ),
+        *(
+            path(f"reports/{slug}/", reports.report, {"slug": slug}, name=f"report_{slug}")
+            for slug in reports.REPORTS
+        ),
         path("maintenance/", maintenance.maintenance_list, name="maintenance"),
         path("maintenance/new/", maintenance.window_new, name="maintenance_new"),
         path("maintenance/<int:window_id>/", maintenance.window_detail, name="maintenance_window"),

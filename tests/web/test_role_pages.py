@@ -71,7 +71,7 @@ def test_a_representative_routes_but_is_offered_no_priority_or_status():
     page = logged_in(RepresentativeFactory()).get(f"/console/cases/{case.number}/").content.decode()
     assert "Save routing" in page and 'name="priority"' not in page
     assert 'id="transition"' not in page and 'id="details"' not in page
-    assert 'href="/console/masters/"' not in page and 'href="/console/reports/sla/"' not in page
+    assert 'href="/console/masters/"' not in page and 'href="/console/reports/"' not in page
 
 
 def test_the_p1_option_follows_the_role():
@@ -90,10 +90,10 @@ def test_master_cases_and_reports_are_offered_to_managers_only():
     case = make_case()
     tech_page = logged_in(StaffFactory()).get(f"/console/cases/{case.number}/").content.decode()
     assert 'href="/console/masters/"' not in tech_page and 'id="promote"' not in tech_page
-    assert 'href="/console/reports/sla/"' not in tech_page
+    assert 'href="/console/reports/"' not in tech_page
     manager_page = logged_in(ManagerFactory()).get(f"/console/cases/{case.number}/").content.decode()
     assert 'href="/console/masters/"' in manager_page and 'id="promote"' in manager_page
-    assert 'href="/console/reports/sla/"' in manager_page
+    assert 'href="/console/reports/"' in manager_page
     refused = logged_in(StaffFactory()).get("/console/reports/sla/")
     assert refused.status_code == 403 and b"may not see reports" in refused.content
 

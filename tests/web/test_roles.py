@@ -53,6 +53,7 @@ from tests.twofactor import code_for
 from tests.web.test_tenancy import PARAM, PUBLIC_NAMESPACES
 
 pytestmark = pytest.mark.django_db
+REPORT_SLUGS = ("attainment", "backlog", "volume", "agents", "satisfaction", "incidents")
 
 PRIMARY, SECONDARY, CONTACT, FINANCIAL = "primary MPOC", "secondary MPOC", "contact", "financial contact"
 CSR, TECH, MANAGER, BILLING, ADMIN = "representative", "technician", "manager", "billing", "administrator"
@@ -130,6 +131,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "portal:participant_add"): MPOCS,  # colleagues only; outside addresses: staff
     ("POST", "portal:participant_remove"): MPOCS,
     ("GET", "portal:profile"): CUSTOMERS,
+    ("GET", "portal:reports"): MPOCS,
     ("GET", "portal:search"): CUSTOMERS,  # each over the cases they see
     ("GET", "portal:escalation"): EVERYONE,
     # Console.
@@ -172,6 +174,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "console:master_resolve"): MANAGERS,
     ("POST", "console:promote"): MANAGERS,
     ("GET", "console:sla_report"): MANAGERS,
+    ("GET", "console:reports"): MANAGERS,
+    ("POST", "console:report_subscribe"): MANAGERS,
+    ("POST", "console:report_unsubscribe"): set(),  # the walk's id names none of theirs: 404
+    **{("GET", f"console:report_{slug}"): MANAGERS for slug in REPORT_SLUGS},
     ("GET", "console:disclosures"): MANAGERS,
     ("GET", "console:privacy_requests"): MANAGERS,
     ("GET", "console:privacy_request"): set(),  # the walk's id names no request: 404
@@ -298,6 +304,7 @@ READS = [
     "portal:cases",
     "portal:case",
     "portal:profile",
+    "portal:reports",
     "portal:search",
     "portal:escalation",
     "console:queue",
@@ -313,6 +320,8 @@ READS = [
     "console:masters",
     "console:master",
     "console:sla_report",
+    "console:reports",
+    *(f"console:report_{slug}" for slug in REPORT_SLUGS),
     "console:maintenance",
     "console:maintenance_window",
     "console:webhooks",
@@ -494,6 +503,7 @@ def world():
         "console:escalate": {"reason": "Caller upset."},
         "console:participant_add": {"address": "noc@carrier.example.net"},
         "console:mail_accept": {"contact": contacts[PRIMARY].pk},
+        "console:report_subscribe": {"report": "volume", "every": "week"},
         "console:master_new": {
             "title": "Second outage",
             "body": "Investigating.",
