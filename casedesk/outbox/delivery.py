@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from casedesk.core import bulk, clock, mailboxes, tasks, when
-from casedesk.outbox import suppression
+from casedesk.outbox import attachments, suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import cpni
@@ -224,6 +224,8 @@ def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for name, content, mimetype in attachments.of(message):
+        email.attach(name, content, mimetype)
     return email
 
 
