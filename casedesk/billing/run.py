@@ -114,3 +114,23 @@ def run(period: Period | str, *, source: str, now: datetime | None = None, chunk
     summary.finished_at = clock.now()
     summary.save()
     return summary
+
+
+def prepare_drafts(period: Period | str, *, by: Any, chunk: int = CHUNK) -> int:
+    """Every organisation's draft for the coming run, rebuilt from what is billable now, for
+    billing staff to review; finalized invoices are left alone. Returns drafts written."""
+    from casedesk.billing.access import require_billing_staff
+
+    require_billing_staff(by)
+    period = Period.parse(str(period))
+    written = 0
+    for ids in organisation_ids(chunk):
+        finalized = set(
+            Invoice.objects.filter(
+                organisation_id__in=ids, period=str(period), status=Invoice.Status.FINALIZED
+            ).values_list("organisation_id", flat=True)
+        )
+        for organisation in Organisation.objects.filter(pk__in=[i for i in ids if i not in finalized]):
+            actions.draft(organisation, period)
+            written += 1
+    return written
