@@ -41,7 +41,7 @@ def taxes() -> list[invoicing.Tax]:
 
 def _item_label(item: Item) -> str:
     try:
-        kind = Kind(item.kind).label
+        kind = Kind(item.kind).label.capitalize()
     except ValueError:
         kind = item.kind
     title = item.title

@@ -51,7 +51,8 @@ def groups(invoice: Invoice, field: str) -> list[tuple[str, Decimal]]:
         .annotate(s=Sum(F("amount") + F("tax")))
         .values_list(field, "s")
     )
-    return invoicing.by_group([(k, v) for k, v in rows])
+    # SQLite sums decimals as floats: back to cents.
+    return invoicing.by_group([(k, invoicing.cents(Decimal(str(v or 0)))) for k, v in rows])
 
 
 @dataclass(frozen=True)
