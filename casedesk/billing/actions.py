@@ -75,7 +75,9 @@ def _require_draft(invoice: Invoice) -> None:
         )
 
 
-def _write_lines(invoice: Invoice, lines: Sequence[drafts.Draft]) -> invoicing.Totals:
+def _write_lines(
+    invoice: Invoice, lines: Sequence[drafts.Draft]
+) -> tuple[list[InvoiceLine], invoicing.Totals]:
     InvoiceLine.objects.filter(invoice=invoice).delete()
     rows = [
         InvoiceLine(
@@ -93,7 +95,7 @@ def _write_lines(invoice: Invoice, lines: Sequence[drafts.Draft]) -> invoicing.T
         for i, d in enumerate(lines, start=1)
     ]
     InvoiceLine.objects.bulk_create(rows, batch_size=500)
-    return invoicing.totals(d.calc for d in lines)
+    return rows, invoicing.totals(d.calc for d in lines)
 
 
 def draft(organisation: Organisation, period: Period | str) -> Invoice:
@@ -109,7 +111,7 @@ def draft(organisation: Organisation, period: Period | str) -> Invoice:
         )
         invoice = _lock(invoice)
         _require_draft(invoice)
-        sums = _write_lines(invoice, drafts.lines(organisation, period, drafts.taxes()))
+        _, sums = _write_lines(invoice, drafts.lines(organisation, period, drafts.taxes()))
         invoice.subtotal, invoice.tax, invoice.total = sums.subtotal, sums.tax, sums.total
         invoice.updated_at = now
         invoice.save(update_fields=["subtotal", "tax", "total", "updated_at"])
@@ -136,7 +138,7 @@ def finalize(invoice: Invoice, *, by: Any = None, tax: list[invoicing.Tax] | Non
         organisation = invoice.organisation
         period = Period.parse(invoice.period)
         lines = drafts.lines(organisation, period, drafts.taxes() if tax is None else tax)
-        sums = _write_lines(invoice, lines)
+        rows, sums = _write_lines(invoice, lines)
         series, number = take_number(INVOICE_SERIES)
         now = clock.now()
         invoice.status = Invoice.Status.FINALIZED
@@ -147,7 +149,7 @@ def finalize(invoice: Invoice, *, by: Any = None, tax: list[invoicing.Tax] | Non
         invoice.finalized_by = by
         invoice.pdf = pdf.render(
             invoice=invoice,
-            lines=list(InvoiceLine.objects.filter(invoice=invoice).order_by("position")),
+            lines=rows,
             issuer=Issuer.objects.order_by("id").first(),
             organisation=organisation,
         )
@@ -174,10 +176,24 @@ def _mark_billed(invoice: Invoice, lines: Sequence[drafts.Draft]) -> None:
         CreditNote.objects.filter(pk__in=notes, carried_by__isnull=True).update(carried_by=invoice)
 
 
-def issue(organisation: Organisation, period: Period | str, *, by: Any = None) -> Invoice:
-    """Draft and finalize in one go (the run)."""
+def issue(
+    organisation: Organisation,
+    period: Period | str,
+    *,
+    by: Any = None,
+    tax: list[invoicing.Tax] | None = None,
+) -> Invoice:
+    """Finalize the organisation's invoice of `period` (its draft, or a new one) in one go:
+    the run. `tax`: the taxes, read once by a caller that issues many."""
+    period = Period.parse(str(period))
+    now = clock.now()
     with transaction.atomic():
-        return finalize(draft(organisation, period), by=by)
+        invoice, _ = Invoice.objects.get_or_create(
+            organisation=organisation,
+            period=str(period),
+            defaults={"created_at": now, "updated_at": now, "currency": account(organisation).currency},
+        )
+        return finalize(invoice, by=by, tax=tax)
 
 
 def _money(value: Any, what: str) -> Decimal:

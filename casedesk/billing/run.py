@@ -19,10 +19,11 @@ from django.conf import settings
 from django.db import transaction
 
 from casedesk.accounts.models import Organisation
-from casedesk.billing import actions, mailing
+from casedesk.billing import actions, drafts, mailing
 from casedesk.billing.models import Invoice, InvoiceLine, Run
 from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.rules import invoicing
 from casedesk.rules.invoicing import Period
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def organisation_ids(chunk: int = CHUNK) -> Any:
         last = ids[-1]
 
 
-def invoice_one(organisation_id: int, period: Period, now: datetime) -> tuple[str, Decimal, str]:
+def invoice_one(
+    organisation_id: int, period: Period, now: datetime, tax: list[invoicing.Tax] | None = None
+) -> tuple[str, Decimal, str]:
     """One organisation's part of the run: (outcome, total, reason). Outcomes: finalized
     (and mailed), done (already, by an earlier run), empty, unmailed (finalized, no one to
     send it to: the next run tries the e-mail again)."""
@@ -61,7 +64,7 @@ def invoice_one(organisation_id: int, period: Period, now: datetime) -> tuple[st
                 return "done", invoice.total, ""
             fresh = invoice is None or not invoice.finalized
             if fresh:
-                invoice = actions.issue(organisation, period)
+                invoice = actions.issue(organisation, period, tax=tax)
                 if not InvoiceLine.objects.filter(invoice=invoice).exists():
                     raise _NothingToBill
             assert invoice is not None
@@ -86,11 +89,12 @@ def run(period: Period | str, *, source: str, now: datetime | None = None, chunk
     summary = Run.objects.create(period=str(period), started_at=now, source=source)
     failures: list[dict[str, Any]] = []
     total = Decimal("0.00")
+    tax = drafts.taxes()
     for ids in organisation_ids(chunk):
         for pk in ids:
             summary.organisations += 1
             try:
-                outcome, amount, reason = invoice_one(pk, period, now)
+                outcome, amount, reason = invoice_one(pk, period, now, tax)
             except Refused as exc:
                 outcome, amount, reason = "failed", Decimal("0.00"), str(exc)
             except Exception as exc:
