@@ -32,7 +32,7 @@ from casedesk.billing.models import (
 )
 from casedesk.cases import actions as case_actions
 from casedesk.cases.models import CaseEvent, Channel
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.core.errors import NotFound, Refused
 from casedesk.escalation import actions as escalation
 from casedesk.inventory.models import ChargeEvent
@@ -55,8 +55,11 @@ def account(organisation: Organisation) -> Account:
 
 def take_number(key: str) -> tuple[NumberSeries, int]:
     """The next number of a series, under its row lock (held to the caller's commit)."""
-    NumberSeries.objects.get_or_create(key=key, defaults={"prefix": DEFAULT_PREFIX.get(key, key.upper())})
-    series = NumberSeries.objects.select_for_update().get(key=key)
+    try:
+        series = NumberSeries.objects.select_for_update().get(key=key)
+    except NumberSeries.DoesNotExist:
+        NumberSeries.objects.get_or_create(key=key, defaults={"prefix": DEFAULT_PREFIX.get(key, key.upper())})
+        series = NumberSeries.objects.select_for_update().get(key=key)
     number = series.next_number
     series.next_number = number + 1
     series.save(update_fields=["next_number"])
@@ -76,9 +79,11 @@ def _require_draft(invoice: Invoice) -> None:
 
 
 def _write_lines(
-    invoice: Invoice, lines: Sequence[drafts.Draft]
+    invoice: Invoice, lines: Sequence[drafts.Draft], *, fresh: bool = False
 ) -> tuple[list[InvoiceLine], invoicing.Totals]:
-    InvoiceLine.objects.filter(invoice=invoice).delete()
+    """Replace the invoice's lines (`fresh`: it was created in this transaction, so it has none)."""
+    if not fresh:
+        InvoiceLine.objects.filter(invoice=invoice).delete()
     rows = [
         InvoiceLine(
             invoice=invoice,
@@ -94,7 +99,7 @@ def _write_lines(
         )
         for i, d in enumerate(lines, start=1)
     ]
-    InvoiceLine.objects.bulk_create(rows, batch_size=500)
+    bulk.insert(rows)
     return rows, invoicing.totals(d.calc for d in lines)
 
 
@@ -126,7 +131,9 @@ def delete_draft(invoice: Invoice, *, by: Any) -> None:
         invoice.delete()
 
 
-def finalize(invoice: Invoice, *, by: Any = None, tax: list[invoicing.Tax] | None = None) -> Invoice:
+def finalize(
+    invoice: Invoice, *, by: Any = None, tax: list[invoicing.Tax] | None = None, fresh: bool = False
+) -> Invoice:
     """Finalize a draft: its lines rebuilt, the next number of the series, the PDF stored.
     Refused (nothing changed) if it is finalized already."""
     if by is not None:
@@ -138,7 +145,7 @@ def finalize(invoice: Invoice, *, by: Any = None, tax: list[invoicing.Tax] | Non
         organisation = invoice.organisation
         period = Period.parse(invoice.period)
         lines = drafts.lines(organisation, period, drafts.taxes() if tax is None else tax)
-        rows, sums = _write_lines(invoice, lines)
+        rows, sums = _write_lines(invoice, lines, fresh=fresh)
         series, number = take_number(INVOICE_SERIES)
         now = clock.now()
         invoice.status = Invoice.Status.FINALIZED
@@ -188,12 +195,12 @@ def issue(
     period = Period.parse(str(period))
     now = clock.now()
     with transaction.atomic():
-        invoice, _ = Invoice.objects.get_or_create(
+        invoice, created = Invoice.objects.get_or_create(
             organisation=organisation,
             period=str(period),
             defaults={"created_at": now, "updated_at": now, "currency": account(organisation).currency},
         )
-        return finalize(invoice, by=by, tax=tax)
+        return finalize(invoice, by=by, tax=tax, fresh=created)
 
 
 def _money(value: Any, what: str) -> Decimal:

@@ -8,7 +8,7 @@ from typing import Any
 
 from casedesk.accounts.models import Contact, Organisation
 from casedesk.billing.models import Account, Invoice, InvoiceMail
-from casedesk.core import clock
+from casedesk.core import bulk, clock
 from casedesk.outbox import delivery
 
 KIND = "invoice"
@@ -32,21 +32,28 @@ def queue(invoice: Invoice, addresses: Sequence[str], *, key: str | None) -> int
     (organisation and period), so a repeated run queues nothing more. Returns rows added."""
     organisation = invoice.organisation
     now = clock.now()
-    added = 0
-    for address in addresses:
-        row_key = f"{key}:{address}" if key else None
-        message = delivery.build_template(
+    messages = [
+        delivery.build_template(
             kind=KIND,
             to=address,
             template="invoice",
             context={"invoice": invoice, "organisation": organisation},
-            dedupe_key=f"invoice:{row_key}" if row_key else None,
+            dedupe_key=f"invoice:{key}:{address}" if key else None,
         )
-        if delivery.save(message) is None:
-            continue
-        InvoiceMail.objects.create(invoice=invoice, message=message, key=row_key, created_at=now)
-        added += 1
-    return added
+        for address in addresses
+    ]
+    if key:
+        # The run writes its e-mails with the invoice's `mailed_at`, under the invoice's row
+        # lock: while that is unset none of these keys was ever queued, so one insert does.
+        saved = delivery.save_many(messages, fresh=True)
+    else:
+        saved = [m for m in messages if delivery.save(m) is not None]
+    rows = [
+        InvoiceMail(invoice=invoice, message=m, key=f"{key}:{m.to}" if key else None, created_at=now)
+        for m in saved
+    ]
+    bulk.insert(rows)
+    return len(rows)
 
 
 def attachments_of(message: Any) -> list[tuple[str, bytes, str]]:

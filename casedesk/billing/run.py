@@ -65,7 +65,7 @@ def invoice_one(
             fresh = invoice is None or not invoice.finalized
             if fresh:
                 invoice = actions.issue(organisation, period, tax=tax)
-                if not InvoiceLine.objects.filter(invoice=invoice).exists():
+                if not invoice.total and not InvoiceLine.objects.filter(invoice=invoice).exists():
                     raise _NothingToBill
             assert invoice is not None
             addresses = mailing.recipients(organisation, actions.account(organisation).send_to)

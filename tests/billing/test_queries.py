@@ -45,4 +45,4 @@ def test_the_run_costs_the_same_queries_per_organisation_whatever_its_lines():
     period = Period.parse("2026-11")
     now = aware(2026, 11, 27, 9, 0)
     counts = [count(lambda w=w: run.invoice_one(w.org.pk, period, now, tax)) for w in (small, large)]
-    assert counts[0] == counts[1] and counts[0] <= 45, counts
+    assert counts[0] == counts[1] and counts[0] <= 32, counts
