@@ -190,3 +190,46 @@ def test_disputes_are_refused_across_organisations_and_for_plain_contacts():
     with pytest.raises(Forbidden, match="financial contacts and main points of contact"):
         actions.dispute(invoice, by=w.plain, line_ids=[], reason="x")
     assert Dispute.objects.count() == 0
+
+
+def _png(width: int = 4, height: int = 2) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x0b\x5c\xad" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_the_issuer_logo_uploaded_in_the_admin_is_printed_on_the_invoice():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    issuer = Issuer.objects.get()
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/billing/issuer/{issuer.pk}/change/"
+    bad = client.post(
+        url, {"name": "Example", "address": "x", "logo_file": SimpleUploadedFile("l.png", b"nope")}
+    )
+    assert bad.status_code == 200 and b"not a PNG or JPEG" in bad.content
+    good = client.post(
+        url, {"name": "Example", "address": "1 Main St", "logo_file": SimpleUploadedFile("l.png", _png())}
+    )
+    assert good.status_code == 302
+    issuer.refresh_from_db()
+    assert bytes(issuer.logo) == _png()
+    w = world()
+    invoice = actions.issue(w.org, "2026-11")
+    page = PdfReader(io.BytesIO(bytes(invoice.pdf))).pages[0]
+    assert len(page.images) == 1
