@@ -46,6 +46,9 @@ class Account(models.Model):
     send_to = models.CharField(max_length=10, choices=SendTo.choices, default=SendTo.BOTH)
     currency = models.CharField(max_length=3, default="USD")
 
+    class Meta:
+        verbose_name = "billing account"
+
     def __str__(self) -> str:
         return f"{self.organisation}: {self.get_send_to_display()}"
 
