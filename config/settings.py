@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "casedesk.escalation",
     "casedesk.workbench",
     "casedesk.macd",
+    "casedesk.billing",
     "casedesk.api",
     "casedesk.web",
     "casedesk.status",
@@ -268,12 +270,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the LOGGING below applies in workers too
 CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab entries are on the provider's clock
 CELERY_BEAT_SCHEDULE = {
     "sweeps": {
         "task": "casedesk.run_sweeps",
         "schedule": float(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15")),
         # A tick nobody took within its interval is dropped: the next one does the same work.
         "options": {"expires": float(os.environ.get("CASEDESK_SWEEP_INTERVAL", "15"))},
+    },
+    # The invoices of the month (SPEC §9), at 06:00 on the 27th in the site's time zone.
+    "invoice_run": {
+        "task": "casedesk.billing_invoice_run",
+        "schedule": crontab(minute=0, hour=6, day_of_month=27),
     },
 }
 # Seconds an outbox batch is leased to the worker sending it (longer than a batch takes).

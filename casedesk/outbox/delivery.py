@@ -22,14 +22,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from casedesk.core import bulk, clock, mailboxes, tasks, when
-from casedesk.outbox import suppression
+from casedesk.outbox import attachments, suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import cpni
@@ -227,9 +226,8 @@ def _email(message: OutboundMessage, connection: Any) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
-    for item in message.attachments or ():
-        with default_storage.open(item["path"], "rb") as stored:
-            email.attach(item["name"], stored.read(), item["content_type"])
+    for name, content, mimetype in attachments.of(message):
+        email.attach(name, content, mimetype)
     return email
 
 

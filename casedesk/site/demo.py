@@ -16,7 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
-from casedesk.site import demo_articles, demo_macd
+from casedesk.site import demo_articles, demo_billing, demo_macd
 from casedesk.site.demo_inventory import seed_inventory
 from casedesk.sla.models import EscalationLevel
 
@@ -189,6 +189,7 @@ def seed() -> list[tuple[str, str]]:
         seed_inventory(org, contacts, codes, phone_base, admin)
     _maintenance(list(platforms.values()))
     demo_macd.seed(staff)
+    demo_billing.seed()
     demo_articles.seed(admin, platforms)
     return logins
 

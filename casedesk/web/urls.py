@@ -7,6 +7,7 @@ from django.urls import include, path
 from casedesk.web.views import (
     account,
     auth,
+    billing,
     confirm,
     console,
     cpni,
@@ -70,6 +71,11 @@ portal_patterns = (
         path("escalation/", sla.escalation_paths, name="escalation"),
         path("reports/", reports.portal_reports, name="reports"),
         *[path(f"inventory/{route}", view, name=name) for route, view, name in inventory_routes("portal")],
+        path("billing/", billing.billcenter, name="billing"),
+        path("billing/<int:invoice_id>/", billing.billcenter, name="billing_invoice"),
+        path("billing/<int:invoice_id>/invoice.pdf", billing.invoice_pdf, name="billing_pdf"),
+        path("billing/<int:invoice_id>/lines.csv", billing.invoice_csv, name="billing_csv"),
+        path("billing/<int:invoice_id>/dispute/", billing.dispute, name="billing_dispute"),
     ],
     "portal",
 )
@@ -170,6 +176,15 @@ console_patterns = (
             name="webhook_remove",
         ),
         path("inventory/", inventory.console_organisations, name="inventory_organisations"),
+        path("billing/", billing.console_billing, name="billing"),
+        path("billing/drafts/prepare/", billing.prepare_drafts, name="billing_prepare"),
+        path("billing/adjustments/", billing.add_adjustment, name="billing_adjustment"),
+        path("billing/invoices/<int:invoice_id>/", billing.console_invoice, name="billing_invoice"),
+        path(
+            "billing/invoices/<int:invoice_id>/invoice.pdf", billing.console_invoice_pdf, name="billing_pdf"
+        ),
+        path("billing/invoices/<int:invoice_id>/resend/", billing.resend, name="billing_resend"),
+        path("billing/disputes/<int:dispute_id>/decide/", billing.decide, name="billing_decide"),
         *[
             path(f"organisations/<int:org_id>/inventory/{route}", view, name=name)
             for route, view, name in inventory_routes("console")

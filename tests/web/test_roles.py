@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casedesk.accounts.models import User
 from casedesk.api.models import ApiToken, digest
+from casedesk.billing import actions as billing_actions
 from casedesk.cases import actions
 from casedesk.core.uploads import Upload
 from casedesk.macd import actions as macd_actions
@@ -294,6 +295,25 @@ ALLOWED.update(
         ("POST", "api:apply"): MPOCS | WORKERS,
     }
 )
+# Billing: BillCenter for financial contacts and MPOCs, the console's pages for billing staff.
+BILLCENTER = MPOCS | {FINANCIAL}
+BILLING_STAFF = {BILLING, ADMIN}
+ALLOWED.update(
+    {
+        ("GET", "portal:billing"): BILLCENTER,
+        ("GET", "portal:billing_invoice"): BILLCENTER,
+        ("GET", "portal:billing_pdf"): BILLCENTER,
+        ("GET", "portal:billing_csv"): BILLCENTER,
+        ("POST", "portal:billing_dispute"): BILLCENTER,
+        ("GET", "console:billing"): BILLING_STAFF,
+        ("GET", "console:billing_invoice"): BILLING_STAFF,
+        ("GET", "console:billing_pdf"): BILLING_STAFF,
+        ("POST", "console:billing_prepare"): BILLING_STAFF,
+        ("POST", "console:billing_adjustment"): BILLING_STAFF,
+        ("POST", "console:billing_resend"): BILLING_STAFF,
+        ("POST", "console:billing_decide"): BILLING_STAFF,
+    }
+)
 # Pages that only read answer a POST as they answer a GET.
 READS = [
     "home",
@@ -341,6 +361,8 @@ READS = [
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("", "_export", "_item")]
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("_import", "_progress")]
 READS += ["console:inventory_organisations"]
+READS += [f"portal:billing{page}" for page in ("", "_invoice", "_pdf", "_csv")]
+READS += [f"console:billing{page}" for page in ("", "_invoice", "_pdf")]
 ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
 
 
@@ -425,6 +447,9 @@ def world():
     pending = macd_actions.submit(
         macd_actions.Submission(by=dana, title="Leaver", changes=seat, counts_as_approval=False)
     )
+    # An invoice issued before the time below is logged: that entry stays editable.
+    invoice = billing_actions.issue(org, "2026-11")
+    dispute = billing_actions.dispute(invoice, by=dana, line_ids=[], reason="Why is it higher?")
     entry = timesheet.log_time(approved, by=tech, minutes=16, note="Seat set up")
     stock = _inventory(dana, org)
     tokens = {}
@@ -450,6 +475,8 @@ def world():
         "participant_id": copied.pk,
         "entry_id": entry.pk,
         **stock,
+        "invoice_id": invoice.pk,
+        "dispute_id": dispute.pk,
         "view_id": saved_views.save_view(tech, name="Cloud P1", queue="team", query="priority=P1").pk,
         "suppression_id": suppression.suppress(
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
@@ -575,6 +602,8 @@ def world():
             "f_email": "max@acme.example.com",
             "f_name": "Max",
         },
+        "portal:billing_dispute": {"reason": "Is line 1 right?"},
+        "console:billing_adjustment": {"organisation": org.pk, "description": "Survey", "amount": "10.00"},
         "api:approve": {"note": ""},
         "api:decline": {"note": ""},
         "api:log_time": {"minutes": 16, "note": "Seat set up"},

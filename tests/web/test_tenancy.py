@@ -113,7 +113,17 @@ def world():
         # A privacy request (staff with the privacy permission only) and its exports.
         "request_id": _privacy_request().pk,
         "fmt": "json",
+        # Their invoice and a dispute of it: every BillCenter and billing route answers 403/404.
+        **_billing(theirs, their_case.organisation),
     }
+
+
+def _billing(theirs, org) -> dict:
+    from casedesk.billing import actions as billing_actions
+
+    invoice = billing_actions.issue(org, "2026-11")
+    dispute = billing_actions.dispute(invoice, by=theirs, line_ids=[], reason="Secret outage at HQ billing")
+    return {"invoice_id": invoice.pk, "dispute_id": dispute.pk}
 
 
 def _privacy_request():

@@ -56,6 +56,9 @@ class Opening:
     service_level: str = ""
     approval: str = ""
     route_team: Team | None = None
+    # What a customer must hold to open it: a billing question is opened by whoever may see
+    # the invoices (financial contacts), not only by those who open support cases.
+    customer_ability: Ability = Ability.OPEN_CASE
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
     if actor == Actor.CUSTOMER:
         contact = customer_contact(op.by)
         priority, team, assignee = None, None, None
-        permissions.require(op.by, Ability.OPEN_CASE)
+        permissions.require(op.by, op.customer_ability)
     elif contact is None:
         raise Refused("Choose the customer contact the case is opened for.")
     else:
@@ -99,7 +102,7 @@ def _check_opening(op: Opening, offered: set[tuple[int, int]]) -> _Checked:
     assert contact is not None
     if not contact.active or not contact.organisation.active:
         raise Refused(f"{contact.name} is no longer an active contact.")
-    if not permissions.can(contact, Ability.OPEN_CASE):
+    if not permissions.can(contact, op.customer_ability):
         raise Forbidden(base.mpoc_refusal(contact))  # the caller must be someone who may open cases
     platform = op.platform
     if platform is not None and not (platform.active and (contact.organisation_id, platform.pk) in offered):
