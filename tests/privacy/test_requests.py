@@ -176,3 +176,23 @@ def test_a_delete_reaches_the_received_email_and_the_api():
     assert detail["contact"]["name"].startswith("Erased person")
     found = api_for(manager).get("/cases?q=Quellbright&state=all").json()
     assert found["items"] == []
+
+
+def test_a_delete_keeps_the_invoices_as_they_were():
+    """Invoices are kept by law: an erasure of the financial contact leaves their totals,
+    lines and stored PDF bytes as finalized."""
+    from casedesk.billing import actions as billing
+    from casedesk.billing.models import Invoice
+    from tests.billing.helpers import world as billing_world
+
+    w = billing_world()
+    invoice = billing.finalize(billing.draft(w.org, "2026-11"))
+    before = (invoice.subtotal, invoice.tax, invoice.total, bytes(invoice.pdf), invoice.pdf_sha256)
+    lines = list(invoice.lines.values_list("amount", "tax").order_by("id"))
+    address = w.fin.email
+    ask(address)
+    request = requests.confirm(link_token(address))
+    assert requests.erase(ManagerFactory(), request.pk) == 1
+    kept = Invoice.objects.get(pk=invoice.pk)
+    assert (kept.subtotal, kept.tax, kept.total, bytes(kept.pdf), kept.pdf_sha256) == before
+    assert list(kept.lines.values_list("amount", "tax").order_by("id")) == lines
