@@ -582,14 +582,13 @@ def log_call(
                 contact=contact,
                 priority=priority,
             )
+        caller = contact or (case.contact if case else None)
         call = Call.objects.create(
             direction=direction,
             number=number,
             number_e164=e164(number),
-            contact=contact or (case.contact if case else None),
-            organisation=(contact or (case.contact if case else None)).organisation
-            if (contact or case)
-            else None,
+            contact=caller,
+            organisation=caller.organisation if caller else None,
             case=case,
             agent=by,
             started_at=started_at,
