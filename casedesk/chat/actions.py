@@ -111,6 +111,14 @@ def hours(now: datetime | None = None) -> rules.Hours:
     return rules.hours(sla_config.current().calendar(CHAT), now or clock.now())
 
 
+def opening_text(hours: rules.Hours) -> str:
+    """When chat opens next, in the calendar's own zone, as the plan states its hours."""
+    if hours.next_opening is None:
+        return ""
+    zone = sla_config.current().calendar(CHAT).tz
+    return hours.next_opening.astimezone(zone).strftime("%A %-d %B at %H:%M %Z")
+
+
 # -- chats -----------------------------------------------------------------------------------
 
 
@@ -148,12 +156,18 @@ def start_chat(
     email: str = "",
     organisation: str = "",
     address: str | None = None,
+    message: str = "",
 ) -> Chat:
     """A new chat in the queue. A portal user (or the embedding site's vouched-for user) is
-    known by their contact; a public visitor by what they type. Refused outside hours."""
+    known by their contact; a public visitor by what they type. Outside hours only a
+    `message` may be left, answered when chat opens."""
     now = clock.now()
-    if not hours(now).open:
+    if not hours(now).open and not message:
         raise Refused("Chat is closed now.")
+    if message:
+        problem = rules.message_problem(message)
+        if problem:
+            raise Refused(problem)
     if (
         address
         and throttle.hit(throttle.key("chat-start", address), 3600) > settings.CASEDESK_CHAT_STARTS_PER_HOUR
@@ -184,8 +198,22 @@ def start_chat(
             email=email,
             organisation_name=organisation,
             address=address or None,
+            left_message=bool(message),
         )
-        _system(chat, "Thanks, a technician will be with you shortly.")
+        if message:
+            left = ChatMessage.objects.create(
+                chat=chat,
+                created_at=now,
+                side=Side.CUSTOMER,
+                author=user,
+                author_name=name,
+                body=message,
+                key="left",
+            )
+            broadcast(chat_group(chat.pk), message_data(left))
+            _system(chat, "Thanks, we have your message: a technician answers it by e-mail when chat opens.")
+        else:
+            _system(chat, "Thanks, a technician will be with you shortly.")
         if contact is not None and not permissions.can(contact, Ability.OPEN_CASE):
             # Said at once, as on every channel: this chat cannot become a case by itself.
             _system(chat, permissions.mpoc_refusal(contact, Ability.OPEN_CASE))

@@ -38,6 +38,8 @@ class Chat(models.Model):
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     transfer_note = models.TextField(blank=True)
+    # Left outside chat hours: answered when chat opens, the answer reaching them by e-mail.
+    left_message = models.BooleanField(default=False)
     # Since when the chat waits for a technician (reset on a transfer to a team).
     waiting_since = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
