@@ -1,0 +1,87 @@
+"""The console's chat and call pages, as plain forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from casedesk.cases.models import Case
+from casedesk.chat import actions
+from casedesk.chat.models import Call
+from casedesk.rules.calendar import DENVER
+from casedesk.rules.chat import Identity, Side
+from tests.factories import ContactFactory, RepresentativeFactory, StaffFactory, customer, make_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _open():
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=DENVER), tick=False):
+        yield
+
+
+def test_queue_shows_waiting_chats_and_accept_opens_the_chat(client):
+    chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    tech = StaffFactory()
+    client.force_login(tech)
+    page = client.get(reverse("console:chats"))
+    assert page.status_code == 200 and chat.name in page.content.decode()
+    response = client.post(reverse("console:chat_accept", args=[chat.pk]))
+    assert response.status_code == 302
+    chat.refresh_from_db()
+    assert chat.technician_id == tech.pk
+    response = client.post(
+        reverse("console:chat_send", args=[chat.pk]), {"body": "Hello there", "key": "abc"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("console:chat", args=[chat.pk]))
+    assert "Hello there" in page.content.decode()
+
+
+def test_customer_cannot_see_the_console_chat(client):
+    chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    client.force_login(customer())
+    assert client.get(reverse("console:chat", args=[chat.pk])).status_code == 403
+
+
+def test_turn_into_a_p2_case(client):
+    chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    rep = StaffFactory()
+    actions.accept(chat, by=rep)
+    actions.send(chat, side=Side.CUSTOMER, body="Site down", key="x1")
+    client.force_login(rep)
+    response = client.post(
+        reverse("console:chat_to_case", args=[chat.pk]), {"priority": "P2", "title": "Site down"}
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(channel="chat")
+    assert case.priority == "P2" and "Site down" in case.description
+
+
+def test_log_a_call_finds_the_caller_and_notes_it_on_the_case(client):
+    contact = ContactFactory(phone="(303) 555-0142")
+    rep = RepresentativeFactory()
+    case = make_case(by=rep, contact=contact, channel="phone")
+    client.force_login(rep)
+    page = client.get(reverse("console:call_new"), {"number": "+1 303-555-0142"})
+    assert contact.name in page.content.decode()
+    response = client.post(
+        reverse("console:call_new"),
+        {
+            "number": "3035550142",
+            "contact": contact.pk,
+            "direction": "inbound",
+            "minutes": "4",
+            "seconds": "5",
+            "notes": "Reset the handset",
+            "case": case.number,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    call = Call.objects.get()
+    assert (call.contact_id, call.case_id, call.duration_seconds) == (contact.pk, case.pk, 245)
+    assert case.events.filter(body__contains="Reset the handset", public=False).exists()
