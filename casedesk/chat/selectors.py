@@ -4,9 +4,10 @@ or by the token their browser was given), staff every chat; anything else is not
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 
 from casedesk.accounts import permissions
 from casedesk.chat.models import Call, Chat
@@ -46,3 +47,24 @@ def recent_calls(user: Any, limit: int = 20) -> list[Call]:
     if not permissions.is_staff(user):
         return []
     return list(Call.objects.select_related("contact", "organisation", "case", "agent")[:limit])
+
+
+def satisfaction(start: datetime, end: datetime, organisation: int | None = None) -> dict[str, Any]:
+    """Chats ended in [start, end): how many, how many rated, the average rating and the
+    share of 4 and 5, for the SLA report."""
+    chats = Chat.objects.filter(ended_at__gte=start, ended_at__lt=end)
+    if organisation is not None:
+        chats = chats.filter(contact__organisation_id=organisation)
+    figures = chats.aggregate(
+        chats=Count("pk"),
+        rated=Count("rating"),
+        average=Avg("rating"),
+        happy=Count("pk", filter=Q(rating__gte=4)),
+    )
+    rated = figures["rated"] or 0
+    return {
+        "chats": figures["chats"] or 0,
+        "rated": rated,
+        "average": round(figures["average"], 2) if figures["average"] is not None else None,
+        "happy_pct": round(100 * figures["happy"] / rated) if rated else None,
+    }

@@ -85,3 +85,15 @@ def test_log_a_call_finds_the_caller_and_notes_it_on_the_case(client):
     call = Call.objects.get()
     assert (call.contact_id, call.case_id, call.duration_seconds) == (contact.pk, case.pk, 245)
     assert case.events.filter(body__contains="Reset the handset", public=False).exists()
+
+
+def test_satisfaction_shows_in_the_sla_report(client):
+    from tests.factories import ManagerFactory
+
+    for score in (5, 4, 2):
+        chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+        actions.end(chat, side=Side.CUSTOMER)
+        actions.rate(chat, score=score)
+    client.force_login(ManagerFactory())
+    page = client.get(reverse("console:sla_report")).content.decode()
+    assert "3.67 out of 5 on average from 3 ratings (67% rated 4 or 5)" in page
