@@ -30,7 +30,9 @@
 
   function load() { try { return JSON.parse(sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
   var saved = load();
-  var state = { chat: saved.chat || 0, token: saved.token || "", lastId: saved.lastId || 0, pending: saved.pending || [] };
+  // A page load shows nothing yet, so it asks for the chat from the start; within the page
+  // a reconnect asks only for what came after the last id shown.
+  var state = { chat: saved.chat || 0, token: saved.token || "", lastId: 0, pending: saved.pending || [] };
   function keep() { try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode: this page only */ } }
 
   function key() {
@@ -279,6 +281,9 @@
       delay = Math.min(delay * 2, 10000);
     });
   }
+  // The browser knows before the socket does: a dead connection is closed at once, so that
+  // what is typed meanwhile waits as unacknowledged and goes on reconnect.
+  window.addEventListener("offline", function () { if (socket) socket.close(); });
   window.addEventListener("online", function () {
     if (socket && socket.readyState === 1) return;
     delay = 500;
