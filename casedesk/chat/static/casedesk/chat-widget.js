@@ -185,8 +185,14 @@
     if (m.id > state.lastId) { state.lastId = m.id; keep(); }
     if (log.querySelector('[data-id="' + m.id + '"]')) return;  // seen already
     var mine = log.querySelector('[data-key="' + m.key + '"]');
+    if (mine) mine.remove();
     var row = line(m.side, m.side === "customer" ? "You" : m.author, m.body, m.id, m.key);
-    if (mine) mine.replaceWith(row); else log.appendChild(row);
+    // In the server's order (by id), whatever order the frames came in; unsent ones last.
+    var after = Array.prototype.find.call(log.children, function (other) {
+      var id = parseInt(other.getAttribute("data-id") || "0", 10);
+      return !id || id > m.id;
+    });
+    log.insertBefore(row, after || null);
     log.scrollTop = log.scrollHeight;
     if (m.side !== "customer" && !panel.hidden && !document.hidden) send({ type: "read", upto: m.id });
   }
@@ -234,9 +240,9 @@
       // After a resume: what was never acknowledged goes again, under the same key.
       if (resuming) state.pending.forEach(function (m) { send({ type: "send", key: m.key, body: m.body }); });
       resuming = false;
-      note.textContent = f.case ? "Case " + f.case + " is open for this." : (f.technician ? "You are chatting with " + f.technician + "." : "Waiting for a technician…");
+      note.textContent = f.technician ? "You are chatting with " + f.technician + "." : "Waiting for a technician…";
       if (f.case && portal) {
-        var a = el("a", "cdchat-link", "See case " + f.case);
+        var a = el("a", "cdchat-link", "See case " + f.case + " in the portal");
         a.href = "/portal/cases/" + f.case + "/";
         note.appendChild(document.createTextNode(" "));
         note.appendChild(a);
