@@ -123,7 +123,12 @@ def opening_text(hours: rules.Hours) -> str:
 
 
 def _lock(chat: Chat) -> Chat:
-    return Chat.objects.select_for_update().select_related("technician", "case", "contact").get(pk=chat.pk)
+    # Only the chat row is locked: its technician, case and contact are read alongside.
+    return (
+        Chat.objects.select_for_update(of=("self",))
+        .select_related("technician", "case", "contact")
+        .get(pk=chat.pk)
+    )
 
 
 def _system(chat: Chat, body: str) -> ChatMessage:
