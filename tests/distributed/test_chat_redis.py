@@ -83,10 +83,11 @@ def redis_url():
 
 def test_message_via_one_process_reaches_a_technician_on_the_other(redis_url):
     db = settings.DATABASES["default"]
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}",
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": "",
         "SECRET_KEY": settings.SECRET_KEY,
