@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from pydantic import AwareDatetime
 
 from casedesk.api import schemas as s
-from casedesk.chat import actions
+from casedesk.chat import calls as telephony
 from casedesk.core import clock
 from casedesk.rules import chat as rules
 
@@ -74,8 +74,8 @@ def _verify(request: HttpRequest) -> None:
 def report_call(request: HttpRequest, payload: CallIn) -> tuple[int, CallOut]:
     _verify(request)
     started: datetime | None = payload.started_at
-    call, created = actions.record_call(
-        actions.CallReport(
+    call, created = telephony.record_call(
+        telephony.CallReport(
             external_id=payload.id.strip(),
             caller=payload.caller,
             called=payload.called,
@@ -85,7 +85,7 @@ def report_call(request: HttpRequest, payload: CallIn) -> tuple[int, CallOut]:
             duration_seconds=payload.duration_seconds,
         )
     )
-    pop = actions.screen_pop(call)
+    pop = telephony.screen_pop(call)
     return (201 if created else 200), CallOut(
         id=call.pk,
         created=created,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from casedesk.accounts import permissions
-from casedesk.chat import actions, selectors
+from casedesk.chat import actions, live, selectors
 from casedesk.core import clock
 from casedesk.core.errors import Refused
 from casedesk.rules import chat as rules
@@ -158,7 +158,7 @@ class CustomerConsumer(Base):
             identity=identity, user=user, address=self._address(), message=message, **fields
         )
         self.chat = chat
-        await self.join(actions.chat_group(chat.pk))
+        await self.join(live.chat_group(chat.pk))
         await self.send_json(
             {"type": "started", "chat": chat.pk, "token": chat.token, "left": chat.left_message}
         )
@@ -173,7 +173,7 @@ class CustomerConsumer(Base):
             self.user, chat_id, str(content.get("token", ""))
         )
         self.chat = chat
-        await self.join(actions.chat_group(chat.pk))
+        await self.join(live.chat_group(chat.pk))
         await self.send_since(chat, after)
 
     def _chat(self) -> Any:
@@ -246,8 +246,8 @@ class ConsoleConsumer(Base):
             return
         self.user = user
         await super().connect()
-        await self.join(actions.QUEUE_GROUP)
-        await self.join(actions.staff_group(user.pk))
+        await self.join(live.QUEUE_GROUP)
+        await self.join(live.staff_group(user.pk))
         await self.send_json({"type": "hello", "user": user.pk, "at": time.time()})
 
     async def _chat(self, content: dict[str, Any]) -> Any:
@@ -259,12 +259,12 @@ class ConsoleConsumer(Base):
 
     async def on_watch(self, content: dict[str, Any]) -> None:
         chat = await self._chat(content)
-        await self.join(actions.chat_group(chat.pk))
+        await self.join(live.chat_group(chat.pk))
         await self.send_since(chat, int(content.get("after", 0) or 0))
 
     async def on_accept(self, content: dict[str, Any]) -> None:
         chat = await self._chat(content)
-        await self.join(actions.chat_group(chat.pk))
+        await self.join(live.chat_group(chat.pk))
         await database_sync_to_async(actions.accept)(chat, by=self.user)
 
     async def on_send(self, content: dict[str, Any]) -> None:

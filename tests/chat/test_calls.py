@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
-from casedesk.chat import actions
+from casedesk.chat import calls
 from casedesk.chat.models import Call
 from casedesk.rules import chat as rules
 from config.asgi import application
@@ -65,15 +65,15 @@ def test_bad_signature_old_timestamp_and_replay_are_refused(client):
 )
 def test_caller_found_in_any_format(spoken):
     contact = ContactFactory(phone="303-555-0142")
-    assert [c.pk for c in actions.callers(spoken)] == [contact.pk]
+    assert [c.pk for c in calls.callers(spoken)] == [contact.pk]
 
 
 @pytest.mark.django_db
 def test_mobile_numbers_match_too_and_strangers_do_not():
     contact = ContactFactory(phone="", mobile="+1 (720) 555-0177")
-    assert [c.pk for c in actions.callers("720-555-0177")] == [contact.pk]
-    assert actions.callers("720-555-0178") == []
-    assert actions.callers("not a number") == []
+    assert [c.pk for c in calls.callers("720-555-0177")] == [contact.pk]
+    assert calls.callers("720-555-0178") == []
+    assert calls.callers("not a number") == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -113,7 +113,7 @@ def test_transfer_to_a_specialist_is_recorded_on_the_case():
     case = make_case(by=rep, contact=contact, channel="phone")
     from django.utils import timezone
 
-    call = actions.log_call(
+    call = calls.log_call(
         by=rep,
         direction="inbound",
         number="3035550142",
@@ -121,7 +121,7 @@ def test_transfer_to_a_specialist_is_recorded_on_the_case():
         duration_seconds=60,
         case=case,
     )
-    call = actions.transfer_call(call, by=rep, to=specialist, note="SIP trunk question")
+    call = calls.transfer_call(call, by=rep, to=specialist, note="SIP trunk question")
     assert call.agent_id == specialist.pk
     assert case.events.filter(
         body__contains=f"transferred to {specialist.display_name}", public=False

@@ -18,7 +18,7 @@ from casedesk.accounts import selectors as accounts
 from casedesk.accounts.models import Team, User
 from casedesk.cases import selectors as case_selectors
 from casedesk.cases.models import Priority
-from casedesk.chat import actions, selectors
+from casedesk.chat import actions, calls, selectors
 from casedesk.chat.models import Call, Chat
 from casedesk.core import clock
 from casedesk.core.errors import Refused
@@ -173,7 +173,7 @@ def call_new(request: AuthedRequest) -> HttpResponse:
     """Log a call: on a case (its number), or opening one for the caller."""
     form = request.POST if request.method == "POST" else request.GET
     number = form.get("number", "")
-    found = actions.callers(number) if number else []
+    found = calls.callers(number) if number else []
     error = ""
     if request.method == "POST":
         contact = accounts.contact_for(request.user, form.get("contact") or None, active_only=True)
@@ -186,7 +186,7 @@ def call_new(request: AuthedRequest) -> HttpResponse:
             started = parse_datetime(form.get("started_at", "")) or clock.now()
             if started.tzinfo is None:
                 started = started.replace(tzinfo=clock.now().tzinfo)
-            call = actions.log_call(
+            call = calls.log_call(
                 by=request.user,
                 direction=form.get("direction", Call.Direction.INBOUND),
                 number=number,
