@@ -3,15 +3,16 @@ customer to the technician, p50 and p99, with 200 concurrent chats; then more an
 chats until p99 passes 250 ms.
 
 Run: .venv/bin/python bench/bench_chat.py [--database-url URL] [--chats 200]
-     [--messages 10] [--ladder 200,400,800,1200,1600]
+     [--messages 10] [--interval 5] [--ladder 400,800,1200,1600]
 
 One `manage.py serve` process (uvicorn, the in-memory channel layer, as `make run` serves)
 on PostgreSQL. Chats are started and accepted through the actions beforehand; each customer
 is a visitor resuming its chat by token, each technician a console connection watching ten
-chats. Every customer sends its messages about once a second (jittered, so the sends are
-not in step); a message's latency runs from the customer's send to the frame reaching the
-technician, which includes storing it (one transaction, its row lock and the rate-limit
-count) and the broadcast after commit. Client and server share the machine's cores.
+chats. Every customer sends a message every `--interval` seconds (5 s: someone typing
+without pause; jittered, so the sends are not in step); a message's latency runs from the
+customer's send to the frame reaching the technician, which includes storing it (one
+transaction: its row lock, the rate-limit count, the insert) and the broadcast after commit.
+The server's errors go to var/bench_chat_server.log. Client and server share the machine's cores.
 """
 
 from __future__ import annotations
@@ -106,10 +107,11 @@ def start_server(port: int, url: str) -> subprocess.Popen[bytes]:
         "CASEDESK_CHAT_MESSAGES_PER_MINUTE": "100000",
         "CASEDESK_MAIL_DNS": "none",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port), "--no-sweeps", "--no-mail"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with open(ROOT / "var" / "bench_chat_server.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port), "--no-sweeps", "--no-mail"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
     import socket
 
     deadline = time.monotonic() + 30
@@ -123,7 +125,7 @@ def start_server(port: int, url: str) -> subprocess.Popen[bytes]:
 
 
 async def run_step(
-    port: int, chats: list[Any], techs: list[tuple[str, list[int]]], messages: int
+    port: int, chats: list[Any], techs: list[tuple[str, list[int]]], messages: int, interval: float
 ) -> list[float]:
     import websockets
 
@@ -135,15 +137,26 @@ async def run_step(
     done = asyncio.Event()
 
     async def technician(cookie: str, ids: list[int]) -> None:
+        try:
+            await watch(cookie, ids)
+        except Exception as exc:
+            failures.append(repr(exc))
+            ready.release()
+
+    async def watch(cookie: str, ids: list[int]) -> None:
         async with websockets.connect(
             f"{base}/ws/console/", origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"},
             max_queue=None, open_timeout=60,
         ) as ws:  # fmt: skip
             for chat_id in ids:
                 await ws.send(json.dumps({"type": "watch", "chat": chat_id, "after": 10**12}))
-            ready.release()
+            watching = 0
             async for raw in ws:
                 frame = json.loads(raw)
+                if frame.get("type") == "state":
+                    watching += 1
+                    if watching == len(ids):  # in every chat's group: nothing can pass it by
+                        ready.release()
                 if frame.get("type") == "message" and frame.get("side") == "customer":
                     t0 = sent.pop(frame["key"], None)
                     if t0 is not None:
@@ -162,28 +175,34 @@ async def run_step(
             )
             await go.wait()
             rng = random.Random(chat.pk)
-            await asyncio.sleep(rng.random())
+            await asyncio.sleep(interval * rng.random())
             for i in range(messages):
                 key = f"b{chat.pk}-{i}-{time.time_ns()}"
                 sent[key] = time.perf_counter()
                 await ws.send(
                     json.dumps({"type": "send", "key": key, "body": f"message {i} of chat {chat.pk}"})
                 )
-                await asyncio.sleep(0.8 + 0.4 * rng.random())
+                await asyncio.sleep(interval * (0.8 + 0.4 * rng.random()))
             await done.wait()
 
+    failures: list[str] = []
+    errors: list[str] = []
     ready = asyncio.Semaphore(0)
     go = asyncio.Event()
     tasks = [asyncio.create_task(technician(cookie, ids)) for cookie, ids in techs]
     for _ in techs:
         await ready.acquire()
+    if failures:
+        raise SystemExit(f"{len(failures)} technicians could not connect: {failures[0]}")
     tasks += [asyncio.create_task(customer(chat)) for chat in chats]
     await asyncio.sleep(1.0)  # every customer connected and resumed
     go.set()
     try:
-        await asyncio.wait_for(done.wait(), timeout=messages * 3 + 60)
+        await asyncio.wait_for(done.wait(), timeout=messages * interval * 2 + 60)
     except TimeoutError:
         print(f"  only {len(latencies)} of {expected} messages arrived in time")
+    if errors:
+        print(f"  {len(errors)} refusals, e.g. {errors[0]}")
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -200,7 +219,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/casedesk_bench_chat")
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--ladder", default="200,400,800,1200,1600")
+    parser.add_argument("--ladder", default="400,800,1200,1600")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between one customer's messages")
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
@@ -212,6 +232,7 @@ def main() -> None:
     steps = [args.chats] + [n for n in (int(x) for x in args.ladder.split(",") if x) if n > args.chats]
     cores = os.cpu_count()
     print(f"one uvicorn process, in-memory channel layer, PostgreSQL; {cores} cores shared with the clients")
+    print(f"each customer sends {args.messages} messages, one every {args.interval:g} s (jittered)")
     print(f"{'chats':>6} {'messages':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     held = 0
     for n in steps:
@@ -219,7 +240,7 @@ def main() -> None:
         port = free_port()
         server = start_server(port, args.database_url)
         try:
-            latencies = asyncio.run(run_step(port, chats, techs, args.messages))
+            latencies = asyncio.run(run_step(port, chats, techs, args.messages, args.interval))
         finally:
             server.terminate()
             server.wait(10)

@@ -12,7 +12,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +24,14 @@ from casedesk.core.errors import Refused
 from casedesk.rules import chat as rules
 from casedesk.rules.chat import Identity, Side
 from casedesk.signin import verification
+
+
+def database_sync_to_async(fn: Any) -> Any:
+    """The action in a worker thread of a pool, each with its own database connection: one
+    connection's slow transaction (a row lock) does not hold up every other chat, as one
+    shared thread would."""
+    return DatabaseSyncToAsync(fn, thread_sensitive=False)
+
 
 # A frame larger than this is refused before it is parsed.
 FRAME_MAX = 16_384
