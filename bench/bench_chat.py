@@ -173,6 +173,9 @@ async def run_step(
             await ws.send(
                 json.dumps({"type": "resume", "chat": chat.pk, "token": chat.token, "after": 10**12})
             )
+            while json.loads(await ws.recv()).get("type") != "state":
+                pass
+            resumed.release()
             await go.wait()
             rng = random.Random(chat.pk)
             await asyncio.sleep(interval * rng.random())
@@ -188,6 +191,7 @@ async def run_step(
     failures: list[str] = []
     errors: list[str] = []
     ready = asyncio.Semaphore(0)
+    resumed = asyncio.Semaphore(0)
     go = asyncio.Event()
     tasks = [asyncio.create_task(technician(cookie, ids)) for cookie, ids in techs]
     for _ in techs:
@@ -195,7 +199,8 @@ async def run_step(
     if failures:
         raise SystemExit(f"{len(failures)} technicians could not connect: {failures[0]}")
     tasks += [asyncio.create_task(customer(chat)) for chat in chats]
-    await asyncio.sleep(1.0)  # every customer connected and resumed
+    for _ in chats:  # every customer connected and resumed before the first message
+        await asyncio.wait_for(resumed.acquire(), 120)
     go.set()
     try:
         await asyncio.wait_for(done.wait(), timeout=messages * interval * 2 + 60)
