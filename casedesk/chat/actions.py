@@ -60,6 +60,10 @@ def state_data(chat: Chat) -> dict[str, Any]:
         "customer_read": chat.customer_read,
         "staff_read": chat.staff_read,
         "rating": chat.rating,
+        # Waiting this long unanswered, the widget offers to open a case instead.
+        "offer_case_at": (chat.waiting_since + settings.CASEDESK_CHAT_WAIT_OFFER).isoformat()
+        if chat.state == State.WAITING
+        else None,
     }
 
 

@@ -223,3 +223,14 @@ def test_waiting_queue_offers_a_case_after_the_wait(_open, settings):
     _open.shift(timedelta(minutes=6))
     row = actions.waiting()[0]
     assert row[0].pk == chat.pk and row[1] == 360 and row[2] is True
+
+
+def test_state_tells_the_widget_when_to_offer_a_case(settings):
+    from datetime import timedelta
+
+    settings.CASEDESK_CHAT_WAIT_OFFER = timedelta(minutes=5)
+    chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    assert datetime.fromisoformat(actions.state_data(chat)["offer_case_at"]) == OPEN + timedelta(minutes=5)
+    actions.accept(chat, by=StaffFactory())
+    chat.refresh_from_db()
+    assert actions.state_data(chat)["offer_case_at"] is None

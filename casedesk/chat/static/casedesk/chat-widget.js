@@ -72,7 +72,7 @@
   root.appendChild(toggle);
   (document.body || document.documentElement).appendChild(root);
 
-  var socket = null, delay = 500, hours = null, chatState = "", typingSent = 0, typingTimer = null, resuming = false;
+  var socket = null, delay = 500, hours = null, chatState = "", typingSent = 0, typingTimer = null, resuming = false, offerTimer = null;
   var composer = null, input = null;
 
   function open(show) {
@@ -241,6 +241,19 @@
       if (resuming) state.pending.forEach(function (m) { send({ type: "send", key: m.key, body: m.body }); });
       resuming = false;
       note.textContent = f.technician ? "You are chatting with " + f.technician + "." : "Waiting for a technician…";
+      clearTimeout(offerTimer);
+      if (f.offer_case_at) {
+        offerTimer = setTimeout(function () {
+          note.textContent = "Sorry for the wait. Keep waiting, or close this window: a technician answers by e-mail";
+          if (newCase) {
+            var c = el("a", "cdchat-link", "open a case");
+            c.href = newCase;
+            note.appendChild(document.createTextNode(", or "));
+            note.appendChild(c);
+          }
+          note.appendChild(document.createTextNode("."));
+        }, Math.max(0, new Date(f.offer_case_at) - Date.now()));
+      }
       if (f.case && portal) {
         var a = el("a", "cdchat-link", "See case " + f.case + " in the portal");
         a.href = "/portal/cases/" + f.case + "/";
