@@ -60,8 +60,11 @@ def state_data(chat: Chat) -> dict[str, Any]:
         "customer_read": chat.customer_read,
         "staff_read": chat.staff_read,
         "rating": chat.rating,
-        # Waiting this long unanswered, the widget offers to open a case instead.
-        "offer_case_at": (chat.waiting_since + settings.CASEDESK_CHAT_WAIT_OFFER).isoformat()
+        # In this many seconds unanswered the widget offers to open a case instead: relative,
+        # so that a browser's wrong clock does not offer it at once or never.
+        "offer_case_in": max(
+            0, round((chat.waiting_since + settings.CASEDESK_CHAT_WAIT_OFFER - clock.now()).total_seconds())
+        )
         if chat.state == State.WAITING
         else None,
     }

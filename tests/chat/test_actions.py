@@ -230,7 +230,7 @@ def test_state_tells_the_widget_when_to_offer_a_case(settings):
 
     settings.CASEDESK_CHAT_WAIT_OFFER = timedelta(minutes=5)
     chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
-    assert datetime.fromisoformat(actions.state_data(chat)["offer_case_at"]) == OPEN + timedelta(minutes=5)
+    assert actions.state_data(chat)["offer_case_in"] == 300
     actions.accept(chat, by=StaffFactory())
     chat.refresh_from_db()
-    assert actions.state_data(chat)["offer_case_at"] is None
+    assert actions.state_data(chat)["offer_case_in"] is None

@@ -242,7 +242,7 @@
       resuming = false;
       note.textContent = f.technician ? "You are chatting with " + f.technician + "." : "Waiting for a technician…";
       clearTimeout(offerTimer);
-      if (f.offer_case_at) {
+      if (f.offer_case_in !== null && f.offer_case_in !== undefined) {
         offerTimer = setTimeout(function () {
           note.textContent = "Sorry for the wait. Keep waiting, or close this window: a technician answers by e-mail";
           if (newCase) {
@@ -252,7 +252,7 @@
             note.appendChild(c);
           }
           note.appendChild(document.createTextNode("."));
-        }, Math.max(0, new Date(f.offer_case_at) - Date.now()));
+        }, f.offer_case_in * 1000);
       }
       if (f.case && portal) {
         var a = el("a", "cdchat-link", "See case " + f.case + " in the portal");
