@@ -68,3 +68,15 @@ def satisfaction(start: datetime, end: datetime, organisation: int | None = None
         "average": round(figures["average"], 2) if figures["average"] is not None else None,
         "happy_pct": round(100 * figures["happy"] / rated) if rated else None,
     }
+
+
+def message_file_for(user: Any, message_id: int, token: str = "") -> Any:
+    """A chat message's file, for staff, or for the chat's own customer (session or token)."""
+    from casedesk.chat.models import ChatMessage
+
+    message = ChatMessage.objects.select_related("chat").filter(pk=message_id).exclude(file="").first()
+    if message is None:
+        raise NotFound("No such file.")
+    if not permissions.is_staff(user):
+        chat_for_customer(user, message.chat_id, token)
+    return message

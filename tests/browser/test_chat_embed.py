@@ -45,7 +45,7 @@ def test_outside_hours_the_widget_says_when_chat_opens_and_takes_a_message(brows
 
 
 @time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=DENVER), tick=True)
-def test_embedded_on_another_site_a_visitor_chats(browser, shot, tmp_path: Path):
+def test_embedded_on_another_site_a_visitor_chats(browser, shot, tmp_path: Path, settings):
     StaffFactory(first_name="Theo", last_name="Tran", email="theo@example.com")
     with serve() as base:
         (tmp_path / "index.html").write_text(
@@ -56,6 +56,7 @@ def test_embedded_on_another_site_a_visitor_chats(browser, shot, tmp_path: Path)
         )
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
         port = free_port()
+        settings.CASEDESK_CHAT_ORIGINS = [f"localhost:{port}"]
         site = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         threading.Thread(target=site.serve_forever, daemon=True).start()
         try:
@@ -82,6 +83,13 @@ def test_embedded_on_another_site_a_visitor_chats(browser, shot, tmp_path: Path)
             tech.fill("#chat-input", "We do: which platform are you on?")
             tech.click("#chat-reply button[type=submit]")
             visitor.wait_for_selector(".cdchat-panel >> text=We do: which platform are you on?")
+            trace = tmp_path / "sip-trace.txt"
+            trace.write_text("INVITE sip:1000@pbx.example.com SIP/2.0\n")
+            visitor.set_input_files(".cdchat-file", str(trace))
+            visitor.wait_for_selector(".cdchat-panel >> text=Download sip-trace.txt")
+            tech.wait_for_selector("#chat-log a:has-text('sip-trace.txt')")
+            # The upload's answer was readable across origins: the note is back as it was.
+            visitor.wait_for_selector(".cdchat-note >> text=You are chatting with Theo Tran.")
             chat = Chat.objects.get()
             assert (chat.identity, chat.name, chat.organisation_name, chat.contact_id) == (
                 "visitor",

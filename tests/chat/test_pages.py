@@ -97,3 +97,30 @@ def test_satisfaction_shows_in_the_sla_report(client):
     client.force_login(ManagerFactory())
     page = client.get(reverse("console:sla_report")).content.decode()
     assert "3.67 out of 5 on average from 3 ratings (67% rated 4 or 5)" in page
+
+
+def test_customer_sends_a_file_with_the_attachments_checks_and_staff_download_it(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    chat = actions.start_chat(
+        identity=Identity.VISITOR, name="Ann", email="ann@example.com", organisation="Acme"
+    )
+    url = reverse("chat_upload")
+    bad = client.post(
+        url, {"chat": chat.pk, "token": "wrong", "key": "f0", "file": SimpleUploadedFile("a.txt", b"hi")}
+    )
+    assert bad.status_code == 404
+    exe = SimpleUploadedFile("tool.exe", b"MZ\x90\x00rest", content_type="application/octet-stream")
+    refused = client.post(url, {"chat": chat.pk, "token": chat.token, "key": "f1", "file": exe})
+    assert refused.status_code == 400 and "not accepted" in refused.json()["detail"]
+    log = SimpleUploadedFile("sip-trace.txt", b"INVITE sip:1000@pbx", content_type="text/plain")
+    sent = client.post(url, {"chat": chat.pk, "token": chat.token, "key": "f2", "file": log})
+    assert sent.status_code == 201
+    message_id = sent.json()["id"]
+    download = reverse("chat_file", args=[message_id])
+    assert client.get(download).status_code == 404  # not the chat's customer, not staff
+    mine = client.get(download, {"token": chat.token})
+    assert mine.status_code == 200 and mine["X-Content-Type-Options"] == "nosniff"
+    assert mine["Content-Disposition"].startswith("attachment")
+    client.force_login(StaffFactory())
+    assert b"INVITE" in b"".join(client.get(download).streaming_content)

@@ -8,10 +8,12 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import selectors as accounts
@@ -217,3 +219,52 @@ def call_new(request: AuthedRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+def _cors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A site that embeds the widget may read the answer to its upload."""
+    origin = request.headers.get("Origin", "")
+    if origin and origin.split("://", 1)[-1] in settings.CASEDESK_CHAT_ORIGINS:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+@csrf_exempt  # authenticated by the chat's secret token in the form, never by a cookie
+@require_POST
+def customer_upload(request: HttpRequest) -> HttpResponse:
+    """A file from the widget into its chat, through the attachments' checks."""
+    upload = request.FILES.get("file")
+    try:
+        chat = selectors.chat_for_customer(
+            None, int(request.POST.get("chat") or 0), request.POST.get("token", "")
+        )
+        if upload is None:
+            raise Refused("Choose a file to send.")
+        message, _ = actions.send(
+            chat,
+            side=Side.CUSTOMER,
+            body=request.POST.get("body", ""),
+            key=request.POST.get("key", ""),
+            upload=Upload(upload.name or "file", upload.read(), upload.content_type or ""),
+        )
+    except Refused as exc:
+        return _cors(request, JsonResponse({"detail": str(exc)}, status=exc.status_code))
+    except ValueError:
+        return _cors(request, JsonResponse({"detail": "Which chat?"}, status=400))
+    return _cors(request, JsonResponse({"id": message.pk, "key": message.key}, status=201))
+
+
+def chat_file(request: HttpRequest, message_id: int) -> FileResponse:
+    """A file sent in a chat: to staff, or the chat's customer; never shown inline."""
+    message = selectors.message_file_for(request.user, message_id, request.GET.get("token", ""))
+    response = FileResponse(
+        message.file.open("rb"),
+        as_attachment=True,
+        filename=message.file_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -140,6 +140,28 @@
     var sendButton = el("button", "", "Send");
     composer.appendChild(input);
     composer.appendChild(sendButton);
+    var attach = el("label", "cdchat-attach", "Send a file");
+    var picker = el("input");
+    picker.type = "file";
+    picker.className = "cdchat-file";
+    attach.appendChild(picker);
+    picker.addEventListener("change", function () {
+      if (!picker.files.length) return;
+      var form = new FormData();
+      form.append("chat", state.chat);
+      form.append("token", state.token);
+      form.append("key", key());
+      form.append("file", picker.files[0]);
+      var before = note.textContent;
+      note.textContent = "Sending " + picker.files[0].name + "…";
+      // The stored message comes back over the socket like any other.
+      fetch(base + "/chat/upload/", { method: "POST", body: form, credentials: "omit" })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) { note.textContent = answer.detail || before; })
+        .catch(function () { note.textContent = "The file could not be sent; please try again."; });
+      picker.value = "";
+    });
+    composer.appendChild(attach);
     var end = el("button", "cdchat-end", "End chat");
     end.type = "button";
     end.addEventListener("click", function () { send({ type: "end" }); });
@@ -174,6 +196,12 @@
     row.appendChild(el("div", "cdchat-text", text));
     return row;
   }
+  function fileLink(row, m) {
+    if (!m.file) return;
+    var a = el("a", "cdchat-link", "Download " + m.file);
+    a.href = base + "/chat/files/" + m.id + "/?token=" + encodeURIComponent(state.token);
+    row.appendChild(a);
+  }
   function showPending(m) {
     if (log.querySelector('[data-key="' + m.key + '"]')) return;
     var row = line("customer", "You", m.body, 0, m.key);
@@ -187,6 +215,7 @@
     var mine = log.querySelector('[data-key="' + m.key + '"]');
     if (mine) mine.remove();
     var row = line(m.side, m.side === "customer" ? "You" : m.author, m.body, m.id, m.key);
+    fileLink(row, m);
     // In the server's order (by id), whatever order the frames came in; unsent ones last.
     var after = Array.prototype.find.call(log.children, function (other) {
       var id = parseInt(other.getAttribute("data-id") || "0", 10);

@@ -48,7 +48,13 @@
     line.appendChild(document.createTextNode(" "));
     line.appendChild(el("span", "muted small", new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
     line.appendChild(el("div", "chat-body", m.body));
-    if (m.file) line.appendChild(el("div", "muted small", "file: " + m.file));
+    if (m.file) {
+      var file = el("div", "small", "file: ");
+      var link = el("a", "", m.file);
+      link.href = "/chat/files/" + m.id + "/";
+      file.appendChild(link);
+      line.appendChild(file);
+    }
     log.appendChild(line);
     log.scrollTop = log.scrollHeight;
     if (m.id > lastId) lastId = m.id;
