@@ -8,6 +8,7 @@ gets every later message, in pages, then the chat's state, and drops by id what 
 
 from __future__ import annotations
 
+import json
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -79,6 +80,13 @@ class Base(AsyncJsonWebsocketConsumer):
             return
         await super().receive(text_data=text_data)
 
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # answered as "not a JSON object" below
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "error": "Send a JSON object."})
@@ -92,6 +100,9 @@ class Base(AsyncJsonWebsocketConsumer):
             await handler(content)
         except Refused as exc:
             await self.send_json({"type": "error", "error": str(exc), "for": kind, "key": content.get("key")})
+        except (TypeError, ValueError):
+            # A field of the wrong kind ("upto": "x"): refused, the connection kept.
+            await self.send_json({"type": "error", "error": "A field has the wrong type.", "for": kind})
 
     async def relay(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])

@@ -245,3 +245,33 @@ async def test_outside_hours_the_widget_hears_when_chat_opens(_open):
     started = await until(comm, "started")
     assert started["left"] is True
     await comm.disconnect()
+
+
+@run
+async def test_malformed_frames_are_refused_and_the_connection_kept():
+    comm = communicator("/ws/chat/")
+    await comm.connect()
+    await until(comm, "hours")
+    await comm.send_input({"type": "websocket.receive", "text": "not json"})
+    assert (await until(comm, "error"))["error"] == "Send a JSON object."
+    await comm.send_json_to(["a list"])
+    assert (await until(comm, "error"))["error"] == "Send a JSON object."
+    await comm.send_json_to({"type": "__class__"})
+    assert "Unknown type" in (await until(comm, "error"))["error"]
+    await comm.send_json_to({"type": "send", "key": "k", "body": "x"})
+    assert "Start or resume" in (await until(comm, "error"))["error"]
+    await comm.send_json_to({"type": "resume", "chat": "x", "after": 0})
+    assert "Resume with" in (await until(comm, "error"))["error"]
+    await comm.send_json_to(
+        {"type": "start", "visitor": {"name": "A" * 300, "email": "a@example.com", "organisation": "O"}}
+    )
+    assert "too long" in (await until(comm, "error"))["error"]
+    await comm.send_json_to(
+        {"type": "start", "visitor": {"name": "A", "email": "a@example.com", "organisation": "O"}}
+    )
+    await until(comm, "started")
+    await comm.send_json_to({"type": "read", "upto": "x"})
+    assert (await until(comm, "error"))["error"] == "A field has the wrong type."
+    await comm.send_json_to({"type": "send", "key": "big", "body": "x" * 5000})
+    assert "at most" in (await until(comm, "error"))["error"]
+    await comm.disconnect()
