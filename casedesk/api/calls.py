@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.security import APIKeyHeader
 from pydantic import AwareDatetime
 
 from casedesk.api import schemas as s
@@ -52,27 +53,33 @@ class CallOut(Schema):
     cases: list[CaseBrief]
 
 
-def _verify(request: HttpRequest) -> None:
-    timestamp = request.headers.get("X-Casedesk-Timestamp", "")
-    signature = request.headers.get("X-Casedesk-Signature", "")
-    problem = rules.webhook_problem(
-        settings.CASEDESK_TELEPHONY_SECRET, timestamp, signature, request.body, clock.now()
-    )
-    if problem:
-        raise HttpError(401, problem)
-    seconds = int(rules.WEBHOOK_TOLERANCE.total_seconds()) * 2
-    if not cache.add(f"telephony-seen:{signature.removeprefix('sha256=')}", 1, seconds):
-        raise HttpError(409, "This request was received already.")
+class TelephonySignature(APIKeyHeader):
+    """The webhook's HMAC over timestamp and body, checked before the body is read: an
+    unsigned request is refused whatever it holds."""
+
+    param_name = "X-Casedesk-Signature"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> bool:
+        timestamp = request.headers.get("X-Casedesk-Timestamp", "")
+        signature = key or ""
+        problem = rules.webhook_problem(
+            settings.CASEDESK_TELEPHONY_SECRET, timestamp, signature, request.body, clock.now()
+        )
+        if problem:
+            raise HttpError(403, problem)
+        seconds = int(rules.WEBHOOK_TOLERANCE.total_seconds()) * 2
+        if not cache.add(f"telephony-seen:{signature.removeprefix('sha256=')}", 1, seconds):
+            raise HttpError(409, "This request was received already.")
+        return True
 
 
 @router.post(
     "/calls",
-    auth=None,
+    auth=TelephonySignature(),
     response={200: CallOut, 201: CallOut, 409: s.ErrorOut, **s.ERRORS},
     summary="Report a call (telephony webhook, HMAC-signed)",
 )
 def report_call(request: HttpRequest, payload: CallIn) -> tuple[int, CallOut]:
-    _verify(request)
     started: datetime | None = payload.started_at
     call, created = telephony.record_call(
         telephony.CallReport(

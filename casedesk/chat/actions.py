@@ -305,7 +305,9 @@ def accept(chat: Chat, *, by: User) -> Chat:
         if chat.state == State.ENDED:
             raise Refused("This chat has ended.")
         if chat.technician_id not in (None, by.pk):
-            raise Refused(f"{chat.technician.display_name if chat.technician else 'Someone'} has this chat.")
+            raise Forbidden(
+                f"{chat.technician.display_name if chat.technician else 'Someone'} has this chat."
+            )
         first = chat.accepted_at is None
         chat.state, chat.technician, chat.accepted_at = State.ACTIVE, by, chat.accepted_at or clock.now()
         chat.save(update_fields=["state", "technician", "accepted_at"])

@@ -43,8 +43,8 @@ def post(
 @pytest.mark.django_db
 def test_bad_signature_old_timestamp_and_replay_are_refused(client):
     payload = {"id": "pbx-1", "caller": "+13035550142", "called": "+13035550100"}
-    assert post(client, payload, secret="wrong").status_code == 401
-    assert post(client, payload, timestamp=int(time.time()) - 600).status_code == 401
+    assert post(client, payload, secret="wrong").status_code == 403
+    assert post(client, payload, timestamp=int(time.time()) - 600).status_code == 403
     fixed = int(time.time())
     first = post(client, payload, timestamp=fixed)
     assert first.status_code == 201, first.content
@@ -55,7 +55,7 @@ def test_bad_signature_old_timestamp_and_replay_are_refused(client):
     assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
     assert Call.objects.count() == 1
     unsigned = client.post("/api/v1/calls", json.dumps(payload), content_type="application/json")
-    assert unsigned.status_code == 401
+    assert unsigned.status_code == 403
 
 
 @pytest.mark.django_db
