@@ -11,8 +11,8 @@ at all fails the walk until it is added.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 from http.cookies import SimpleCookie
+from typing import Any
 
 import pytest
 import time_machine
