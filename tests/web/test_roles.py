@@ -522,7 +522,7 @@ def world():
             "seconds": "5",
             "notes": "Walk call",
             "case": case.number,
-        },  # fmt: skip
+        },
         "console:comment": {"body": "On it."},
         "console:transition": {"to": "resolved_follow_up"},  # assigned, so In-Progress already
         "console:disposition": {"priority": "P2", "team": team.pk, "assignee": tech.pk},
