@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -186,8 +187,8 @@ def call_new(request: AuthedRequest) -> HttpResponse:
                 else None
             )
             started = parse_datetime(form.get("started_at", "")) or clock.now()
-            if started.tzinfo is None:
-                started = started.replace(tzinfo=clock.now().tzinfo)
+            if timezone.is_naive(started):  # as typed: the reader's own clock
+                started = timezone.make_aware(started)
             call = calls.log_call(
                 by=request.user,
                 direction=form.get("direction", Call.Direction.INBOUND),
