@@ -180,10 +180,16 @@ CACHES = {
 }
 # Live updates and chat use this layer once Django Channels is installed: Redis in the
 # production shape, in memory embedded. Unused (and harmless) until then.
+# A connection's queue holds 1,000 frames (the layers' default is 100): a technician with a
+# dozen busy chats must not have frames dropped in a burst (a dropped one comes back only
+# when the client next resumes).
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+    }
     if REDIS_URL
-    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
 }
 
 # Security: sessions are rows of their own, keyed by a digest of the cookie, listed and
