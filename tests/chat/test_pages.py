@@ -124,3 +124,19 @@ def test_customer_sends_a_file_with_the_attachments_checks_and_staff_download_it
     assert mine["Content-Disposition"].startswith("attachment")
     client.force_login(StaffFactory())
     assert b"INVITE" in b"".join(client.get(download).streaming_content)
+
+
+def test_saved_replies_are_filled_for_the_person_chatting(client):
+    from casedesk.workbench.models import SavedReply
+
+    chat = actions.start_chat(
+        identity=Identity.VISITOR, name="Ann Lee", email="ann@example.com", organisation="Birch"
+    )
+    tech = StaffFactory(first_name="Theo")
+    SavedReply.objects.create(
+        owner=tech, title="Hello", body="Hi {contact.first_name}, {agent.first_name} here."
+    )
+    actions.accept(chat, by=tech)
+    client.force_login(tech)
+    page = client.get(reverse("console:chat", args=[chat.pk])).content.decode()
+    assert 'value="Hi Ann, Theo here."' in page

@@ -69,13 +69,29 @@ def _chat_page(request: AuthedRequest, chat_id: int, *, error: str = "", status:
             "staff": User.objects.filter(is_staff=True, is_active=True)
             .exclude(pk=request.user.pk)
             .order_by("email"),
-            "saved_replies": replies.replies_for(request.user),
+            "saved_replies": _saved_replies(request.user, chat),
             "mpocs": chat.contact.organisation.mpocs() if chat.contact else [],
             "key": secrets.token_hex(12),
             "error": error,
         },
         status=status,
     )
+
+
+def _saved_replies(user: User, chat: Chat) -> list[dict[str, str]]:
+    """The agent's saved replies, filled in for the person chatting (and the chat's case)."""
+    values = replies.values_for(chat.case, user) if chat.case else {}
+    values.update(
+        {
+            "contact.first_name": chat.name.split(" ")[0],
+            "contact.name": chat.name,
+            "contact.email": chat.email,
+            "organisation.name": chat.organisation_name,
+            "agent.first_name": user.first_name or user.display_name.split(" ")[0],
+            "agent.name": user.display_name,
+        }
+    )
+    return [{"title": r.title, "text": replies.fill(r.body, values)} for r in replies.replies_for(user)]
 
 
 @staff_required
