@@ -85,10 +85,12 @@ def test_chat_becomes_a_p2_case_and_survives_going_offline(browser, shot):
 
         cust.set_viewport_size({"width": 1366, "height": 900})
         shot(cust, "chat-portal-1366")
+        tech.wait_for_load_state()  # a reply sent before the socket opened went as a form post
         tech.select_option("[data-testid=to-case] select[name=priority]", "P2")
         tech.fill("[data-testid=to-case] input[name=title]", "Denver office phones down")
         with tech.expect_navigation():
             tech.click("[data-testid=to-case] button[type=submit]")
+        tech.wait_for_selector("[data-testid=chat-case]")
         number = tech.locator("[data-testid=chat-case]").inner_text()
         assert re.fullmatch(r"[A-Z]+-\d+", number)
         cust.wait_for_selector(f".cdchat-panel >> text=Case {number} is open")

@@ -10,7 +10,7 @@
   var status = document.getElementById("chat-status");
   var form = document.getElementById("chat-reply");
   var input = document.getElementById("chat-input");
-  var socket = null, delay = 500, typingSent = 0, typingTimer = null;
+  var socket = null, delay = 500, typingSent = 0, typingTimer = null, opened = false, failures = 0;
 
   function key() {
     var bytes = new Uint8Array(12);
@@ -106,6 +106,7 @@
     socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console/");
     socket.addEventListener("open", function () {
       delay = 500;
+      opened = true;
       if (chatId) send({ type: "watch", chat: chatId, after: lastId });
     });
     socket.addEventListener("message", function (event) {
@@ -114,6 +115,8 @@
     });
     socket.addEventListener("close", function (event) {
       if (event.code === 4403) return;  // not signed in as staff: nothing to retry
+      // A server that never took the socket (one without WebSockets): the pages work anyway.
+      if (!opened && ++failures >= 5) return;
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
     });
