@@ -92,6 +92,7 @@ bench: install
 	$(PY) bench/bench_status.py
 	$(PY) bench/bench_inventory.py
 	$(PY) bench/bench_kb.py
+	$(PY) bench/bench_chat.py
 
 ## Each package's share of the code and what it imports; fails on an import circle
 structure: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.search",
     "casedesk.mail",
+    "casedesk.chat",
     "casedesk.sla",
     "casedesk.inventory",
     "casedesk.privacy",
@@ -181,10 +183,16 @@ CACHES = {
 }
 # Live updates and chat use this layer once Django Channels is installed: Redis in the
 # production shape, in memory embedded. Unused (and harmless) until then.
+# A connection's queue holds 1,000 frames (the layers' default is 100): a technician with a
+# dozen busy chats must not have frames dropped in a burst (a dropped one comes back only
+# when the client next resumes).
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+    }
     if REDIS_URL
-    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
 }
 
 # Security: sessions are rows of their own, keyed by a digest of the cookie, listed and
@@ -240,6 +248,14 @@ CASEDESK_SUPPORT_PHONE = os.environ.get("CASEDESK_SUPPORT_PHONE", "+1 303 555 01
 CASEDESK_SUPPORT_CHAT_URL = os.environ.get(
     "CASEDESK_SUPPORT_CHAT_URL", "https://www.example.com/support/chat"
 )
+# Live chat (plan §2): the embedding site's shared secret for vouching for its users, the
+# telephony webhook's secret, and the bounds against spam.
+CASEDESK_CHAT_EMBED_SECRET = os.environ.get("CASEDESK_CHAT_EMBED_SECRET", "")
+CASEDESK_TELEPHONY_SECRET = os.environ.get("CASEDESK_TELEPHONY_SECRET", "")
+CASEDESK_CHAT_ORIGINS = env_list("CASEDESK_CHAT_ORIGINS")  # public sites that embed the widget
+CASEDESK_CHAT_STARTS_PER_HOUR = int(os.environ.get("CASEDESK_CHAT_STARTS_PER_HOUR", "10"))
+CASEDESK_CHAT_MESSAGES_PER_MINUTE = int(os.environ.get("CASEDESK_CHAT_MESSAGES_PER_MINUTE", "30"))
+CASEDESK_CHAT_WAIT_OFFER = timedelta(minutes=int(os.environ.get("CASEDESK_CHAT_WAIT_MINUTES", "5")))
 CASEDESK_REOPEN_DAYS = int(os.environ.get("CASEDESK_REOPEN_DAYS", "7"))
 CASEDESK_PAGE_SIZE = 25
 

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from casedesk.api import accounts, cases, errors, inventory, macd, sla
+from casedesk.api import accounts, calls, cases, errors, inventory, macd, sla
 from casedesk.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -23,3 +23,4 @@ api.add_router("", accounts.router)
 api.add_router("", sla.router)
 api.add_router("", macd.router)
 api.add_router("", inventory.router)
+api.add_router("", calls.router)

@@ -10,10 +10,12 @@ at all fails the walk until it is added.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from http.cookies import SimpleCookie
+from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -360,9 +362,27 @@ READS = [
 ]
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("", "_export", "_item")]
 READS += [f"{side}:inventory{page}" for side in ("portal", "console") for page in ("_import", "_progress")]
-READS += ["console:inventory_organisations"]
+READS += ["console:inventory_organisations", "console:chats", "console:chat"]
 READS += [f"portal:billing{page}" for page in ("", "_invoice", "_pdf", "_csv")]
 READS += [f"console:billing{page}" for page in ("", "_invoice", "_pdf")]
+# Live chat and calls: the walk's chat is the primary MPOC's, accepted by the technician.
+ALLOWED.update(
+    {
+        ("GET", "console:chats"): STAFF,
+        ("GET", "console:chat"): STAFF,
+        ("POST", "console:chat_accept"): {TECH},
+        ("POST", "console:chat_send"): {TECH},
+        ("POST", "console:chat_transfer"): {TECH},
+        ("POST", "console:chat_to_case"): WORKERS,  # a representative sets no priority
+        ("POST", "console:chat_attach"): CASE_STAFF,
+        ("POST", "console:chat_end"): STAFF,
+        ("GET", "console:call_new"): CASE_STAFF,
+        ("POST", "console:call_new"): CASE_STAFF,
+        ("POST", "chat_upload"): set(),  # the walk knows no chat's token: 404
+        ("GET", "chat_file"): set(),  # the walk's message id is an e-mail's: no such file
+        ("POST", "api:report_call"): set(),  # unsigned: refused
+    }
+)
 ALLOWED.update({("POST", name): ALLOWED[("GET", name)] for name in READS})
 
 
@@ -382,6 +402,16 @@ def named_routes() -> list[tuple[str, str]]:
             continue
         seen.setdefault(route, f"{ns}:{name}" if ns else name)  # one route, several methods: one name
     return sorted((name, route) for route, name in seen.items())
+
+
+def _chat(customer: User, technician: User) -> Any:
+    from casedesk.chat import actions as chat_actions
+    from casedesk.rules.calendar import DENVER
+    from casedesk.rules.chat import Identity
+
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=DENVER), tick=True):  # chat is open
+        chat = chat_actions.start_chat(identity=Identity.PORTAL, user=customer)
+    return chat_actions.accept(chat, by=technician)
 
 
 @pytest.fixture
@@ -482,6 +512,7 @@ def world():
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
         ).pk,
         "session_id": "0" * 64,
+        "chat_id": _chat(dana, tech).pk,
         **_solutions(tech),
     }
     # Which case a route acts on when the open one would not do.
@@ -517,6 +548,19 @@ def world():
         "portal:escalate": {"reason": "Too slow."},
         "portal:participant_add": {"contact": contacts[FINANCIAL].pk},
         "console:new": {"contact": contacts[PRIMARY].pk, "title": "Caller: lines down"},
+        "console:chat_send": {"body": "Looking now", "key": "walk-1"},
+        "console:chat_transfer": {"team": team.pk, "note": "For the voice team"},
+        "console:chat_to_case": {"priority": "P3", "title": "From the chat"},
+        "console:chat_attach": {"case": case.number},
+        "console:call_new": {
+            "number": contacts[PRIMARY].phone,
+            "contact": contacts[PRIMARY].pk,
+            "direction": "inbound",
+            "minutes": "1",
+            "seconds": "5",
+            "notes": "Walk call",
+            "case": case.number,
+        },
         "console:comment": {"body": "On it."},
         "console:transition": {"to": "resolved_follow_up"},  # assigned, so In-Progress already
         "console:disposition": {"priority": "P2", "team": team.pk, "assignee": tech.pk},

@@ -106,6 +106,8 @@ def world():
         **_maintenance(staff),
         # Another person's signed-in session: ending it is refused (404).
         "session_id": _session_of(theirs),
+        # Another organisation's chat: the console's pages refuse a customer.
+        "chat_id": _chat_of(theirs),
         # Their inventory: an item, a scheduled change and a CSV import.
         **_inventory(theirs, their_case.organisation),
         # A staff-only article: customers get 404 for it, its file, and the console's pages.
@@ -189,6 +191,19 @@ def _inventory(theirs, org) -> dict:
         "batch_id": later.batch.pk,
         "job_id": job.pk,
     }
+
+
+def _chat_of(user) -> int:
+    from datetime import datetime
+
+    import time_machine
+
+    from casedesk.chat import actions as chat_actions
+    from casedesk.rules.calendar import DENVER
+    from casedesk.rules.chat import Identity
+
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=DENVER), tick=True):  # chat is open
+        return chat_actions.start_chat(identity=Identity.PORTAL, user=user).pk
 
 
 def _session_of(user) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +17,7 @@ from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.accounts.permissions import is_staff
 from casedesk.cases import selectors
+from casedesk.chat import selectors as chat_selectors
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.escalation import actions as escalation
 from casedesk.escalation import selectors as sla_selectors
@@ -133,8 +134,17 @@ def sla_report(request: AuthedRequest) -> HttpResponse:
             "completions": sla_selectors.completion_report(
                 start, end, organisation=chosen.pk if chosen else None
             ),
+            "chat_satisfaction": chat_selectors.satisfaction(
+                _day_start(start),
+                _day_start(end + timedelta(days=1)),
+                organisation=chosen.pk if chosen else None,
+            ),
         },
     )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _csv_safe(value: str) -> str:
