@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casedesk.accounts import selectors as accounts
 from casedesk.cases.models import Channel, Kind
-from casedesk.reporting import charts
+from casedesk.reporting import charts, ratings
 from casedesk.reporting import selectors as figures
 from casedesk.reporting.selectors import Filters, minutes_label
 from casedesk.rules.triage import Priority
@@ -261,7 +261,49 @@ def _incidents(f: Filters) -> tuple[list[dict[str, Any]], list[Table]]:
 
 
 def _satisfaction(f: Filters) -> tuple[list[dict[str, Any]], list[Table]]:
-    return [], [Table(["Period", "Score", "Ratings", "Comments"], [], "No ratings yet")]
+    found = ratings.collect(f)
+    if not found:
+        return [], [
+            Table(["Period", "Average score", "Ratings", "Rated 4 or 5"], [], "No ratings in this range")
+        ]
+    periods: dict[date, list[ratings.Rating]] = {p: [] for p in f.periods()}
+    for r in found:
+        periods.setdefault(f.period(r.day), []).append(r)
+    rows = []
+    for period, given in periods.items():
+        average = round(sum(r.score for r in given) / len(given), 2) if given else None
+        happy = round(100 * sum(r.score >= 4 for r in given) / len(given)) if given else None
+        rows.append((period, average, len(given), happy))
+    chart = charts.over_time(
+        [_label(f, period) for period, *_ in rows],
+        [charts.Series("Average score (1-5)", [avg for _, avg, _, _ in rows])],
+        title="Average satisfaction score per " + f.by,
+        y_max=5,
+    )
+    comments = [r for r in reversed(found) if r.comment.strip()][:COMMENTS_SHOWN]
+    return [chart], [
+        Table(
+            ["Period", "Average score", "Ratings", "Rated 4 or 5"],
+            [
+                [
+                    p.isoformat(),
+                    "—" if avg is None else f"{avg:.2f}",
+                    n,
+                    "—" if happy is None else f"{happy}%",
+                ]
+                for p, avg, n, happy in rows
+            ],
+            "Per " + f.by,
+        ),
+        Table(
+            ["Day", "Score", "From", "Comment"],
+            [[r.day.isoformat(), r.score, r.source, r.comment] for r in comments],
+            f"Latest comments (at most {COMMENTS_SHOWN})",
+        ),
+    ]
+
+
+COMMENTS_SHOWN = 20
 
 
 REPORTS = {

@@ -140,3 +140,31 @@ def test_saved_replies_are_filled_for_the_person_chatting(client):
     client.force_login(tech)
     page = client.get(reverse("console:chat", args=[chat.pk])).content.decode()
     assert 'value="Hi Ann, Theo here."' in page
+
+
+def test_ratings_show_in_the_satisfaction_report_with_their_comments(client):
+    """The reports' satisfaction figures read the chat ratings: the average per period, the
+    share rated 4 or 5, the latest comments (escaped), and an organisation filter narrows them."""
+    from tests.factories import ManagerFactory
+
+    mine = customer()
+    for user, score, note in (
+        (mine, 5, "Quick <b>fix</b>"),
+        (mine, 4, ""),
+        (customer(), 2, "Waited too long"),
+    ):
+        chat = actions.start_chat(identity=Identity.PORTAL, user=user)
+        actions.end(chat, side=Side.CUSTOMER)
+        actions.rate(chat, score=score, note=note)
+    client.force_login(ManagerFactory())
+    day = "2026-12-02"
+    page = client.get("/console/reports/satisfaction/", {"start": day, "end": day}).content.decode()
+    assert "3.67" in page and "67%" in page and "<svg" in page
+    assert "Quick &lt;b&gt;fix&lt;/b&gt;" in page and "Waited too long" in page
+    org = mine.contact.organisation_id
+    narrowed = client.get(
+        "/console/reports/satisfaction/", {"start": day, "end": day, "organisation": org}
+    ).content.decode()
+    assert "4.50" in narrowed and "Waited too long" not in narrowed
+    export = client.get("/console/reports/satisfaction/", {"start": day, "end": day, "format": "csv"})
+    assert "3.67" in export.content.decode()
