@@ -170,7 +170,7 @@ class CaseListQuery(Schema):
     organisation: int | None = Field(None, description="Organisation id (support staff only).")
     assignee: str = Field("", description="Assignee id or email address (support staff; ignored otherwise).")
     team: str = Field("", description="Team slug or id (support staff; ignored otherwise).")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 
 
@@ -264,7 +264,7 @@ class OrganisationDetail(OrganisationOut):
 
 class PageQuery(Schema):
     q: str = Field("", description="Words of the name (or account number, email address).")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 
 

@@ -81,3 +81,10 @@ def test_refusals_map_to_their_status_code(alice):
     assert alice.get("/cases/CS-424242").status_code == 404
     assert alice.get("/organisations").status_code == 403
     assert alice.post("/cases", {"title": "x", "platform": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/cases?q=trunk&page=298332297571988272054272", "/cases?page=100001"])
+def test_a_page_beyond_the_last_possible_is_422_not_500(alice, path):
+    """A page number too large for the database's integers is refused by the schema."""
+    response = alice.get(path)
+    assert response.status_code == 422, response.content[:300]

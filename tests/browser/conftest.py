@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# One browser for the package, closed when its tests are done: Playwright's loop, left
+# running, would make every later async test (the chat's consumers) refuse to start.
+@pytest.fixture(scope="package")
 def browser():
     executable = shutil.which("chromium")
     if executable is None:
