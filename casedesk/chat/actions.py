@@ -8,8 +8,10 @@ one twice drops it by id. A retried send carries the same key and finds the row 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +34,8 @@ from casedesk.rules.chat import Identity, Side, State
 from casedesk.rules.lifecycle import ReopenOutcome
 from casedesk.rules.permissions import Ability
 from casedesk.sla import config as sla_config
+
+log = logging.getLogger(__name__)
 
 PAGE = 100
 
@@ -475,3 +479,40 @@ def waiting(now: datetime | None = None) -> list[tuple[Chat, int, bool]]:
         (c, int((now - c.waiting_since).total_seconds()), rules.offer_case(c.waiting_since, now, wait))
         for c in rows
     ]
+
+
+def purge_transcripts(*, ended_before: datetime, now: datetime, batch: int = 200) -> int:
+    """Remove the messages and files of chats that ended before `ended_before` (retention),
+    `batch` chats at a time, each chat locked and checked again; the stored files go after
+    the commit. Returns how many chats were purged."""
+    due = list(
+        Chat.objects.filter(ended_at__lt=ended_before, transcript_purged_at__isnull=True)
+        .order_by("ended_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    purged = 0
+    for pk in due:
+        with transaction.atomic():
+            chat = (
+                Chat.objects.select_for_update()
+                .filter(pk=pk, ended_at__lt=ended_before, transcript_purged_at__isnull=True)
+                .first()
+            )
+            if chat is None:
+                continue
+            files = [name for name in chat.messages.exclude(file="").values_list("file", flat=True) if name]
+            chat.messages.all().delete()
+            chat.transcript_purged_at = now
+            chat.save(update_fields=["transcript_purged_at"])
+            transaction.on_commit(partial(_remove_files, files))
+            purged += 1
+    return purged
+
+
+def _remove_files(names: list[str]) -> None:
+    storage = ChatMessage._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("a purged chat file could not be removed: %s", name)

@@ -47,6 +47,9 @@ class Chat(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_note = models.TextField(blank=True)
+    # When its messages and files were purged under the retention rule for chat transcripts
+    # (the row stays: who, when, the queue's figures and the rating).
+    transcript_purged_at = models.DateTimeField(null=True, blank=True)
     # The highest message id each side has seen (read receipts).
     customer_read = models.BigIntegerField(default=0)
     staff_read = models.BigIntegerField(default=0)

@@ -234,3 +234,46 @@ def test_state_tells_the_widget_when_to_offer_a_case(settings):
     actions.accept(chat, by=StaffFactory())
     chat.refresh_from_db()
     assert actions.state_data(chat)["offer_case_in"] is None
+
+
+def test_transcripts_are_purged_a_retention_period_after_the_chat_ended(django_capture_on_commit_callbacks):
+    """The sweep removes an ended chat's messages and files once the rule's days have passed
+    (a year by default; the rule is data, and switched off nothing goes); the chat's row and
+    rating stay as the record."""
+    import os
+    from datetime import timedelta
+
+    from casedesk.chat import sweeps
+    from casedesk.core.uploads import Upload
+    from casedesk.privacy.models import RetentionRule
+
+    chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send(chat, side=Side.CUSTOMER, body="Phones down", key="k-1")
+        message, _ = actions.send(
+            chat,
+            side=Side.CUSTOMER,
+            body="",
+            key="k-2",
+            upload=Upload(name="log.txt", content=b"SIP 503", content_type="text/plain"),
+        )
+    path = message.file.path
+    actions.end(chat, side=Side.CUSTOMER)
+    actions.rate(chat, score=4)
+    chat.refresh_from_db()
+    ended = chat.ended_at
+    open_chat = actions.start_chat(identity=Identity.PORTAL, user=customer())
+    actions.send(open_chat, side=Side.CUSTOMER, body="Still here", key="k-3")
+    still_open = ChatMessage.objects.filter(chat=open_chat).count()
+
+    assert sweeps.purge_transcripts(ended + timedelta(days=364)) == 0
+    RetentionRule.objects.create(kind="chat_transcript", days=30, active=False)
+    assert sweeps.purge_transcripts(ended + timedelta(days=400)) == 0  # switched off
+    RetentionRule.objects.filter(kind="chat_transcript").update(active=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweeps.purge_transcripts(ended + timedelta(days=31)) == 1
+    chat.refresh_from_db()
+    assert chat.transcript_purged_at is not None and chat.rating == 4
+    assert not ChatMessage.objects.filter(chat=chat).exists() and not os.path.exists(path)
+    assert ChatMessage.objects.filter(chat=open_chat).count() == still_open  # not ended: kept
+    assert sweeps.purge_transcripts(ended + timedelta(days=32)) == 0  # once
