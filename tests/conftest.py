@@ -21,11 +21,16 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from casedesk.outbox import delivery
+    from casedesk.sla import config as sla_config
 
     cache.clear()
     delivery._ZONES.clear()  # organisations' clocks remembered for e-mails; ids recur
+    # The calendars and policies are kept a minute; a test database flushed since (a
+    # transactional test) sends no signal, so one test's calendars would serve the next.
+    sla_config.invalidate()
     yield
     cache.clear()
+    sla_config.invalidate()
 
 
 @pytest.fixture(autouse=True)
