@@ -8,10 +8,8 @@ one twice drops it by id. A retried send carries the same key and finds the row 
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +24,7 @@ from casedesk.chat.live import QUEUE_GROUP, broadcast, chat_group, send_now, sta
 from casedesk.chat.models import Chat, ChatMessage
 from casedesk.core import clock, throttle
 from casedesk.core.errors import Forbidden, RateLimited, Refused
-from casedesk.core.uploads import Upload, check_upload
+from casedesk.core.uploads import Upload, check_upload, remove_after_commit
 from casedesk.outbox import delivery
 from casedesk.rules import chat as rules
 from casedesk.rules.calendar import CHAT
@@ -34,8 +32,6 @@ from casedesk.rules.chat import Identity, Side, State
 from casedesk.rules.lifecycle import ReopenOutcome
 from casedesk.rules.permissions import Ability
 from casedesk.sla import config as sla_config
-
-log = logging.getLogger(__name__)
 
 PAGE = 100
 
@@ -504,15 +500,6 @@ def purge_transcripts(*, ended_before: datetime, now: datetime, batch: int = 200
             chat.messages.all().delete()
             chat.transcript_purged_at = now
             chat.save(update_fields=["transcript_purged_at"])
-            transaction.on_commit(partial(_remove_files, files))
+            remove_after_commit(ChatMessage._meta.get_field("file").storage, files)
             purged += 1
     return purged
-
-
-def _remove_files(names: list[str]) -> None:
-    storage = ChatMessage._meta.get_field("file").storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            log.warning("a purged chat file could not be removed: %s", name)

@@ -6,7 +6,6 @@ chat became. A channel filter other than chat leaves none."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -21,8 +20,7 @@ def of_chats(f: Filters) -> Iterable[Rating]:
     if f.channel and f.channel != "chat":
         return []
     zone = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(f.start, time.min), zone)
-    end = timezone.make_aware(datetime.combine(f.end + timedelta(days=1), time.min), zone)
+    start, end = f.bounds()
     qs = Chat.objects.filter(rating__isnull=False, ended_at__gte=start, ended_at__lt=end)
     if f.organisation:
         qs = qs.filter(contact__organisation_id=f.organisation)

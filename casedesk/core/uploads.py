@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import mimetypes
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.storage import Storage
+from django.db import transaction
 
 from casedesk.core.errors import Refused
 
@@ -173,3 +177,20 @@ def has_macros(content: bytes, ext: str) -> bool:
         # Directory entries are UTF-16 names; a macro project is stored as "VBA"/"_VBA_PROJECT".
         return "_VBA_PROJECT".encode("utf-16-le") in content or b"V\x00B\x00A\x00\x00\x00" in content
     return False
+
+
+log = logging.getLogger(__name__)
+
+
+def remove_after_commit(storage: Storage, names: Sequence[str]) -> None:
+    """Delete stored files once the caller's transaction has committed (a rollback keeps
+    them, as it keeps the rows that name them); one already gone is only logged."""
+    transaction.on_commit(lambda: _remove(storage, list(names)))
+
+
+def _remove(storage: Storage, names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("a stored file could not be removed: %s", name)

@@ -71,6 +71,10 @@ class Filters:
                 q &= Q(**{prefix + name: value})
         return q
 
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The range as times: from the first day's midnight to the one after the last."""
+        return _bounds(self.start, self.end)
+
     def as_params(self) -> dict[str, str]:
         """The filters as the report's query string carries them (subscriptions keep these)."""
         params = {"start": self.start.isoformat(), "end": self.end.isoformat(), "by": self.by}

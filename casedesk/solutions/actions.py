@@ -5,7 +5,6 @@ sweeps call these; nothing else writes the models."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from casedesk.accounts.models import Platform
 from casedesk.accounts.permissions import is_staff
 from casedesk.core import clock, throttle
 from casedesk.core.errors import Forbidden, NotFound, RateLimited, Refused
-from casedesk.core.uploads import Upload, check_upload
+from casedesk.core.uploads import Upload, check_upload, remove_after_commit
 from casedesk.rules import audience as rules
 from casedesk.rules import inventory as inventory_rules
 from casedesk.rules.permissions import Ability
@@ -216,15 +215,8 @@ def delete_article(article: Article, *, by: Any, reason: str) -> Removal:
         row.delete()
         finding.engine().drop([pk])
         finding.engine().forget(title, audience)
-        transaction.on_commit(lambda: _remove_files(stored))
+        remove_after_commit(ArticleFile._meta.get_field("file").storage, stored)
     return removal
-
-
-def _remove_files(names: Sequence[str]) -> None:
-    storage = ArticleFile._meta.get_field("file").storage
-    for name in names:
-        with contextlib.suppress(OSError):  # already gone, as the row that named it is
-            storage.delete(name)
 
 
 def restore(article: Article, revision: Revision, *, by: Any) -> Article:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
 from casedesk.cases.models import Attachment, Case, CaseEvent
 from casedesk.core import bulk
+from casedesk.core.uploads import remove_after_commit
 from casedesk.rules.lifecycle import CLOSED_STATUSES, Actor
 
 
@@ -72,11 +72,6 @@ def warn_no_response(locked: Sequence[Case], now: datetime) -> list[Case]:
     return warned
 
 
-def _delete_files(storage: Storage, names: Sequence[str]) -> None:
-    for name in names:
-        storage.delete(name)
-
-
 def purge_attachments(now: datetime, *, closed_before: datetime, days: int, limit: int = 200) -> int:
     """Remove the files of closed cases' attachments once the case has been closed since
     `closed_before` (the retention rule: `days` after closure); at most `limit` files a
@@ -115,7 +110,7 @@ def purge_attachments(now: datetime, *, closed_before: datetime, days: int, limi
                 f"({days} days after closure): {names}",
                 at=now,
             )
-            transaction.on_commit(partial(_delete_files, storage, files))
+            remove_after_commit(storage, files)
             done += len(due)
         if done >= limit:
             break
