@@ -116,3 +116,21 @@ def make_case(by: User | None = None, **kw) -> Case:
 
 def aware(*args: int) -> timezone.datetime:
     return timezone.make_aware(timezone.datetime(*args))
+
+
+def partner_user(
+    customers: dict[Organisation, str], *, kind: str = "partner", partner: Organisation | None = None
+) -> User:
+    """A portal user of a partner (made when not given) that acts for each customer in the
+    scope given (`full`, `cases` or `billing`); each customer becomes managed by it."""
+    from casedesk.accounts import partners
+
+    if partner is None:
+        partner = OrganisationFactory(kind=kind)
+    admin = AdministratorFactory()
+    user = customer(partner, mpoc=False)
+    person = Contact.objects.get(user=user)
+    for org, scope in customers.items():
+        partners.set_partner(admin, org, partner)
+        partners.grant(admin, person, org, scope)
+    return User.objects.get(pk=user.pk)

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower, Upper
 from casedesk.accounts.phones import e164
 from casedesk.core.mailboxes import not_ours
 from casedesk.core.when import validate_zone
+from casedesk.rules import partners
 from casedesk.rules import permissions as rules
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in rules.StaffRole]
@@ -140,10 +141,32 @@ class Organisation(models.Model):
         help_text="What happens to its contacts' e-mail when neither DMARC nor a signature proves the "
         "sender; a DMARC failure is always quarantined.",
     )
+    kind = models.CharField(
+        max_length=12,
+        choices=[(k.value, k.label) for k in partners.Kind],
+        default=partners.Kind.CUSTOMER.value,
+        help_text="A partner's or rebiller's people act for the customers it manages; a "
+        "rebiller's customers see its name and brand.",
+    )
+    partner = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        limit_choices_to={"kind__in": [k.value for k in partners.Kind if k.manages]},
+        help_text="The partner or rebiller that manages this customer.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(partner__isnull=True) | ~Q(partner=models.F("pk")),
+                name="organisation_not_own_partner",
+            )
+        ]
         # A queue filtered by an organisation's name or account number, typed in any case,
         # finds it by these (PostgreSQL's iexact is UPPER(column) = UPPER(value)).
         indexes = [
@@ -192,10 +215,43 @@ class Contact(models.Model):
     is_maintenance_contact = models.BooleanField("maintenance-notification contact", default=False)
     is_financial_contact = models.BooleanField("financial contact", default=False)
     active = models.BooleanField(default=True)
+    # A delegate: this contact stands, in a customer organisation, for a person of the
+    # partner that manages it (`accounts.partners`); what it may do is its scope alone.
+    delegate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="delegations",
+        editable=False,
+        help_text="The partner's contact this delegate acts for.",
+    )
+    partner_scope = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[(s.value, s.label) for s in partners.Scope],
+        editable=False,
+    )
 
     class Meta:
         ordering = ["organisation__name", "name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "delegate_of"],
+                condition=Q(delegate_of__isnull=False),
+                name="one_delegate_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(delegate_of__isnull=True, partner_scope="")
+                | Q(
+                    delegate_of__isnull=False,
+                    partner_scope__in=[s.value for s in partners.Scope],
+                    is_primary_mpoc=False,
+                    is_secondary_mpoc=False,
+                    is_financial_contact=False,
+                ),
+                name="delegate_has_scope_and_no_designation",
+            ),
             models.UniqueConstraint(
                 fields=["organisation"],
                 condition=Q(is_primary_mpoc=True),
@@ -230,6 +286,10 @@ class Contact(models.Model):
             ).exists()
         ):
             raise ValidationError({"email": "Enter the contact's e-mail address."})
+
+    @property
+    def is_delegate(self) -> bool:
+        return self.delegate_of_id is not None
 
     @property
     def is_mpoc(self) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from casedesk.core.errors import Forbidden, Refused
+from casedesk.rules import partners, triage
 from casedesk.rules import permissions as rules
-from casedesk.rules import triage
 from casedesk.rules.lifecycle import Actor
 from casedesk.rules.permissions import Ability
 
@@ -19,7 +19,7 @@ from casedesk.rules.permissions import Ability
 def actor_for(user: Any) -> Actor:
     """A User, or a Contact acting without a login (a customer's e-mail, say)."""
     if _is_contact(user):
-        if not user.active or not user.organisation.active:
+        if not _usable(user):
             raise Forbidden(f"{user.name} is no longer an active contact.")
         return Actor.CUSTOMER
     if user is None or not user.is_authenticated or not user.is_active:
@@ -32,22 +32,109 @@ def actor_for(user: Any) -> Actor:
 
 
 def customer_contact(user: Any) -> Any:
-    """The active Contact behind a customer's account (or the Contact itself), or None."""
+    """The active Contact behind a customer's account (or the Contact itself), or None.
+
+    A partner's user acting for a customer (`act_for`) is its delegate there: the contact of
+    that customer that stands for them, while their own contact is `own_contact`."""
     if _is_contact(user):
-        return user if user.active and user.organisation.active else None
+        return user if _usable(user) else None
     if user is None or not user.is_authenticated or user.is_staff:
         return None
     # Cached on the user object: pages and API routes ask several times per request.
     if not hasattr(user, "_casedesk_contact"):
         from casedesk.accounts.models import Contact
 
-        user._casedesk_contact = (
+        acting = getattr(user, "_casedesk_acting_for", None)
+        if acting is not None:
+            user._casedesk_contact = (
+                Contact.objects.select_related("organisation", "delegate_of__organisation")
+                .filter(delegate_of__user_id=user.pk, organisation_id=acting)
+                .first()
+            )
+        else:
+            user._casedesk_contact = own_contact(user)
+    contact = user._casedesk_contact
+    return contact if contact is not None and _usable(contact) else None
+
+
+def own_contact(user: Any) -> Any:
+    """The user's own contact, whatever customer they act for (None for staff)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.is_staff:
+        return None
+    if not hasattr(user, "_casedesk_own_contact"):
+        from casedesk.accounts.models import Contact
+
+        user._casedesk_own_contact = (
             Contact.objects.select_related("organisation").filter(user_id=user.pk).first()
         )
-    contact = user._casedesk_contact
-    if contact is None or not contact.active or not contact.organisation.active:
-        return None
-    return contact
+    return user._casedesk_own_contact
+
+
+def _usable(contact: Any) -> bool:
+    if not contact.active or not contact.organisation.active:
+        return False
+    if contact.delegate_of_id is None:
+        return True
+    # A delegate lasts only while the partner's own contact, its organisation and its
+    # management of this customer do.
+    principal = contact.delegate_of
+    return (
+        principal.active
+        and principal.organisation.active
+        and contact.organisation.partner_id == principal.organisation_id
+    )
+
+
+def act_for(user: Any, organisation_id: int | None) -> bool:
+    """For this request, let a partner's user act for the customer `organisation_id` (None:
+    as themselves); True when they may. Nothing is stored: the portal keeps the choice in
+    the session and the API reads it from each request."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.is_staff:
+        return False
+    own = own_contact(user)
+    if organisation_id is None or (own is not None and own.organisation_id == organisation_id):
+        wanted = None
+    elif organisation_id in dict(partner_grants(user)):
+        wanted = organisation_id
+    else:
+        return False
+    if getattr(user, "_casedesk_acting_for", None) != wanted or not hasattr(user, "_casedesk_contact"):
+        user._casedesk_acting_for = wanted
+        for cached in ("_casedesk_contact", "_casedesk_abilities"):
+            if hasattr(user, cached):
+                delattr(user, cached)
+    return True
+
+
+def acting_for(user: Any) -> int | None:
+    """The customer a partner's user acts for in this request, or None."""
+    return getattr(user, "_casedesk_acting_for", None)
+
+
+def partner_grants(user: Any) -> list[tuple[int, str]]:
+    """(customer id, scope) of every customer a partner's user may act for now."""
+    own = own_contact(user)
+    if own is None or not own.active or not own.organisation.active:
+        return []
+    if not hasattr(user, "_casedesk_grants"):
+        from casedesk.accounts.models import Contact
+
+        user._casedesk_grants = list(
+            Contact.objects.filter(
+                delegate_of=own,
+                active=True,
+                organisation__active=True,
+                organisation__partner_id=own.organisation_id,
+            )
+            .order_by("organisation__name")
+            .values_list("organisation_id", "partner_scope")
+        )
+    return list(user._casedesk_grants)
+
+
+def reachable_organisations(user: Any, wanting: Ability) -> list[int]:
+    """The customers a partner's user may act for whose scope holds `wanting`."""
+    return partners.reachable_customers(partner_grants(user), wanting=wanting)
 
 
 def is_staff(user: Any) -> bool:
@@ -81,6 +168,8 @@ def abilities_of(who: Any) -> frozenset[Ability]:
     contact = customer_contact(who)
     if contact is None:
         return frozenset()
+    if contact.delegate_of_id is not None:
+        return partners.abilities(contact.partner_scope)
     return rules.abilities(
         rules.customer_roles(
             primary=contact.is_primary_mpoc,
@@ -135,6 +224,12 @@ def mpoc_refusal(contact: Any, ability: Ability = Ability.OPEN_CASE) -> str:
 def refusal(who: Any, ability: Ability) -> str:
     """What `who` may not do, and why, fit to show them."""
     contact = customer_contact(who)
+    if contact is not None and contact.delegate_of_id is not None:
+        scope = partners.Scope(contact.partner_scope).label.lower()
+        return (
+            f"Your access to {contact.organisation.name} for {contact.delegate_of.organisation.name} "
+            f"is {scope}; it does not allow you to {ability.label}."
+        )
     if contact is not None:
         if ability in rules.MPOC_ONLY:
             return mpoc_refusal(contact, ability)

@@ -12,7 +12,14 @@ from django.db.models import F, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from casedesk.accounts.models import Contact, User
-from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
+from casedesk.accounts.permissions import (
+    abilities_of,
+    act_for,
+    acting_for,
+    customer_contact,
+    is_staff,
+    reachable_organisations,
+)
 from casedesk.accounts.selectors import organisations_named
 from casedesk.cases.models import OPEN_Q, Attachment, Case, CaseEvent, Participant, pk_from_number
 from casedesk.core import clock
@@ -25,16 +32,22 @@ from casedesk.rules.permissions import Ability
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
     """All cases for staff whose role sees cases; for a main point of contact the
-    organisation's; for another contact those they take part in; nothing for anyone else."""
+    organisation's; for another contact those they take part in; nothing for anyone else.
+    A partner's user, as themselves, also sees every case of each customer they may see the
+    cases of (one queue); acting for one customer, that customer's as its delegate."""
     held, contact = abilities_of(user), customer_contact(user)
     if is_staff(user) and Ability.VIEW_CASES in held:
         return Case.objects.all()
     if contact is None:
         return Case.objects.none()
-    own = Case.objects.filter(organisation_id=contact.organisation_id)
-    if rules.sees_case(held, same_organisation=True, involved=False):
-        return own
-    return own.filter(involving(contact)) if Ability.VIEW_OWN_CASES in held else Case.objects.none()
+    mine = Q(organisation_id=contact.organisation_id)
+    if not rules.sees_case(held, same_organisation=True, involved=False):
+        mine = mine & involving(contact) if Ability.VIEW_OWN_CASES in held else Q(pk__in=[])
+    if acting_for(user) is None:
+        managed = reachable_organisations(user, Ability.VIEW_ORGANISATION_CASES)
+        if managed:
+            mine = mine | Q(organisation_id__in=managed)
+    return Case.objects.filter(mine)
 
 
 def involving(contact: Contact) -> Q:
@@ -73,6 +86,11 @@ def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
     )
     if case is None:
         raise NotFound("No such case.")
+    contact = customer_contact(user)
+    if contact is not None and contact.organisation_id != case.organisation_id:
+        # A partner's user opened a customer's case from the one queue: in this request
+        # they act for that customer, so what they do on it is recorded as its delegate.
+        act_for(user, case.organisation_id)
     return case
 
 
