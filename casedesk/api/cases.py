@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from casedesk.accounts.permissions import customer_contact, is_staff
-from casedesk.api import lookups, render
+from casedesk.api import cpni, lookups, render
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
 from casedesk.cases import actions, finding, selectors
@@ -51,9 +51,11 @@ def list_cases(request: HttpRequest, query: Query[s.CaseListQuery]) -> s.CasePag
 
 @router.get("/cases/{number}", response={200: s.CaseDetail, **s.ERRORS}, summary="Show a case")
 def get_case(request: HttpRequest, number: str) -> s.CaseDetail:
-    """The case with its timeline: public entries only for customers, everything for staff."""
+    """The case with its timeline: public entries only for customers, everything for staff
+    (and the account's CPNI, logged, while their verification of the caller holds)."""
     user = user_of(request)
-    return render.case_detail(selectors.get_case(user, number), user)
+    case = selectors.get_case(user, number)
+    return render.case_detail(case, user, cpni=cpni.panel(user, case.organisation, case=case))
 
 
 @router.post("/cases", response={201: s.CaseDetail, **s.ERRORS}, summary="Open a case")

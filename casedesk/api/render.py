@@ -77,7 +77,7 @@ def event(item: CaseEvent, staff: bool = True) -> s.EventOut:
     )
 
 
-def case_detail(case: Case, user: Any) -> s.CaseDetail:
+def case_detail(case: Case, user: Any, cpni: s.CpniPanel | None = None) -> s.CaseDetail:
     """The case as `user` may see it: customers get the public timeline only."""
     staff = is_staff(user)
     events = selectors.timeline(case, user)
@@ -95,6 +95,7 @@ def case_detail(case: Case, user: Any) -> s.CaseDetail:
         allowed_transitions=[t.value for t in lifecycle.allowed_targets(case.status_enum, actor_for(user))],
         timeline=timeline,
         attachments=[a for item in timeline for a in item.attachments],
+        cpni=cpni,
     )
 
 

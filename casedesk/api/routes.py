@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from casedesk.api import accounts, calls, cases, errors, inventory, macd, sla
+from casedesk.api import accounts, calls, cases, cpni, errors, inventory, macd, privacy, sla
 from casedesk.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -24,3 +24,5 @@ api.add_router("", sla.router)
 api.add_router("", macd.router)
 api.add_router("", inventory.router)
 api.add_router("", calls.router)
+api.add_router("", cpni.router)
+api.add_router("", privacy.router)

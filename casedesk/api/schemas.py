@@ -134,6 +134,64 @@ class EventOut(Schema):
     attachments: list[AttachmentOut]
 
 
+# --- CPNI ------------------------------------------------------------------------------
+
+
+class VerificationOut(Schema):
+    """A caller verified by the staff member asking: CPNI shows to them until `expires_at`."""
+
+    id: int
+    organisation: OrganisationRef
+    contact: ContactRef
+    case: str | None = Field(..., description="The case it was made on, if any.")
+    method: Literal["passcode", "call_back"]
+    at: datetime
+    expires_at: datetime
+
+
+class AuthorisedContactOut(Schema):
+    """Who may be told CPNI on a call: an active main point of contact."""
+
+    id: int
+    name: str
+    is_primary_mpoc: bool
+    has_passcode: bool
+
+
+class CpniNumberOut(Schema):
+    number: str
+    name: str
+    service_address: str
+
+
+class CpniItemOut(Schema):
+    kind: str
+    key: str
+    name: str
+    model: str
+    product: str
+    monthly_price: str
+    service_address: str
+
+
+class CpniData(Schema):
+    numbers: list[CpniNumberOut]
+    service_addresses: list[str]
+    inventory: list[CpniItemOut]
+    call_detail: list[dict[str, Any]]
+    invoices: list[dict[str, Any]]
+
+
+class CpniPanel(Schema):
+    """For staff whose role may see CPNI: `data` only while their verification of a caller
+    holds (each showing is logged); until then the contacts to verify."""
+
+    verified: bool
+    verification: VerificationOut | None
+    authorised_contacts: list[AuthorisedContactOut]
+    data: CpniData | None
+
+
 class CaseDetail(CaseSummary):
     description: str
     resolution: str
@@ -146,6 +204,14 @@ class CaseDetail(CaseSummary):
     allowed_transitions: list[str]
     timeline: list[EventOut]
     attachments: list[AttachmentOut]
+    cpni: CpniPanel | None = Field(
+        None,
+        description=(
+            "Staff whose role may see CPNI, on `GET /cases/{number}`: the account's numbers, call "
+            "detail, invoices, service addresses and inventory once they verified the caller "
+            "(`POST /cases/{number}/verify-caller`); null otherwise."
+        ),
+    )
 
 
 class CasePage(Schema):

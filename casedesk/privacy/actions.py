@@ -61,21 +61,30 @@ def set_passcode(who: Any, contact_id: int, passcode: str) -> Contact:
 
 
 def verify_caller(
-    who: Any, case: Any, *, contact_id: int, method: str, passcode: str = "", client: str = ""
+    who: Any,
+    case: Any,
+    *,
+    contact_id: int,
+    method: str,
+    passcode: str = "",
+    client: str = "",
+    organisation: Organisation | None = None,
 ) -> Verification:
-    """A representative marks the caller on `case` verified: the passcode checked (rate
-    limited per contact), or a call-back made to the number on file."""
+    """A representative marks the caller on `case` (or, on a call about no case, of
+    `organisation`) verified: the passcode checked (rate limited per contact), or a
+    call-back made to the number on file."""
     if not selectors.may_see_cpni(who):
         permissions.require(who, Ability.VIEW_CPNI)
+    org = case.organisation if case is not None else organisation
+    if org is None:
+        raise Refused("Name the case or the organisation the caller is verified for.")
     try:
         how = cpni.Method(method)
     except ValueError:
         raise Refused("Choose how the caller was verified: passcode or call-back.") from None
-    contact = selectors.authorised_contacts(case.organisation).filter(pk=contact_id).first()
+    contact = selectors.authorised_contacts(org).filter(pk=contact_id).first()
     if contact is None:
-        raise Refused(
-            f"The caller must be an authorised contact of {case.organisation.name} (a main point of contact)."
-        )
+        raise Refused(f"The caller must be an authorised contact of {org.name} (a main point of contact).")
     if how == cpni.Method.PASSCODE:
         failures = throttle.key("passcode-fail", str(contact.pk))
         if throttle.count(failures) >= cpni.PASSCODE_ATTEMPTS:
@@ -94,7 +103,7 @@ def verify_caller(
     now = clock.now()
     with transaction.atomic():
         return Verification.objects.create(
-            organisation=case.organisation,
+            organisation=org,
             contact=contact,
             case=case,
             by=who,
@@ -130,6 +139,25 @@ def disclose(
         fields=shown,
         reason=reason[:300],
     )
+
+
+def reveal(who: Any, organisation: Organisation, *, case: Any = None) -> tuple[Verification | None, Any]:
+    """The organisation's CPNI for the caller `who` verified in this call, each showing
+    logged: (the verification, the data), or (None, None) while no verification holds.
+    Pages and the API show CPNI through this only, so neither shows it unlogged."""
+    verification = selectors.current_verification(who, organisation.pk)
+    if verification is None or not selectors.may_see_cpni(who):
+        return None, None
+    data = selectors.cpni_of(organisation)
+    disclose(
+        who,
+        organisation,
+        list(data),
+        reason=f"caller {verification.contact.name} verified by {cpni.Method(verification.method).label}",
+        case=case,
+        contact=verification.contact,
+    )
+    return verification, data
 
 
 def set_address_of_record(who: Any, organisation_id: int, email: str, postal: str = "") -> AddressOfRecord:

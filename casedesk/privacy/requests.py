@@ -22,7 +22,7 @@ from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact
 from casedesk.cases.models import Case, CaseEvent, Participant
 from casedesk.core import clock, throttle
-from casedesk.core.errors import Forbidden, RateLimited, Refused
+from casedesk.core.errors import Forbidden, NotFound, RateLimited, Refused
 from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
 from casedesk.privacy import erasure
@@ -117,10 +117,21 @@ def _require(who: Any) -> None:
         raise Forbidden(permissions.refusal(who, Ability.PRIVACY))
 
 
+def _open_locked(pk: int) -> PrivacyRequest:
+    """The request, locked, if it is still to be answered; a closed one is refused (a
+    second erasure or extension of an answered request would tell the requester twice)."""
+    request = PrivacyRequest.objects.select_for_update().filter(pk=pk).first()
+    if request is None or request.state == privacy.State.UNVERIFIED.value:
+        raise NotFound("There is no such request.")
+    if request.state != privacy.State.OPEN.value:
+        raise Refused(f"{request.number} is already answered ({request.state}); nothing was changed.")
+    return request
+
+
 def extend(who: Any, pk: int, reason: str) -> PrivacyRequest:
     _require(who)
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().get(pk=pk, state=privacy.State.OPEN.value)
+        request = _open_locked(pk)
         assert request.due_at is not None and request.received_at is not None
         problem = privacy.extension_problem(
             request.extensions, now=clock.now(), due_at=request.due_at, reason=reason
@@ -176,7 +187,7 @@ def correct(who: Any, pk: int, *, name: str = "", phone: str = "") -> int:
     """Correct the requester's contact records (name, phone); how many were changed."""
     _require(who)
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().get(pk=pk)
+        request = _open_locked(pk)
         contacts = list(Contact.objects.select_for_update().filter(email__iexact=request.email))
         for contact in contacts:
             if name.strip():
@@ -189,15 +200,17 @@ def correct(who: Any, pk: int, *, name: str = "", phone: str = "") -> int:
 
 
 def erase(who: Any, pk: int) -> int:
-    """Anonymise the requester in place: their contacts keep their rows (cases, invoices and
+    """Anonymise the requester in place (with the delegates that stand for them in the
+    customers their partner manages, `_people`): their contacts keep their rows (cases, invoices and
     the audit still point at them) under a placeholder name with no address or numbers;
     their portal account is closed; the e-mail archive and participants forget the address;
     the search index is written again. What the law keeps (`KEPT_BY_LAW`) stays."""
     _require(who)
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().get(pk=pk, state=privacy.State.OPEN.value)
+        request = _open_locked(pk)
         address = request.email
-        contacts = list(Contact.objects.select_for_update().filter(email__iexact=address))
+        contacts = _people(address)
+        addresses = sorted({address.lower()} | {c.email.lower() for c in contacts if c.email})
         for contact in contacts:
             placeholder = f"erased-{contact.pk}@erased.invalid"
             contact.name = f"Erased person {contact.pk}"
@@ -215,12 +228,31 @@ def erase(who: Any, pk: int) -> int:
                 user.is_active = False
                 user.set_unusable_password()
                 user.save()
-        Participant.objects.filter(address__iexact=address).update(address="erased@erased.invalid")
-        OutboundMessage.objects.filter(to__iexact=address).update(to="erased@erased.invalid")
-        erasure.run_all(address, [c.pk for c in contacts])
+        ids = [c.pk for c in contacts]
+        for each in addresses:
+            Participant.objects.filter(address__iexact=each).update(address="erased@erased.invalid")
+            OutboundMessage.objects.filter(to__iexact=each).update(to="erased@erased.invalid")
+            erasure.run_all(each, ids)
         case_ids = set(Case.objects.filter(contact__in=contacts).values_list("id", flat=True))
         index.refresh(case_ids)
     return len(contacts)
+
+
+def _people(address: str) -> list[Contact]:
+    """The contacts an erasure of `address` anonymises, locked: those with the address, and
+    the delegates of any of them (the copies of a partner's person in each customer it acts
+    for, which may carry an older name or address). A delegate matched by its address is
+    erased alone: the person's presence in that customer, not their partner's record."""
+    found = list(Contact.objects.select_for_update().filter(email__iexact=address).order_by("pk"))
+    principals = [c.pk for c in found if c.delegate_of_id is None]
+    if principals:
+        seen = {c.pk for c in found}
+        found += [
+            d
+            for d in Contact.objects.select_for_update().filter(delegate_of_id__in=principals).order_by("pk")
+            if d.pk not in seen
+        ]
+    return found
 
 
 def close(who: Any, pk: int, outcome: str, *, refused: bool = False) -> PrivacyRequest:
@@ -230,7 +262,7 @@ def close(who: Any, pk: int, outcome: str, *, refused: bool = False) -> PrivacyR
     if not (outcome or "").strip():
         raise Refused("Say what was done; the requester is told.")
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().get(pk=pk, state=privacy.State.OPEN.value)
+        request = _open_locked(pk)
         request.state = (privacy.State.REFUSED if refused else privacy.State.DONE).value
         request.outcome = outcome.strip()
         request.closed_at = clock.now()

@@ -113,6 +113,7 @@ def disclosures(
     *,
     q: str = "",
     organisation_id: int | None = None,
+    by_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[Disclosure]:
@@ -122,6 +123,8 @@ def disclosures(
     qs = Disclosure.objects.select_related("organisation", "case")
     if organisation_id:
         qs = qs.filter(organisation_id=organisation_id)
+    if by_id:
+        qs = qs.filter(by_id=by_id)
     if since:
         qs = qs.filter(at__gte=since)
     if until:

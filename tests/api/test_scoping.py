@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from casedesk.accounts.models import Contact, User
 from casedesk.cases.models import CaseEvent
+from casedesk.privacy.models import PrivacyRequest
 from tests.api.helpers import Api, api_for
 from tests.factories import ContactFactory, OrganisationFactory, StaffFactory, customer, make_case
 
@@ -39,6 +41,13 @@ BODIES = {
     "/organisations/{org_id}/inventory/changes": {
         "changes": [{"kind": "seat", "op": "delete", "key": "a@b.example"}]
     },
+    "/contacts/{contact_id}/passcode": {"passcode": "Valid-Code-991"},
+    "/cases/{number}/verify-caller": {"contact_id": 1, "method": "call_back"},
+    "/organisations/{org_id}/verify-caller": {"contact_id": 1, "method": "call_back"},
+    "/privacy/requests/{request_id}/correct": {"name": "x"},
+    "/privacy/requests/{request_id}/extension": {"reason": "x"},
+    "/privacy/requests/{request_id}/answer": {"outcome": "x"},
+    "/privacy/requests/{request_id}/decline": {"reason": "x"},
 }
 
 
@@ -96,7 +105,16 @@ def test_every_route_in_the_schema_refuses_anonymous_and_scopes_customers():
     200 for another organisation's case, organisation or contact."""
     theirs = make_case()
     stranger = ContactFactory()
-    values = {"number": theirs.number, "org_id": stranger.organisation_id, "contact_id": stranger.pk}
+    now = timezone.now()
+    request = PrivacyRequest.objects.create(
+        kind="delete", email=stranger.email, state="open", created_at=now, received_at=now, due_at=now
+    )
+    values = {
+        "number": theirs.number,
+        "org_id": stranger.organisation_id,
+        "contact_id": stranger.pk,
+        "request_id": request.pk,
+    }
     schema = Api(None).client.get("/api/v1/openapi.json").json()
     anonymous = Api(None)
     outsider = api_for(customer())
@@ -113,7 +131,9 @@ def test_every_route_in_the_schema_refuses_anonymous_and_scopes_customers():
                 status = call(outsider, method, path, body).status_code
                 assert status in (403, 404), (method, template, status)
             walked += 1
-    assert walked == 27  # 13 case and account routes, 8 of MACD requests, 5 of the inventory, calls
+    # 13 case and account routes, 8 of MACD requests, 5 of the inventory, calls, 7 of CPNI and
+    # 8 of privacy requests.
+    assert walked == 42
 
 
 def test_staff_reach_every_organisation_route():

@@ -247,11 +247,21 @@ API_BODIES = {
     "extend": {"minutes": 60, "note": "x"},
     "preview": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
     "changes": {"changes": [{"kind": "seat", "op": "add", "values": {"email": "x@y.example", "name": "X"}}]},
+    "verify-caller": {"contact_id": 1, "method": "call_back"},
+    "passcode": {"passcode": "Valid-Code-991"},
+}
+# The privacy requests' writes, whose last segments other routes also end with.
+PRIVACY_BODIES = {
+    "correct": {"name": "x"},
+    "extension": {"reason": "x"},
+    "answer": {"outcome": "x"},
+    "decline": {"reason": "x"},
 }
 
 
 def api_body(route: str) -> dict:
-    return API_BODIES.get(route.rstrip("/").rsplit("/", 1)[-1], {})
+    last = route.rstrip("/").rsplit("/", 1)[-1]
+    return (PRIVACY_BODIES if "/privacy/" in route else API_BODIES).get(last, {})
 
 
 def fill(route: str, world: dict) -> str:

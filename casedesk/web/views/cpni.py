@@ -4,9 +4,8 @@ with its CSV export."""
 
 from __future__ import annotations
 
-import csv
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from casedesk.accounts import permissions
 from casedesk.cases import selectors as cases
 from casedesk.core import clock, paging
 from casedesk.core.errors import NotFound, Refused
-from casedesk.privacy import actions, privacy_pdf, requests, selectors
+from casedesk.privacy import actions, exports, privacy_pdf, requests, selectors
 from casedesk.rules import cpni
 from casedesk.rules import privacy as privacy_rules
 from casedesk.rules.permissions import Ability
@@ -33,22 +32,13 @@ def context(case: Any, user: Any) -> dict[str, Any]:
     org = case.organisation
     if not selectors.may_see_cpni(user):
         return {"cpni": {"allowed": False}}
-    verification = selectors.current_verification(user, org.pk)
+    verification, data = actions.reveal(user, org, case=case)
     panel: dict[str, Any] = {"allowed": True, "verification": verification, "methods": list(cpni.Method)}
     if verification is None:
         contacts = list(selectors.authorised_contacts(org))
         with_code = selectors.has_passcode([c.pk for c in contacts])
         panel["contacts"] = [{"contact": c, "has_passcode": c.pk in with_code} for c in contacts]
         return {"cpni": panel}
-    data = selectors.cpni_of(org)
-    actions.disclose(
-        user,
-        org,
-        list(data),
-        reason=f"caller {verification.contact.name} verified by {cpni.Method(verification.method).label}",
-        case=case,
-        contact=verification.contact,
-    )
     panel["data"] = data
     return {"cpni": panel}
 
@@ -193,27 +183,8 @@ def _csv(rows: Any) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cpni-disclosures.csv"'
     response["X-Content-Type-Options"] = "nosniff"
-    writer = csv.writer(response)
-    writer.writerow(["at (UTC)", "who", "action", "organisation", "account", "case", "fields", "why"])
-    for row in rows.iterator():
-        writer.writerow(
-            [
-                row.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                _safe(row.by_name),
-                row.action,
-                _safe(row.organisation.name),
-                _safe(row.organisation.account_number),
-                row.case.number if row.case else "",
-                " ".join(row.fields),
-                _safe(row.reason),
-            ]
-        )
+    exports.disclosures_csv(rows, response)
     return response
-
-
-def _safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # -- privacy requests ----------------------------------------------------------------------
