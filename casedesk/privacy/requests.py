@@ -229,6 +229,7 @@ def erase(who: Any, pk: int) -> int:
                 user.set_unusable_password()
                 user.save()
         ids = [c.pk for c in contacts]
+        _forget_who_acted([c for c in contacts if c.delegate_of_id is not None])
         for each in addresses:
             Participant.objects.filter(address__iexact=each).update(address="erased@erased.invalid")
             OutboundMessage.objects.filter(to__iexact=each).update(to="erased@erased.invalid")
@@ -253,6 +254,22 @@ def _people(address: str) -> list[Contact]:
             if d.pk not in seen
         ]
     return found
+
+
+def _forget_who_acted(delegates: list[Contact]) -> None:
+    """What a delegate wrote also names the partner's user who wrote it; the delegate,
+    anonymised, stays as who acted there, so that a customer's cases no longer name the
+    person even while their partner's own record is kept (a delegate erased alone)."""
+    if not delegates:
+        return
+    users = set(
+        Contact.objects.filter(pk__in={d.delegate_of_id for d in delegates})
+        .filter(user_id__isnull=False)
+        .values_list("user_id", flat=True)
+    )
+    ids = [d.pk for d in delegates]
+    CaseEvent.objects.filter(contact_id__in=ids, actor_id__in=users).update(actor=None)
+    Case.objects.filter(contact_id__in=ids, created_by_id__in=users).update(created_by=None)
 
 
 def close(who: Any, pk: int, outcome: str, *, refused: bool = False) -> PrivacyRequest:
