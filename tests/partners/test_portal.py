@@ -60,6 +60,23 @@ def test_all_customers_is_one_queue_with_an_organisation_column_and_a_filter(wor
     assert "Alder phones down" in only_a and "Birch fax line" not in only_a
 
 
+def test_search_as_all_customers_spans_the_one_queue(world):
+    client = world["client"]
+
+    def hits(q: str) -> str:
+        response = client.get("/portal/search/", {"q": q}, follow=True)
+        assert response.status_code in (200, 404)
+        return response.content.decode() if response.status_code == 200 else ""
+
+    for case in (world["in_a"], world["in_b"]):
+        assert f"/portal/cases/{case.number}/" in hits(case.title) or case.title in hits(case.number)
+    stranger = world["stranger"]
+    assert f"/portal/cases/{stranger.number}/" not in hits(stranger.title)
+    assert stranger.title not in hits(stranger.number)
+    client.post("/portal/acting-for/", {"customer": world["b"].account_number})
+    assert f"/portal/cases/{world['in_a'].number}/" not in hits(world["in_a"].title)
+
+
 def test_choosing_a_customer_narrows_every_page_to_it(world):
     client = world["client"]
     response = client.post("/portal/acting-for/", {"customer": world["a"].account_number})
