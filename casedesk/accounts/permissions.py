@@ -255,6 +255,8 @@ def role_name(who: Any) -> str:
 
 def mpoc_refusal(contact: Any, ability: Ability = Ability.OPEN_CASE) -> str:
     """Why a contact who is not a main point of contact may not do this, and whom to ask."""
+    if contact.delegate_of_id is not None:
+        return _scope_refusal(contact, ability)
     names = [f"{c.name} <{c.email}>" for c in contact.organisation.mpocs()]
     who = ", ".join(names) if names else "no one yet; ask your account manager to name them"
     ask = " to open it" if ability == Ability.OPEN_CASE else ""
@@ -264,15 +266,19 @@ def mpoc_refusal(contact: Any, ability: Ability = Ability.OPEN_CASE) -> str:
     )
 
 
+def _scope_refusal(delegate: Any, ability: Ability) -> str:
+    scope = partners.Scope(delegate.partner_scope).label.lower()
+    return (
+        f"Your access to {delegate.organisation.name} for {delegate.delegate_of.organisation.name} "
+        f"is {scope}; it does not allow you to {ability.label}."
+    )
+
+
 def refusal(who: Any, ability: Ability) -> str:
     """What `who` may not do, and why, fit to show them."""
     contact = customer_contact(who)
     if contact is not None and contact.delegate_of_id is not None:
-        scope = partners.Scope(contact.partner_scope).label.lower()
-        return (
-            f"Your access to {contact.organisation.name} for {contact.delegate_of.organisation.name} "
-            f"is {scope}; it does not allow you to {ability.label}."
-        )
+        return _scope_refusal(contact, ability)
     if contact is not None:
         if ability in rules.MPOC_ONLY:
             return mpoc_refusal(contact, ability)

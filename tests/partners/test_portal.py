@@ -280,3 +280,26 @@ def test_the_admin_changes_the_partner_through_the_action(world):
     model_admin.save_model(request, form.save(commit=False), form, True)
     org.refresh_from_db()
     assert org.partner_id == other.pk and not delegates.exists()  # the old partner's people lost it
+
+
+def test_participants_from_the_one_queue_are_the_customers_colleagues(world):
+    from tests.factories import ContactFactory
+
+    case = world["in_a"]
+    colleague = ContactFactory(organisation=world["a"], name="Pat Reception")
+    outsider = ContactFactory(organisation=world["b"], name="Birch Clerk")
+    page = world["client"].get(f"/portal/cases/{case.number}/").content.decode()
+    assert "Pat Reception" in page and "Birch Clerk" not in page
+    response = world["client"].post(f"/portal/cases/{case.number}/participants/", {"contact": colleague.pk})
+    assert response.status_code == 302
+    assert case.participants.filter(contact=colleague).exists()
+    refused = world["client"].post(f"/portal/cases/{case.number}/participants/", {"contact": outsider.pk})
+    assert refused.status_code in (400, 404) and not case.participants.filter(contact=outsider).exists()
+
+
+def test_a_scope_refusal_names_the_scope_and_the_partner(world):
+    client = world["client"]
+    client.post("/portal/acting-for/", {"customer": world["a"].account_number})
+    page = client.get("/portal/macd/new/")
+    assert page.status_code == 403
+    assert b"Your access to Alder Dental for Acme Partners is cases only" in page.content
