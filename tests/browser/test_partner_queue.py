@@ -95,3 +95,33 @@ def test_a_partner_switches_customers_and_sees_the_one_queue(live_server, browse
     assert page.locator("#choose-customer button").count() == 2  # billing only opens no case
     assert page.evaluate(NO_SIDEWAYS)
     shot(page, f"partner-choose-customer-{width}")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_partners_primary_mpoc_gives_and_ends_access(live_server, browser, shot, partner, width):
+    from tests.factories import AdministratorFactory
+
+    base = live_server.url
+    org = partner["user"].contact.organisation
+    boss = customer(org, mpoc=False, is_primary_mpoc=True, name="Pam Partner")
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    login(page, base, boss.email)
+    page.goto(f"{base}/portal/partner/")
+    assert page.locator("#delegations tbody tr").count() == 3
+    page.select_option("#grant select[name=customer]", str(partner["birch"].pk))
+    page.select_option("#grant select[name=scope]", "billing")
+    with page.expect_navigation():
+        page.click("#grant button[type=submit]")
+    assert "now acts for Birch &amp; Co. Law: billing only" in page.content()
+    assert page.evaluate(NO_SIDEWAYS), f"the partner's access page scrolls sideways at {width} px"
+    shot(page, f"partner-access-{width}")
+
+    # Support sees the partner and its people on the customer's case.
+    admin = AdministratorFactory(first_name="Ada", last_name="Admin")
+    staff = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    login(staff, base, admin.email)
+    staff.goto(f"{base}/console/cases/{partner['cases'][2].number}/")
+    card = staff.locator("#partner-card")
+    assert "Acme Partners" in card.inner_text() and "billing only" in card.inner_text()
+    assert staff.evaluate(NO_SIDEWAYS)
+    shot(staff, f"partner-console-case-{width}")
