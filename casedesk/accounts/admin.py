@@ -93,6 +93,17 @@ class DelegateInline(admin.TabularInline):
         return obj.get_partner_scope_display()
 
 
+class PartnerAccessForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    scope = forms.ChoiceField(choices=[(s.value, s.label) for s in partner_rules.Scope])
+
+    def __init__(self, *args: Any, partner: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customer = self.fields["customer"]
+        assert isinstance(customer, forms.ModelChoiceField)
+        customer.queryset = Organisation.objects.filter(partner=partner).order_by("name")
+
+
 class OrganisationForm(forms.ModelForm):
     """The admin's organisation form (its fields are the admin's): kind and partner agree."""
 
@@ -171,7 +182,42 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "phone", "organisation__name")
     list_select_related = ("organisation",)
     raw_id_fields = ("user",)
-    actions = ["end_partner_access"]
+    actions = ["give_partner_access", "end_partner_access"]
+
+    @admin.action(description="Give the selected partner's people access to a customer")
+    def give_partner_access(self, request: HttpRequest, queryset: Any) -> Any:
+        """A page asking which customer and scope, then `accounts.partners.grant` for each."""
+        people = list(queryset.filter(delegate_of__isnull=True).select_related("organisation"))
+        partner_ids = {p.organisation_id for p in people}
+        if len(partner_ids) != 1:
+            self.message_user(request, "Select people of one partner.", messages.ERROR)
+            return None
+        partner = people[0].organisation
+        form = PartnerAccessForm(request.POST if "scope" in request.POST else None, partner=partner)
+        if form.is_bound and form.is_valid():
+            customer, scope = form.cleaned_data["customer"], form.cleaned_data["scope"]
+            for person in people:
+                try:
+                    partners.grant(request.user, person, customer, scope)
+                except Refused as exc:
+                    self.message_user(request, f"{person.name}: {exc}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{person.name} now acts for {customer.name} ({scope}).")
+            return None
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(
+            request,
+            "admin/accounts/partner_access.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Give people of {partner.name} access to a customer",
+                "people": people,
+                "form": form,
+                "opts": self.model._meta,
+                "action": "give_partner_access",
+            },
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.delegate_of_id is not None:

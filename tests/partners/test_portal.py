@@ -303,3 +303,33 @@ def test_a_scope_refusal_names_the_scope_and_the_partner(world):
     page = client.get("/portal/macd/new/")
     assert page.status_code == 403
     assert b"Your access to Alder Dental for Acme Partners is cases only" in page.content
+
+
+def test_the_admin_gives_and_ends_partner_access_with_the_actions(world):
+    admin = AdministratorFactory(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    c = OrganisationFactory(name="Cedar Clinic")
+    partners.set_partner(admin, c, world["partner"])
+    person = world["user"].contact
+    url = "/admin/accounts/contact/"
+    asked = client.post(url, {"action": "give_partner_access", "_selected_action": [person.pk]})
+    assert asked.status_code == 200 and b"Cedar Clinic" in asked.content
+    assert b"Alder Dental" in asked.content and b"Secret" not in asked.content
+    done = client.post(
+        url,
+        {
+            "action": "give_partner_access",
+            "_selected_action": [person.pk],
+            "customer": c.pk,
+            "scope": "cases",
+        },
+    )
+    assert done.status_code == 302
+    delegate = Contact.objects.get(organisation=c, delegate_of=person)
+    assert delegate.partner_scope == "cases" and delegate.active
+    client.post(url, {"action": "end_partner_access", "_selected_action": [delegate.pk]})
+    delegate.refresh_from_db()
+    assert not delegate.active
+    page = client.get(f"{url}{delegate.pk}/change/")
+    assert page.status_code == 200 and b'name="is_primary_mpoc"' not in page.content  # read-only
