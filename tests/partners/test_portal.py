@@ -333,3 +333,53 @@ def test_the_admin_gives_and_ends_partner_access_with_the_actions(world):
     assert not delegate.active
     page = client.get(f"{url}{delegate.pk}/change/")
     assert page.status_code == 200 and b'name="is_primary_mpoc"' not in page.content  # read-only
+
+
+def test_the_admins_organisation_form_saves_with_its_delegates_listed(world):
+    """The change form as a browser sends it back (contacts, delegates and escalation
+    inlines included): a new partner goes through `set_partner`."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.data: dict[str, list[str]] = {}
+            self._select: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            name = a.get("name")
+            if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+                if a.get("type") == "checkbox" and "checked" not in a:
+                    return
+                self.data.setdefault(name, []).append(
+                    a.get("value") or ("on" if a.get("type") == "checkbox" else "")
+                )
+            elif tag == "select" and name:
+                self._select = name
+                self.data.setdefault(name, [])
+            elif tag == "option" and self._select and "selected" in a:
+                self.data[self._select].append(a.get("value", ""))
+            elif tag == "textarea" and name:
+                self.data.setdefault(name, [""])
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self._select = None
+
+    admin = AdministratorFactory(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/accounts/organisation/{world['a'].pk}/change/"
+    parser = Fields()
+    parser.feed(client.get(url).content.decode())
+    other = OrganisationFactory(kind="partner", name="Other Partners")
+    data = {k: v for k, v in parser.data.items() if k != "csrfmiddlewaretoken"}
+    data["partner"] = [str(other.pk)]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    world["a"].refresh_from_db()
+    assert world["a"].partner_id == other.pk
+    assert not Contact.objects.filter(
+        organisation=world["a"], delegate_of__isnull=False, active=True
+    ).exists()
