@@ -170,6 +170,8 @@ def test_a_partner_with_cases_only_reaches_its_customers_cases_and_nothing_of_a_
     organisations = {c["organisation"]["id"] for c in every.get("/cases", state="all").json()["items"]}
     assert organisations == {a.pk, b.pk}  # the one queue says whose each case is
     assert every.get(f"/cases/{in_a.number}").status_code == 200  # from the one queue
+    unnamed = every.post("/cases", {"title": "Whose?"})
+    assert unnamed.status_code == 400 and a.account_number in unnamed.json()["detail"]
     for_a = PartnerApi(token, a.account_number)
     assert {c["number"] for c in for_a.get("/cases", state="all").json()["items"]} == {in_a.number}
     assert for_a.get(f"/cases/{in_b.number}").status_code == 404
