@@ -125,3 +125,19 @@ def test_the_partners_primary_mpoc_gives_and_ends_access(live_server, browser, s
     assert "Acme Partners" in card.inner_text() and "billing only" in card.inner_text()
     assert staff.evaluate(NO_SIDEWAYS)
     shot(staff, f"partner-console-case-{width}")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_customers_mpoc_sees_who_of_the_partner_acts_for_it(live_server, browser, shot, partner, width):
+    base = live_server.url
+    mpoc = customer(partner["alder"], mpoc=False, name="Dana Mpoc", is_primary_mpoc=True)
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    login(page, base, mpoc.email)
+    page.goto(f"{base}/portal/profile/")
+    card = page.locator("#partner-card")
+    assert "managed by Acme Partners" in card.inner_text() and "Jane Doe" in card.inner_text()
+    assert "cases only" in card.inner_text()
+    assert "Jane Doe" not in page.locator("h2:has-text('Main points of contact') + p + ul").inner_text()
+    assert page.locator("#acting-for").count() == 0  # a customer acts for no one else
+    assert page.evaluate(NO_SIDEWAYS)
+    shot(page, f"partner-customer-profile-{width}")
