@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "casedesk.signin.middleware.SessionNoteMiddleware",  # Security: sessions listed on the account page
     "casedesk.web.second_factor.SecondFactorGate",  # Security: the second factor before anything else
+    "casedesk.web.acting.ActingForMiddleware",  # the customer a partner's user acts for
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.views.common.RefusalMiddleware",
     "casedesk.web.zones.ReaderZoneMiddleware",

@@ -1,11 +1,11 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from casedesk.accounts import authorised
+from casedesk.accounts import authorised, partners
 from casedesk.accounts.models import (
     Contact,
     EscalationContact,
@@ -15,6 +15,8 @@ from casedesk.accounts.models import (
     Team,
     User,
 )
+from casedesk.core.errors import Refused
+from casedesk.rules import partners as partner_rules
 from casedesk.rules import permissions as rules
 
 
@@ -52,6 +54,74 @@ class ContactInline(admin.TabularInline):
     )
     raw_id_fields = ("user",)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # A partner's delegates are granted and revoked, never edited (`DelegateInline`).
+        return super().get_queryset(request).filter(delegate_of__isnull=True)
+
+
+class DelegateInline(admin.TabularInline):
+    """Who of the partner acts for this customer: granted and revoked by the partner's
+    primary MPOC in the portal, or here with the contacts' *End partner access* action."""
+
+    model = Contact
+    fk_name = "organisation"
+    verbose_name = "partner's delegate"
+    verbose_name_plural = "partner's delegates (who of the partner acts for this customer)"
+    extra = 0
+    can_delete = False
+    fields = ("name", "email", "partner_person", "scope", "active")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(delegate_of__isnull=False)
+            .select_related("delegate_of__organisation")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="person of the partner")
+    def partner_person(self, obj: Contact) -> str:
+        principal = obj.delegate_of
+        return f"{principal.name} ({principal.organisation.name})" if principal else ""
+
+    @admin.display(description="scope")
+    def scope(self, obj: Contact) -> str:
+        return obj.get_partner_scope_display()
+
+
+class PartnerAccessForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    scope = forms.ChoiceField(choices=[(s.value, s.label) for s in partner_rules.Scope])
+
+    def __init__(self, *args: Any, partner: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customer = self.fields["customer"]
+        assert isinstance(customer, forms.ModelChoiceField)
+        customer.queryset = Organisation.objects.filter(partner=partner).order_by("name")
+
+
+class OrganisationForm(forms.ModelForm):
+    """The admin's organisation form (its fields are the admin's): kind and partner agree."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, partner = data.get("kind"), data.get("partner")
+        pk = self.instance.pk
+        if partner is not None:
+            why = partner_rules.may_manage(partner.kind, partner=partner.pk, customer=pk or -1)
+            if why:
+                self.add_error("partner", why)
+            elif kind != partner_rules.Kind.CUSTOMER.value:
+                self.add_error("partner", "Only a customer has a partner; make it a customer first.")
+        manages = pk and Organisation.objects.filter(partner_id=pk).exists()
+        if manages and kind == partner_rules.Kind.CUSTOMER.value:
+            self.add_error("kind", "It manages customers: give them another partner (or none) first.")
+        return data
+
 
 class EscalationInline(admin.TabularInline):
     model = EscalationContact
@@ -63,15 +133,32 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "account_number",
+        "kind",
+        "partner",
         "copy_every_mpoc",
         "legacy_network",
         "unverified_mail",
         "active",
     )
-    list_filter = ("copy_every_mpoc", "legacy_network", "unverified_mail", "active")
+    list_filter = ("kind", "copy_every_mpoc", "legacy_network", "unverified_mail", "active")
     search_fields = ("name", "account_number")
     filter_horizontal = ("platforms",)
-    inlines = [ContactInline, EscalationInline]
+    inlines = [ContactInline, DelegateInline, EscalationInline]
+    form = OrganisationForm
+    list_select_related = ("partner",)
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        # Who manages a customer changes only through `accounts.partners.set_partner`, which
+        # ends the access of the previous partner's people.
+        wanted = obj.partner
+        if "partner" in form.changed_data:
+            obj.partner = Organisation.objects.get(pk=obj.pk).partner if change else None
+        super().save_model(request, obj, form, change)
+        if "partner" in form.changed_data:
+            try:
+                obj.partner = partners.set_partner(request.user, obj, wanted).partner
+            except Refused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         touched = formset.model is Contact and any(
@@ -95,6 +182,61 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "phone", "organisation__name")
     list_select_related = ("organisation",)
     raw_id_fields = ("user",)
+    actions = ["give_partner_access", "end_partner_access"]
+
+    @admin.action(description="Give the selected partner's people access to a customer")
+    def give_partner_access(self, request: HttpRequest, queryset: Any) -> Any:
+        """A page asking which customer and scope, then `accounts.partners.grant` for each."""
+        people = list(queryset.filter(delegate_of__isnull=True).select_related("organisation"))
+        partner_ids = {p.organisation_id for p in people}
+        if len(partner_ids) != 1:
+            self.message_user(request, "Select people of one partner.", messages.ERROR)
+            return None
+        partner = people[0].organisation
+        form = PartnerAccessForm(request.POST if "scope" in request.POST else None, partner=partner)
+        if form.is_bound and form.is_valid():
+            customer, scope = form.cleaned_data["customer"], form.cleaned_data["scope"]
+            for person in people:
+                try:
+                    partners.grant(request.user, person, customer, scope)
+                except Refused as exc:
+                    self.message_user(request, f"{person.name}: {exc}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{person.name} now acts for {customer.name} ({scope}).")
+            return None
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(
+            request,
+            "admin/accounts/partner_access.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Give people of {partner.name} access to a customer",
+                "people": people,
+                "form": form,
+                "opts": self.model._meta,
+                "action": "give_partner_access",
+            },
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.delegate_of_id is not None:
+            return [f.name for f in Contact._meta.fields]  # a delegate follows its person
+        return super().get_readonly_fields(request, obj)
+
+    @admin.action(description="End partner access of the selected delegates")
+    def end_partner_access(self, request: HttpRequest, queryset: Any) -> None:
+        ended = 0
+        for delegate in queryset.filter(delegate_of__isnull=False, active=True).select_related(
+            "delegate_of__organisation", "organisation"
+        ):
+            try:
+                partners.revoke(request.user, delegate)
+            except Refused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            ended += 1
+        self.message_user(request, f"Partner access ended for {ended} delegate(s).")
 
     def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
         before = Contact.objects.filter(pk=obj.pk).first() if change else None

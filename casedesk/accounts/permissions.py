@@ -70,6 +70,11 @@ def own_contact(user: Any) -> Any:
     return user._casedesk_own_contact
 
 
+def usable(contact: Any) -> bool:
+    """Whether a contact may act now (a delegate only while its partner manages the customer)."""
+    return _usable(contact)
+
+
 def _usable(contact: Any) -> bool:
     if not contact.active or not contact.organisation.active:
         return False
@@ -116,6 +121,8 @@ def partner_grants(user: Any) -> list[tuple[int, str]]:
     own = own_contact(user)
     if own is None or not own.active or not own.organisation.active:
         return []
+    if own.organisation.kind == partners.Kind.CUSTOMER.value:
+        return []  # a customer's people act for no one else: no look-up on their pages
     if not hasattr(user, "_casedesk_grants"):
         from casedesk.accounts.models import Contact
 
@@ -130,6 +137,42 @@ def partner_grants(user: Any) -> list[tuple[int, str]]:
             .values_list("organisation_id", "partner_scope")
         )
     return list(user._casedesk_grants)
+
+
+def act_for_account(user: Any, account_number: str) -> bool:
+    """`act_for` the customer with this account number (their own: as themselves); False,
+    and nothing changed, for a number that is not theirs to act for."""
+    wanted = account_number.strip()
+    own = own_contact(user)
+    if not wanted or own is None:
+        return False
+    if own.organisation.account_number.lower() == wanted.lower():
+        return act_for(user, None)
+    granted = [pk for pk, _ in partner_grants(user)]
+    if not granted:
+        return False
+    from casedesk.accounts.models import Organisation
+
+    found = (
+        Organisation.objects.filter(pk__in=granted, account_number__iexact=wanted)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found is not None and act_for(user, found)
+
+
+def granted_customers(user: Any) -> list[tuple[Any, str]]:
+    """(organisation, scope) of each customer a partner's user may act for, by name."""
+    grants = dict(partner_grants(user))
+    if not grants:
+        return []
+    if not hasattr(user, "_casedesk_granted"):
+        from casedesk.accounts.models import Organisation
+
+        orgs = Organisation.objects.filter(pk__in=grants).only("id", "name", "account_number")
+        orgs = orgs.order_by("name")
+        user._casedesk_granted = [(org, grants[org.pk]) for org in orgs]
+    return list(user._casedesk_granted)
 
 
 def reachable_organisations(user: Any, wanting: Ability) -> list[int]:
@@ -212,6 +255,8 @@ def role_name(who: Any) -> str:
 
 def mpoc_refusal(contact: Any, ability: Ability = Ability.OPEN_CASE) -> str:
     """Why a contact who is not a main point of contact may not do this, and whom to ask."""
+    if contact.delegate_of_id is not None:
+        return _scope_refusal(contact, ability)
     names = [f"{c.name} <{c.email}>" for c in contact.organisation.mpocs()]
     who = ", ".join(names) if names else "no one yet; ask your account manager to name them"
     ask = " to open it" if ability == Ability.OPEN_CASE else ""
@@ -221,15 +266,19 @@ def mpoc_refusal(contact: Any, ability: Ability = Ability.OPEN_CASE) -> str:
     )
 
 
+def _scope_refusal(delegate: Any, ability: Ability) -> str:
+    scope = partners.Scope(delegate.partner_scope).label.lower()
+    return (
+        f"Your access to {delegate.organisation.name} for {delegate.delegate_of.organisation.name} "
+        f"is {scope}; it does not allow you to {ability.label}."
+    )
+
+
 def refusal(who: Any, ability: Ability) -> str:
     """What `who` may not do, and why, fit to show them."""
     contact = customer_contact(who)
     if contact is not None and contact.delegate_of_id is not None:
-        scope = partners.Scope(contact.partner_scope).label.lower()
-        return (
-            f"Your access to {contact.organisation.name} for {contact.delegate_of.organisation.name} "
-            f"is {scope}; it does not allow you to {ability.label}."
-        )
+        return _scope_refusal(contact, ability)
     if contact is not None:
         if ability in rules.MPOC_ONLY:
             return mpoc_refusal(contact, ability)

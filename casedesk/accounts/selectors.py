@@ -211,3 +211,34 @@ def find_contacts(term: str, limit: int = 20) -> QuerySet[Contact]:
         .select_related("organisation")
         .order_by("organisation__name", "-is_primary_mpoc", "-is_secondary_mpoc", "name")[:limit]
     )
+
+
+# -- partners ------------------------------------------------------------------------------
+
+
+def delegates_of(org: Organisation, *, active_only: bool = True) -> QuerySet[Contact]:
+    """The partner's people who act for `org`, each with its partner (`delegate_of`)."""
+    qs = Contact.objects.filter(organisation=org, delegate_of__isnull=False)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.select_related("delegate_of__organisation").order_by("name", "id")
+
+
+def partner_people(partner: Organisation) -> QuerySet[Contact]:
+    """The partner's own contacts with a portal account: those who may be given access."""
+    return Contact.objects.filter(
+        organisation=partner, delegate_of__isnull=True, active=True, user__isnull=False
+    ).order_by("name", "id")
+
+
+def managed_customers(partner: Organisation) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(partner=partner, active=True).order_by("name", "id")
+
+
+def partner_delegations(partner: Organisation) -> QuerySet[Contact]:
+    """Every access of the partner's people to its customers now (revoked ones left out)."""
+    return (
+        Contact.objects.filter(delegate_of__organisation=partner, organisation__partner=partner, active=True)
+        .select_related("organisation", "delegate_of")
+        .order_by("organisation__name", "name", "id")
+    )

@@ -9,9 +9,13 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from casedesk.accounts.models import User
-from casedesk.accounts.permissions import actor_for
+from casedesk.accounts.permissions import act_for_account, actor_for, is_staff
 from casedesk.api.models import ApiToken, digest
 from casedesk.core import clock
+from casedesk.core.errors import NotFound
+
+# A partner's program names, on each request, the customer it acts for (none: as itself).
+CUSTOMER_HEADER = "X-Casedesk-Customer"
 
 # last_used_at is a hint for whoever reviews tokens, not an audit log: write it at most
 # once a minute so busy clients do not turn every read into a write.
@@ -37,6 +41,10 @@ class BearerToken(HttpBearer):
         if not user.is_active:
             raise AuthenticationError(message="The account this API token belongs to is disabled.")
         actor_for(user)  # Forbidden (403) for an account that is neither staff nor a customer contact
+        customer = request.headers.get(CUSTOMER_HEADER, "").strip()
+        if customer and (is_staff(user) or not act_for_account(user, customer[:40])):
+            # As a page would: another organisation's account number does not exist.
+            raise NotFound(f"No customer with account number {customer[:40]} is yours to act for.")
         if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_GRANULARITY:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         return user

@@ -13,6 +13,7 @@ from casedesk.cases import actions, finding, selectors
 from casedesk.cases.models import Channel
 from casedesk.core.errors import Forbidden
 from casedesk.mail import routing
+from casedesk.rules.permissions import Ability
 
 router = Router(tags=["cases"])
 
@@ -63,6 +64,7 @@ def create_case(request: HttpRequest, payload: s.CaseCreateIn) -> tuple[int, s.C
     """Customers open cases for themselves (P4, awaiting triage) and must be a main point of
     contact; staff name the contact and may set priority, team and assignee at once."""
     user = user_of(request)
+    lookups.require_customer_named(user, Ability.OPEN_CASE)
     contact = lookups.contact(user, payload.contact_id) if payload.contact_id is not None else None
     if not is_staff(user):
         if contact is not None and contact != customer_contact(user):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from casedesk.accounts import permissions
 from casedesk.accounts import selectors as accounts
 from casedesk.accounts.models import Contact, Platform, Team, User
 from casedesk.accounts.permissions import is_staff
 from casedesk.cases import selectors
 from casedesk.cases.models import Case
 from casedesk.core.errors import Forbidden, NotFound, Refused
+from casedesk.rules.permissions import Ability
 
 
 def require_staff(user: Any, what: str = "do this") -> None:
@@ -59,3 +61,19 @@ def main_case(user: Any, number: str | None) -> Case | None:
         return selectors.get_case(user, number)
     except NotFound:
         raise Refused(f"No case {number} to name as the main case.") from None
+
+
+def require_customer_named(user: Any, ability: Ability) -> None:
+    """A partner's program acting for no one customer, asking what only a customer's
+    access allows: told to name the customer, rather than refused as its own contact."""
+    if is_staff(user) or permissions.acting_for(user) is not None or permissions.can(user, ability):
+        return
+    granted = permissions.reachable_organisations(user, ability)
+    if granted:
+        numbers = ", ".join(
+            org.account_number for org, _ in permissions.granted_customers(user) if org.pk in granted
+        )
+        raise Refused(
+            f"Say which customer this is for: send the header X-Casedesk-Customer with its account "
+            f"number ({numbers})."
+        )

@@ -10,12 +10,14 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from casedesk.api import lookups
 from casedesk.api import schemas as s
 from casedesk.api.auth import user_of
 from casedesk.cases import selectors as cases
 from casedesk.cases.models import Case, Channel
 from casedesk.macd import actions, selectors, timesheet
 from casedesk.macd.models import Approval
+from casedesk.rules.permissions import Ability
 
 router = Router(tags=["macd"])
 
@@ -138,6 +140,7 @@ def create_request(request: HttpRequest, payload: MacdCreateIn) -> tuple[int, Ma
     """An MPOC asks support to make changes: it counts as their approval; the other MPOCs
     are asked as the organisation's setting says, unless every change is pre-approved."""
     user = user_of(request)
+    lookups.require_customer_named(user, Ability.APPROVE_MACD)
     case = actions.submit(
         actions.Submission(
             by=user,

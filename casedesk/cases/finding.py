@@ -10,7 +10,13 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
+from casedesk.accounts.permissions import (
+    abilities_of,
+    acting_for,
+    customer_contact,
+    is_staff,
+    reachable_organisations,
+)
 from casedesk.cases.models import Case
 from casedesk.cases.selectors import LIST_RELATED, CaseFilters, cases_visible_to, filter_cases, get_case
 from casedesk.core.errors import NotFound
@@ -66,6 +72,9 @@ def _scope(user: Any, f: CaseFilters) -> Scope | None:
     if contact is None:
         return None
     whole_organisation = rules.sees_case(abilities_of(user), same_organisation=True, involved=False)
+    if acting_for(user) is None and reachable_organisations(user, Ability.VIEW_ORGANISATION_CASES):
+        # A partner's one queue spans its customers: the cases it sees bound the search.
+        return Scope(None, _sql(filter_cases(cases_visible_to(user), f).values("pk")))
     within = (
         filter_cases(cases_visible_to(user), f).values("pk") if narrowed or not whole_organisation else None
     )

@@ -279,6 +279,12 @@ class CaseEvent(models.Model):
 
     @property
     def author_name(self) -> str:
+        contact = self.contact
+        principal = contact.delegate_of if contact is not None else None
+        if contact is not None and principal is not None:
+            # A partner's person acted for the customer: the record names both.
+            partner = principal.organisation.name
+            return f"{contact.name} ({partner}, for {contact.organisation.name})"
         if self.actor is not None:
             return self.actor.display_name
         if self.contact is not None:

@@ -96,9 +96,9 @@ def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
 
 def timeline(case: Case, user: Any) -> list[CaseEvent]:
     """The case's events in order; customers see only public ones."""
-    events = case.events.select_related("actor", "contact").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-    )
+    events = case.events.select_related(
+        "actor", "contact__organisation", "contact__delegate_of__organisation"
+    ).prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     if not is_staff(user):
         events = events.filter(public=True)
     return list(events)

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from casedesk.accounts import permissions
 from casedesk.core import mailboxes
 from casedesk.mail import senders
 from casedesk.mail.inbound import Result
@@ -27,6 +28,7 @@ from casedesk.mail.lookups import Found
 from casedesk.mime import parse
 from casedesk.mime.authentication import Authentication
 from casedesk.rules import macd
+from casedesk.rules.permissions import Ability
 from casedesk.rules.senders import Action
 
 
@@ -90,7 +92,7 @@ def decide(parsed: parse.ParsedMessage, found: Found, checked: Authentication | 
         kind = Kind.STRANGER
     elif macd_form(parsed) is not None:
         kind = Kind.MACD
-    elif not contact.is_mpoc:
+    elif not (contact.is_mpoc or permissions.can(contact, Ability.OPEN_CASE)):  # a delegate: its scope
         kind = Kind.NOT_MPOC
     else:
         kind = Kind.NEW

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.functions import Lower
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact
 from casedesk.cases.models import Case, Participant
 from casedesk.core.prepared import Prepared
@@ -151,7 +152,7 @@ _CONTACTS: Prepared[Contact] = Prepared(
     lambda addresses: (
         Contact.objects.alias(email_lower=Lower("email"))
         .filter(email_lower__in=addresses, active=True, organisation__active=True)
-        .select_related("organisation", "user")
+        .select_related("organisation", "user", "delegate_of__organisation")
         .order_by("id")
     )
 )
@@ -200,14 +201,20 @@ def contacts(addresses: Iterable[str]) -> dict[str, list[Contact]]:
 
 def choose_contact(candidates: Sequence[Contact], case: Case | None) -> Contact | None:
     """Among the active contacts with one address (in key order): for a reply, the one in
-    the case's organisation; otherwise an MPOC first."""
+    the case's organisation (a partner's person: their delegate there); otherwise an MPOC
+    first. A partner's person writing a new case writes as themselves (their partner's
+    contact), unless the address is only ever a delegate of one customer."""
+    candidates = [c for c in candidates if c.delegate_of_id is None or permissions.usable(c)]
     if not candidates:
         return None
     if case is not None:
         for contact in candidates:
             if contact.organisation_id == case.organisation_id:
                 return contact
-    return sorted(candidates, key=lambda c: (not c.is_mpoc, c.pk))[0]
+    own = [c for c in candidates if c.delegate_of_id is None]
+    if not own and len(candidates) > 1:
+        return None  # a delegate of several customers, and no contact of its own: whose case?
+    return sorted(own or candidates, key=lambda c: (not c.is_mpoc, c.pk))[0]
 
 
 def on_thread(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:

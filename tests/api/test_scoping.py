@@ -160,3 +160,64 @@ def test_a_contact_who_is_not_an_mpoc_lists_and_opens_only_the_cases_they_take_p
     assert api.post(f"/cases/{own.number}/comments", {"body": "hi"}).status_code == 201
     refused = api.post(f"/cases/{own.number}/transition", {"to": "closed"})
     assert refused.status_code == 403 and "main points of contact" in refused.json()["detail"]
+
+
+# -- partners ------------------------------------------------------------------------------
+
+
+class PartnerApi(Api):
+    """A partner's token, acting for `customer` (an account number) on every request."""
+
+    def __init__(self, token: str, customer: str = "") -> None:
+        super().__init__(token)
+        if customer:
+            self.headers["HTTP_X_CASEDESK_CUSTOMER"] = customer
+
+
+def test_a_partner_with_cases_only_reaches_its_customers_cases_and_nothing_of_a_third():
+    from tests.factories import partner_user
+
+    a, b = OrganisationFactory(), OrganisationFactory()
+    user = partner_user({a: "cases", b: "cases"})
+    in_a, in_b = make_case(by=customer(a), title="Alder"), make_case(by=customer(b), title="Birch")
+    third = make_case(title="Private matter")
+    from tests.api.helpers import issue_token
+
+    token = issue_token(user)
+    every = PartnerApi(token)
+    listed = {c["number"] for c in every.get("/cases", state="all").json()["items"]}
+    assert {in_a.number, in_b.number} <= listed and third.number not in listed
+    organisations = {c["organisation"]["id"] for c in every.get("/cases", state="all").json()["items"]}
+    assert organisations == {a.pk, b.pk}  # the one queue says whose each case is
+    assert every.get(f"/cases/{in_a.number}").status_code == 200  # from the one queue
+    unnamed = every.post("/cases", {"title": "Whose?"})
+    assert unnamed.status_code == 400 and a.account_number in unnamed.json()["detail"]
+    for_a = PartnerApi(token, a.account_number)
+    assert {c["number"] for c in for_a.get("/cases", state="all").json()["items"]} == {in_a.number}
+    assert for_a.get(f"/cases/{in_b.number}").status_code == 404
+    opened = for_a.post("/cases", {"title": "Handsets rebooting"})
+    assert opened.status_code == 201 and opened.json()["organisation"]["id"] == a.pk
+    # MACD requests need the full scope: refused with the scope named.
+    macd = for_a.post("/macd", BODIES["/macd"])
+    assert macd.status_code == 403 and "cases only" in macd.json()["detail"]
+    assert for_a.get(f"/organisations/{a.pk}/inventory").status_code == 200
+    for who in (every, for_a):
+        for method, path, body in CASE_ROUTES:
+            response = call(who, method, path.format(number=third.number), body)
+            assert response.status_code == 404, (method, path)
+        inventory = who.get(f"/organisations/{third.organisation_id}/inventory")
+        assert inventory.status_code == 404
+    assert PartnerApi(token, third.organisation.account_number).get("/cases").status_code == 404
+
+
+def test_a_billing_only_partner_sees_none_of_that_customers_cases():
+    from tests.api.helpers import issue_token
+    from tests.factories import partner_user
+
+    c = OrganisationFactory()
+    user = partner_user({c: "billing"})
+    case = make_case(by=customer(c), title="Cedar")
+    token = issue_token(user)
+    for who in (PartnerApi(token), PartnerApi(token, c.account_number)):
+        assert case.number not in str(who.get("/cases", state="all").json())
+        assert who.get(f"/cases/{case.number}").status_code == 404

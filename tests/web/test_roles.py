@@ -137,6 +137,12 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "portal:reports"): MPOCS,
     ("GET", "portal:search"): CUSTOMERS,  # each over the cases they see
     ("GET", "portal:escalation"): EVERYONE,
+    # Partners: choosing "all customers" is harmless to any contact (a customer acts for no
+    # one else); the partner's access page is its primary MPOC's, and the walk's is no partner.
+    ("POST", "portal:acting_for"): CUSTOMERS,
+    ("GET", "portal:partner_people"): set(),
+    ("POST", "portal:partner_grant"): set(),
+    ("POST", "portal:partner_revoke"): set(),
     # Console.
     ("GET", "console:queue"): STAFF,
     ("GET", "console:queue_named"): STAFF,
@@ -512,6 +518,7 @@ def world():
             "gone@elsewhere.example.org", reason="bounce_permanent", evidence="test", inbound_id=None
         ).pk,
         "session_id": "0" * 64,
+        "delegate_id": 999999,  # no partner's access: 404 (tests/partners walk a partner's)
         "chat_id": _chat(dana, tech).pk,
         **_solutions(tech),
     }

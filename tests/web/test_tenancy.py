@@ -117,7 +117,17 @@ def world():
         "fmt": "json",
         # Their invoice and a dispute of it: every BillCenter and billing route answers 403/404.
         **_billing(theirs, their_case.organisation),
+        # Another partner's person acting for them: ending that access is refused.
+        "delegate_id": _delegate_for(their_case.organisation),
     }
+
+
+def _delegate_for(org) -> int:
+    from casedesk.accounts.models import Contact
+    from tests.factories import partner_user
+
+    user = partner_user({org: "full"})
+    return Contact.objects.get(organisation=org, delegate_of__user=user).pk
 
 
 def _billing(theirs, org) -> dict:
@@ -336,3 +346,114 @@ def test_customers_are_kept_out_of_the_console_and_admin(world):
         assert client.get(url).status_code == 403, url
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# -- partners ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def partner_world(world):
+    """A partner's person with "cases only" for two customers, each with a case; the walk's
+    other organisation (`world`) is a third they have nothing to do with."""
+    from tests.factories import OrganisationFactory, partner_user
+
+    a, b = OrganisationFactory(name="Alder Dental"), OrganisationFactory(name="Birch Law")
+    user = partner_user({a: "cases", b: "cases"})
+    cases = {org.pk: make_case(by=customer(org), title=f"{org.name} phones down") for org in (a, b)}
+    raw = ApiToken.new_raw()
+    ApiToken.objects.create(user=user, key_digest=digest(raw), prefix=raw[:8], created_at=timezone.now())
+    return {**world, "partner_user": user, "partner_token": raw, "a": a, "b": b, "cases": cases}
+
+
+def _walk_as(client: Client, world: dict, auth: dict) -> int:
+    checked = 0
+    for ns, route in routes():
+        if not PARAM.search(route):
+            continue
+        url = fill(route, world)
+        for method in ("get", "post"):
+            if ns == "api" and method == "post":
+                response = client.post(url, api_body(route), content_type="application/json", **auth)
+            else:
+                response = getattr(client, method)(url, **auth)
+            if response.status_code == 405:
+                continue
+            assert response.status_code not in (400, 422), f"teach API_BODIES a valid body for {route}"
+            assert response.status_code in (403, 404), (
+                f"{method.upper()} {url} ({ns}) -> {response.status_code}"
+            )
+            assert world["case"].title.encode() not in response.content
+            checked += 1
+    return checked
+
+
+def test_a_partner_user_with_cases_only_for_two_customers(partner_world):
+    """A partner user with 'cases only' for two customers sees both queues, cannot open
+    BillCenter, and is refused every route of a third organisation."""
+    w = partner_world
+    client = Client()
+    client.force_login(w["partner_user"])
+    # Both queues, as one.
+    queue = client.get("/portal/?state=all").content.decode()
+    for case in w["cases"].values():
+        assert f"/portal/cases/{case.number}/" in queue
+    assert f"/portal/cases/{w['number']}/" not in queue
+    # BillCenter: refused as themselves and acting for either customer.
+    assert client.get("/portal/billing/").status_code == 403
+    client.post("/portal/acting-for/", {"customer": w["a"].account_number})
+    assert client.get("/portal/billing/").status_code == 403
+    assert client.get(f"/portal/billing/{w['invoice_id']}/").status_code in (403, 404)
+    # Acting for one customer: its queue only.
+    queue = client.get("/portal/?state=all").content.decode()
+    assert f"/portal/cases/{w['cases'][w['a'].pk].number}/" in queue
+    assert f"/portal/cases/{w['cases'][w['b'].pk].number}/" not in queue
+    # A third organisation's account number is no customer of theirs, in the portal or API.
+    third = w["case"].organisation.account_number
+    assert client.post("/portal/acting-for/", {"customer": third}).status_code == 404
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {w['partner_token']}"}
+    assert Client().get("/api/v1/cases", HTTP_X_CASEDESK_CUSTOMER=third, **bearer).status_code == 404
+    # Every route with the third organisation's ids: as all customers, acting for one
+    # customer (portal and API), the walk changes nothing and shows nothing of it.
+    events_before = w["case"].events.count()
+    client.post("/portal/acting-for/", {"customer": ""})
+    checked = _walk_as(client, w, bearer)
+    client.post("/portal/acting-for/", {"customer": w["b"].account_number})
+    checked += _walk_as(client, w, {**bearer, "HTTP_X_CASEDESK_CUSTOMER": w["b"].account_number})
+    assert checked >= 30
+    assert w["case"].events.count() == events_before
+    # Searches, lists, exports and type-ahead: nothing of the third organisation.
+    for acting in ("", w["a"].account_number):
+        client.post("/portal/acting-for/", {"customer": acting})
+        for url in (
+            f"/portal/?q={w['number']}&state=all",
+            f"/portal/search/?q={w['number']}",
+            f"/portal/search/?q={w['case'].title}",
+            "/portal/inventory/?q=secret",
+            "/solutions/suggest/?q=Secret",
+        ):
+            response = client.get(url, follow=True)
+            assert response.status_code in (200, 403), url
+            assert f"/cases/{w['number']}/".encode() not in response.content, url
+            assert b"secret@their.example.com" not in response.content, url
+        export = client.get("/portal/inventory/export.csv")
+        body = b"".join(export.streaming_content) if export.streaming else export.content
+        assert b"secret@their.example.com" not in body
+    listed = Client().get(f"/api/v1/cases?q={w['number']}&state=all", **bearer).json()
+    assert w["number"] not in str(listed)
+
+
+def test_a_billing_only_partner_user_sees_no_case_queue_of_that_customer(world):
+    from tests.factories import OrganisationFactory, partner_user
+
+    c = OrganisationFactory(name="Cedar Clinic")
+    user = partner_user({c: "billing"})
+    case = make_case(by=customer(c), title="Cedar phones down")
+    client = Client()
+    client.force_login(user)
+    assert b"Cedar phones down" not in client.get("/portal/?state=all").content
+    assert client.get(f"/portal/cases/{case.number}/").status_code == 404
+    client.post("/portal/acting-for/", {"customer": c.account_number})
+    assert b"Cedar phones down" not in client.get("/portal/?state=all").content
+    assert client.get(f"/portal/cases/{case.number}/").status_code == 404
+    found = client.get(f"/portal/search/?q={case.number}")
+    assert found.status_code == 200 and f"/portal/cases/{case.number}/".encode() not in found.content

@@ -70,6 +70,9 @@ def _may_self_administer(user: Any) -> bool:
 
 @customer_required
 def new(request: AuthedRequest) -> HttpResponse:
+    asked = portal.choose_customer(request, Ability.APPROVE_MACD, "macd_new")
+    if asked is not None:
+        return asked
     contact = customer_contact(request.user)
     post = request.POST
     error, preview = None, None

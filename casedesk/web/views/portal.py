@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from casedesk.accounts import permissions
+from casedesk.accounts.models import Organisation
 from casedesk.accounts.permissions import customer_contact
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES, Channel
@@ -35,11 +36,14 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     filters = filters_from(request, default_state="all")
     if filters.q:  # the list's search box is the search page's
         return redirect(f"{reverse('portal:search')}?{urlencode({'q': filters.q, 'state': filters.state})}")
+    # A partner's user, as all their customers, sees one queue of every customer whose
+    # cases they may see (and their own organisation's as their own contact allows).
+    customers = [] if permissions.acting_for(request.user) is not None else _queue_customers(request)
     qs = (
         selectors.portal_cases(request.user, filters)
         .select_related(None)
-        .select_related("platform", "contact")
-        .only(*LIST_COLUMNS, "platform__name", "contact__name")
+        .select_related("platform", "contact", "organisation")
+        .only(*LIST_COLUMNS, "platform__name", "contact__name", "organisation__name")
     )
     rows, has_next = selectors.page(qs, page_number(request), settings.CASEDESK_PAGE_SIZE)
     return render(
@@ -56,8 +60,19 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "platforms": contact.organisation.platforms.all(),
             "mpocs": contact.organisation.mpocs(),  # read only for those told to ask them
             "case_url": case_url_prefix("portal"),
+            "queue_customers": customers,
         },
     )
+
+
+def _queue_customers(request: AuthedRequest) -> list[Organisation]:
+    """The organisations a partner's one queue holds (their own first), for its filter."""
+    granted = permissions.granted_customers(request.user)
+    if not granted:
+        return []
+    sees = set(permissions.reachable_organisations(request.user, Ability.VIEW_ORGANISATION_CASES))
+    own = customer_contact(request.user).organisation
+    return [own, *(org for org, _ in granted if org.pk in sees)]
 
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: object) -> HttpResponse:
@@ -86,8 +101,27 @@ def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
     return _case_page(request, number)
 
 
+def choose_customer(request: AuthedRequest, ability: Ability, then: str) -> HttpResponse | None:
+    """For a partner's user acting for no one customer and unable to do this for their own
+    organisation: the page asking which customer it is for (None when none need asking)."""
+    if permissions.acting_for(request.user) is not None or permissions.can(request.user, ability):
+        return None
+    reachable = set(permissions.reachable_organisations(request.user, ability))
+    if not reachable:
+        return None
+    customers = [org for org, _ in permissions.granted_customers(request.user) if org.pk in reachable]
+    return render(
+        request,
+        "portal/choose_customer.html",
+        {"customers": customers, "then": then, "doing": ability.label},
+    )
+
+
 @customer_required
 def case_new(request: AuthedRequest) -> HttpResponse:
+    asked = choose_customer(request, Ability.OPEN_CASE, "new")
+    if asked is not None:
+        return asked
     contact = customer_contact(request.user)
     form = CustomerCaseForm(request.POST or None, request.FILES or None, organisation=contact.organisation)
     error = None
