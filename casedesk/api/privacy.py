@@ -119,7 +119,10 @@ def _reread(user: Any, request_id: int) -> PrivacyRequestOut:
 
 
 @router.get(
-    "/privacy/requests", response={200: PrivacyRequestPage, **s.ERRORS}, summary="List privacy requests"
+    "/privacy/requests",
+    url_name="privacy_requests",
+    response={200: PrivacyRequestPage, **s.ERRORS},
+    summary="List privacy requests",
 )
 def list_requests(request: HttpRequest, query: Query[PrivacyListQuery]) -> PrivacyRequestPage:
     """Soonest deadline first. Requests whose address is not yet proven are not listed."""
@@ -134,6 +137,7 @@ def list_requests(request: HttpRequest, query: Query[PrivacyListQuery]) -> Priva
 
 @router.get(
     "/privacy/requests/{request_id}",
+    url_name="privacy_request",
     response={200: PrivacyRequestOut, **s.ERRORS},
     summary="Show a privacy request",
 )
@@ -143,6 +147,7 @@ def get_request(request: HttpRequest, request_id: int) -> PrivacyRequestOut:
 
 @router.get(
     "/privacy/requests/{request_id}/export",
+    url_name="privacy_export",
     response={200: dict[str, Any], **s.ERRORS},
     summary="Export the person's data (JSON)",
 )
@@ -161,6 +166,7 @@ def export(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @router.post(
     "/privacy/requests/{request_id}/correct",
+    url_name="privacy_correct",
     response={200: OutcomeOut, **s.ERRORS},
     summary="Correct the person's contact records",
 )
@@ -175,6 +181,7 @@ def correct(request: HttpRequest, request_id: int, payload: CorrectIn) -> Outcom
 
 @router.post(
     "/privacy/requests/{request_id}/erase",
+    url_name="privacy_erase",
     response={200: OutcomeOut, **s.ERRORS},
     summary="Erase the person (anonymise in place)",
 )
@@ -190,6 +197,7 @@ def erase(request: HttpRequest, request_id: int) -> OutcomeOut:
 
 @router.post(
     "/privacy/requests/{request_id}/extension",
+    url_name="privacy_extend",
     response={200: PrivacyRequestOut, **s.ERRORS},
     summary="Extend the deadline once (45 days)",
 )
@@ -203,6 +211,7 @@ def extend(request: HttpRequest, request_id: int, payload: ExtensionIn) -> Priva
 
 @router.post(
     "/privacy/requests/{request_id}/answer",
+    url_name="privacy_answer",
     response={200: PrivacyRequestOut, **s.ERRORS},
     summary="Answer the request (done)",
 )
@@ -215,6 +224,7 @@ def answer(request: HttpRequest, request_id: int, payload: AnswerIn) -> PrivacyR
 
 @router.post(
     "/privacy/requests/{request_id}/decline",
+    url_name="privacy_decline",
     response={200: PrivacyRequestOut, **s.ERRORS},
     summary="Decline the request, saying why",
 )
