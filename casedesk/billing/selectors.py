@@ -13,12 +13,14 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact
 from casedesk.billing.access import billing_contact, require_billing_staff
 from casedesk.billing.models import Dispute, Invoice, InvoiceLine, Run
 from casedesk.core.errors import NotFound
 from casedesk.rules import invoicing
 from casedesk.rules.invoicing import Period
+from casedesk.rules.permissions import Ability
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,6 +34,18 @@ def statements(user: Any) -> tuple[Contact, QuerySet[Invoice]]:
 
 
 def statement(user: Any, pk: int) -> Invoice:
+    """One finalized invoice of the organisation the user may see the bills of. A partner's
+    user who opened a customer's statement from the roll-up acts, in this request, for that
+    customer (its delegate: what they do on it, a dispute, is recorded as such)."""
+    org_id = Invoice.objects.filter(pk=pk).values_list("organisation_id", flat=True).first()
+    contact = permissions.customer_contact(user)
+    if org_id is None:
+        raise NotFound("No such invoice.")
+    if contact is not None and contact.organisation_id != org_id:
+        # Another organisation's invoice is absent, whatever the asker may see of their own.
+        if org_id not in permissions.reachable_organisations(user, Ability.SEE_BILLING):
+            raise NotFound("No such invoice.")
+        permissions.act_for(user, org_id)
     _, qs = statements(user)
     invoice = qs.select_related("organisation").filter(pk=pk).first()
     if invoice is None:

@@ -30,11 +30,13 @@ def _download(body: bytes | StreamingHttpResponse, name: str, content_type: str)
 
 @customer_required
 def billcenter(request: AuthedRequest, invoice_id: int | None = None) -> HttpResponse:
+    # The statement first: opened from the customers' roll-up, it says whom the user acts for.
+    invoice = selectors.statement(request.user, invoice_id) if invoice_id else None
     try:
         contact, invoices = selectors.statements(request.user)
     except Refused as exc:
         return error_page(request, exc)
-    invoice = selectors.statement(request.user, invoice_id) if invoice_id else invoices.first()
+    invoice = invoice or invoices.first()
     context = {
         "contact": contact,
         "org": contact.organisation,

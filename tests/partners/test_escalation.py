@@ -1,0 +1,94 @@
+"""A partner's own escalation contacts: reached for the cases of the customers it manages,
+in place of the level's others; never for anyone else's; shown where they apply."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from casedesk.escalation import actions as escalation
+from casedesk.outbox.models import OutboundMessage
+from casedesk.sla.models import EscalationLevel, EscalationPath
+from tests.factories import AdministratorFactory, OrganisationFactory, customer, make_case, partner_user
+from tests.sla.test_escalation_order import DAY, NOC, platforms  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def _partner_level(partner, level: int = 5, email: str = "noc@acme-partner.example.com") -> EscalationLevel:
+    return EscalationLevel.objects.create(
+        path=EscalationPath.objects.get(kind="support"),
+        level=level,
+        role="Acme NOC",
+        name="Acme's NOC desk",
+        email=email,
+        partner=partner,
+    )
+
+
+def test_a_partners_customer_reaches_its_partners_contact_in_place_of_the_general_one(platforms):  # noqa: F811
+    acme = OrganisationFactory(kind="partner", name="Acme Partner")
+    managed = OrganisationFactory(platforms=[platforms["circuits"]])
+    direct = OrganisationFactory(platforms=[platforms["circuits"]])
+    partner_user({managed: "full"}, partner=acme)
+    _partner_level(acme)
+    with time_machine.travel(DAY, tick=False):
+        for org, role, address in (
+            (managed, "Acme NOC", "noc@acme-partner.example.com"),
+            (direct, NOC, "noc.manager@example.com"),
+        ):
+            user = customer(org)
+            case = make_case(by=user, platform=platforms["circuits"])
+            escalation.escalate(case, by=user)
+            OutboundMessage.objects.all().delete()
+            case, reached = escalation.escalate(case, by=user)
+            assert case.escalation_level == 5 and [lv.role for lv in reached] == [role]
+            assert list(OutboundMessage.objects.values_list("to", flat=True)) == [address]
+
+
+def test_another_partners_contact_is_never_reached(platforms):  # noqa: F811
+    acme, globex = OrganisationFactory(kind="partner"), OrganisationFactory(kind="rebiller")
+    managed = OrganisationFactory(platforms=[platforms["circuits"]])
+    partner_user({managed: "full"}, partner=globex)
+    _partner_level(acme)
+    user = customer(managed)
+    with time_machine.travel(DAY, tick=False):
+        case = make_case(by=user, platform=platforms["circuits"])
+        escalation.escalate(case, by=user)
+        case, reached = escalation.escalate(case, by=user)
+    assert [lv.role for lv in reached] == [NOC]
+
+
+def test_a_level_for_a_plain_customer_is_refused():
+    level = EscalationLevel(
+        path=EscalationPath.objects.get(kind="support"),
+        level=5,
+        role="x",
+        name="x",
+        partner=OrganisationFactory(),
+    )
+    with pytest.raises(ValidationError, match="neither a partner nor a rebiller"):
+        level.full_clean()
+
+
+def test_the_published_page_shows_a_partners_contact_only_where_it_applies():
+    acme = OrganisationFactory(kind="partner", name="Acme <Partner>")
+    managed, direct = OrganisationFactory(), OrganisationFactory()
+    person = partner_user({managed: "cases"}, partner=acme)
+    _partner_level(acme)
+
+    def page(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.get("/portal/escalation/").content.decode()
+
+    assert "Acme&#x27;s NOC desk" in page(customer(managed))
+    assert "Acme&#x27;s NOC desk" in page(person)
+    assert "Acme&#x27;s NOC desk" not in page(customer(direct))
+    staff = page(AdministratorFactory())
+    assert "Acme&#x27;s NOC desk" in staff and "for customers of Acme &lt;Partner&gt;" in staff
+    plan = Client().get("/plan/escalation/")
+    assert plan.status_code == 200 and "Escalation" in plan.content.decode()
+    assert "Acme&#x27;s NOC desk" not in plan.content.decode()
