@@ -4,11 +4,26 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
+from casedesk.branding import brands
 from casedesk.core import clock
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
+    return {**_site(user), **_brand(user)}
+
+
+def _brand(user: Any) -> dict[str, Any]:
+    """A rebiller's customer (or its people acting for one) sees the rebiller's name and
+    support phone in place of the provider's, its logo and its colours."""
+    brand = brands.of_viewer(user) if user is not None else None
+    if brand is None:
+        return {"brand": None}
+    named = {"brand": brand, "site_name": brand.name}
+    return named | ({"support_phone": brand.support_phone} if brand.support_phone else {})
+
+
+def _site(user: Any) -> dict[str, Any]:
     return {
         "site_name": settings.CASEDESK_SITE_NAME,
         "is_staff_user": is_staff(user),

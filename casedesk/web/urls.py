@@ -8,6 +8,7 @@ from casedesk.web.views import (
     account,
     auth,
     billing,
+    branding,
     chat,
     confirm,
     console,
@@ -219,6 +220,8 @@ urlpatterns = [
     path("privacy/request/", cpni.privacy_request_page, name="privacy_request"),
     path("privacy/confirm/<str:token>/", cpni.privacy_confirm, name="privacy_confirm"),
     path("csp-report/", csp_report.report, name="csp_report"),
+    path("brand/<int:brand_id>/colours.css", branding.colours, name="brand_colours"),
+    path("brand/<int:brand_id>/logo", branding.logo, name="brand_logo"),
     # Sign-in security: the code step, enrolment, recovery codes, password, e-mail, sessions.
     path("account/", account.account, name="account"),
     path("account/two-factor/verify/", account.verify, name="two_factor_verify"),
