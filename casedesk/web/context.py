@@ -3,14 +3,32 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
+from casedesk.accounts.permissions import (
+    abilities_of,
+    acting_for,
+    customer_contact,
+    is_staff,
+    own_contact,
+    reachable_organisations,
+)
 from casedesk.branding import brands
 from casedesk.core import clock
+from casedesk.rules import partners
+from casedesk.rules.permissions import Ability
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    return {**_site(user), **_brand(user)}
+    return {**_site(user), **_brand(user), "bills_of_customers": _bills_of_customers(user)}
+
+
+def _bills_of_customers(user: Any) -> bool:
+    """Whether a partner's or rebiller's user, as themselves, sees some customers' bills;
+    no query for anyone else (their own organisation came with their contact)."""
+    own = own_contact(user)
+    if own is None or not partners.Kind(own.organisation.kind).manages or acting_for(user) is not None:
+        return False
+    return bool(reachable_organisations(user, Ability.SEE_BILLING))
 
 
 def _brand(user: Any) -> dict[str, Any]:

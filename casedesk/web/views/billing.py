@@ -5,6 +5,8 @@ re-sends, disputes, the runs). Thin: selectors read, actions write."""
 
 from __future__ import annotations
 
+import itertools
+
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -54,6 +56,29 @@ def billcenter(request: AuthedRequest, invoice_id: int | None = None) -> HttpRes
             "disputes": list(selectors.disputes_of(invoice)),
         }
     return render(request, "web/billing/billcenter.html", context)
+
+
+@customer_required
+def customers(request: AuthedRequest) -> HttpResponse:
+    """A partner's or rebiller's BillCenter: every customer it may see the bills of."""
+    period = request.GET.get("period", "")[:7]
+    try:
+        rolled = selectors.rollup(request.user, selectors.provider_today(), period)
+    except Refused as exc:
+        return error_page(request, exc)
+    return render(request, "web/billing/customers.html", {"rollup": rolled})
+
+
+@customer_required
+def customers_csv(request: AuthedRequest) -> HttpResponse:
+    today = selectors.provider_today()
+    try:
+        rows = selectors.rollup_csv(request.user, today)
+        first = next(rows)  # refused before anything is streamed
+    except Refused as exc:
+        return error_page(request, exc)
+    stream = StreamingHttpResponse(itertools.chain([first], rows), content_type="text/csv; charset=utf-8")
+    return _download(stream, f"customers-invoices-{today:%Y-%m}.csv", "text/csv; charset=utf-8")
 
 
 @customer_required
