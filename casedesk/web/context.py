@@ -5,7 +5,6 @@ from django.http import HttpRequest
 
 from casedesk.accounts.permissions import (
     abilities_of,
-    acting_for,
     customer_contact,
     is_staff,
     own_contact,
@@ -23,10 +22,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
 
 
 def _bills_of_customers(user: Any) -> bool:
-    """Whether a partner's or rebiller's user, as themselves, sees some customers' bills;
-    no query for anyone else (their own organisation came with their contact)."""
+    """Whether a partner's or rebiller's user sees some customers' bills (a way back to
+    them while acting for one); no query for anyone else (their own organisation came with
+    their contact)."""
     own = own_contact(user)
-    if own is None or not partners.Kind(own.organisation.kind).manages or acting_for(user) is not None:
+    if own is None or not partners.Kind(own.organisation.kind).manages:
         return False
     return bool(reachable_organisations(user, Ability.SEE_BILLING))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from casedesk.accounts.models import Organisation
 from casedesk.branding import actions
@@ -13,8 +13,14 @@ from tests.factories import OrganisationFactory
 
 
 def png(width: int = 120, height: int = 28, colour: str = "#e4572e") -> bytes:
+    """A small logo: a mark and a word, on a transparent ground."""
     out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((2, 2, height - 2, height - 2), fill=colour)
+    draw.polygon([(height // 2, 6), (height - 6, height - 7), (6, height - 7)], fill="#ffffff")
+    draw.text((height + 6, height // 2 - 6), "SKYLINE", fill="#ffffff")
+    image.save(out, "PNG")
     return out.getvalue()
 
 
