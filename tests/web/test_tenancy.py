@@ -117,7 +117,19 @@ def world():
         "fmt": "json",
         # Their invoice and a dispute of it: every BillCenter and billing route answers 403/404.
         **_billing(theirs, their_case.organisation),
+        # The brand of the rebiller that manages them: not ours to see.
+        "brand_id": _brand_of(their_case.organisation),
     }
+
+
+def _brand_of(org) -> int:
+    from casedesk.accounts import partners
+    from tests.branding.helpers import rebiller
+    from tests.factories import AdministratorFactory
+
+    rebiller_org, brand = rebiller("Theirs Voice")
+    partners.set_partner(AdministratorFactory(), org, rebiller_org)
+    return brand.pk
 
 
 def _billing(theirs, org) -> dict:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from casedesk.accounts.models import Organisation
 from casedesk.billing import actions, run, selectors
@@ -59,6 +59,7 @@ def billcenter(request: AuthedRequest, invoice_id: int | None = None) -> HttpRes
 
 
 @customer_required
+@require_safe
 def customers(request: AuthedRequest) -> HttpResponse:
     """A partner's or rebiller's BillCenter: every customer it may see the bills of."""
     period = request.GET.get("period", "")[:7]
@@ -70,6 +71,7 @@ def customers(request: AuthedRequest) -> HttpResponse:
 
 
 @customer_required
+@require_safe
 def customers_csv(request: AuthedRequest) -> HttpResponse:
     today = selectors.provider_today()
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_safe
 
 from casedesk.branding import brands
 from casedesk.core.errors import NotFound
@@ -21,12 +22,14 @@ def _private(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
+@require_safe
 def colours(request: HttpRequest, brand_id: int) -> HttpResponseBase:
     brand = brands.visible(request.user, brand_id)
     css = rules.stylesheet(brand.primary_colour, brand.accent_colour)
     return _private(HttpResponse(css, content_type="text/css; charset=utf-8"))
 
 
+@require_safe
 def logo(request: HttpRequest, brand_id: int) -> HttpResponseBase:
     brand = brands.visible(request.user, brand_id)
     if not brand.logo or brand.logo_type not in IMAGE_TYPES:
