@@ -6,15 +6,25 @@ from __future__ import annotations
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.forms import modelform_factory
+from django.forms.models import model_to_dict
 from django.test import Client
 
 from casedesk.escalation import actions as escalation
 from casedesk.outbox.models import OutboundMessage
 from casedesk.sla.models import EscalationLevel, EscalationPath
-from tests.factories import AdministratorFactory, OrganisationFactory, customer, make_case, partner_user
+from tests.factories import (
+    AdministratorFactory,
+    OrganisationFactory,
+    UserFactory,
+    customer,
+    make_case,
+    partner_user,
+)
 from tests.sla.test_escalation_order import DAY, NOC, platforms  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
+ModelForm = modelform_factory(EscalationLevel, exclude=())
 
 
 def _partner_level(partner, level: int = 5, email: str = "noc@acme-partner.example.com") -> EscalationLevel:
@@ -92,3 +102,20 @@ def test_the_published_page_shows_a_partners_contact_only_where_it_applies():
     plan = Client().get("/plan/escalation/")
     assert plan.status_code == 200 and "Escalation" in plan.content.decode()
     assert "Acme&#x27;s NOC desk" not in plan.content.decode()
+
+
+def test_the_admin_names_a_partner_on_a_level_and_offers_only_partners_and_rebillers():
+    acme = OrganisationFactory(kind="rebiller", name="Acme Rebiller")
+    plain = OrganisationFactory(name="Plain Customer Co")
+    path = EscalationPath.objects.get(kind="support")
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/sla/escalationpath/{path.pk}/change/").content.decode()
+    assert "levels-0-partner" in page and "Acme Rebiller" in page and "Plain Customer Co" not in page
+    level = path.levels.order_by("level", "id").first()
+    form = ModelForm(data={**model_to_dict(level), "partner": plain.pk}, instance=level)
+    assert not form.is_valid() and "partner" in form.errors
+    form = ModelForm(data={**model_to_dict(level), "partner": acme.pk}, instance=level)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert EscalationLevel.objects.get(pk=level.pk).partner == acme
