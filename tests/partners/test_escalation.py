@@ -119,3 +119,29 @@ def test_the_admin_names_a_partner_on_a_level_and_offers_only_partners_and_rebil
     assert form.is_valid(), form.errors
     form.save()
     assert EscalationLevel.objects.get(pk=level.pk).partner == acme
+
+
+def test_a_p1_breach_at_night_pages_a_partners_own_on_call_for_its_customers_only():
+    from casedesk.accounts import partners
+    from casedesk.sla.models import Calendar
+    from tests.sla.test_clocks_and_sweeps import _p1_case, mt, notices
+    from tests.sla.test_clocks_and_sweeps import run_all as sweep
+
+    acme = OrganisationFactory(kind="partner")
+    EscalationLevel.objects.create(
+        path=EscalationPath.objects.get(kind="support"),
+        level=4,
+        role="Acme on-call",
+        name="Acme on-call",
+        email="oncall@acme-partner.example.com",
+        partner=acme,
+        on_call_calendar=Calendar.objects.get(key="on-call"),
+    )
+    with time_machine.travel(mt(2026, 11, 28, 3, 0), tick=False):  # Saturday night
+        managed, _, _ = _p1_case()
+        direct, _, _ = _p1_case()
+    partners.set_partner(AdministratorFactory(), managed.organisation, acme)
+    with time_machine.travel(mt(2026, 11, 28, 3, 16), tick=False):
+        sweep()
+    paged = {(m.case_id, m.to) for m in notices("sla_breach") if "oncall" in m.to}
+    assert paged == {(managed.pk, "oncall@acme-partner.example.com"), (direct.pk, "oncall@example.com")}
