@@ -1,5 +1,6 @@
-"""Who sees billing: an organisation's financial contacts and MPOCs in the portal, billing
-staff (and administrators) in the console. Refusals say why and whom to ask."""
+"""Who sees billing: an organisation's financial contacts and MPOCs in the portal, a
+partner's people acting for a customer in a scope that holds the bills (full or billing
+only), billing staff (and administrators) in the console. Refusals say why and whom to ask."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ def billing_contact(user: Any) -> Contact:
     contact = permissions.customer_contact(user)
     if contact is None:
         raise Forbidden("BillCenter is for customer contacts; billing staff use the console's billing pages.")
+    if contact.is_delegate:
+        # A delegate has no designations: its scope alone says whether it sees the bills.
+        if permissions.can(user, Ability.SEE_BILLING):
+            return contact
+        raise Forbidden(permissions.refusal(user, Ability.SEE_BILLING))
     if contact.is_financial_contact or contact.is_mpoc:
         return contact
     names = [

@@ -38,6 +38,7 @@ def queue(invoice: Invoice, addresses: Sequence[str], *, key: str | None) -> int
             to=address,
             template="invoice",
             context={"invoice": invoice, "organisation": organisation},
+            brand_of=organisation,
             dedupe_key=f"invoice:{key}:{address}" if key else None,
         )
         for address in addresses

@@ -10,15 +10,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact
 from casedesk.billing.access import billing_contact, require_billing_staff
 from casedesk.billing.models import Dispute, Invoice, InvoiceLine, Run
-from casedesk.core.errors import NotFound
+from casedesk.core.errors import Forbidden, NotFound
 from casedesk.rules import invoicing
 from casedesk.rules.invoicing import Period
+from casedesk.rules.permissions import Ability
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,6 +34,18 @@ def statements(user: Any) -> tuple[Contact, QuerySet[Invoice]]:
 
 
 def statement(user: Any, pk: int) -> Invoice:
+    """One finalized invoice of the organisation the user may see the bills of. A partner's
+    user who opened a customer's statement from the roll-up acts, in this request, for that
+    customer (its delegate: what they do on it, a dispute, is recorded as such)."""
+    org_id = Invoice.objects.filter(pk=pk).values_list("organisation_id", flat=True).first()
+    contact = permissions.customer_contact(user)
+    if org_id is None:
+        raise NotFound("No such invoice.")
+    if contact is not None and contact.organisation_id != org_id:
+        # Another organisation's invoice is absent, whatever the asker may see of their own.
+        if org_id not in permissions.reachable_organisations(user, Ability.SEE_BILLING):
+            raise NotFound("No such invoice.")
+        permissions.act_for(user, org_id)
     _, qs = statements(user)
     invoice = qs.select_related("organisation").filter(pk=pk).first()
     if invoice is None:
@@ -251,3 +265,121 @@ def console_invoice(user: Any, pk: int) -> Invoice:
     if invoice is None:
         raise NotFound("No such invoice.")
     return invoice
+
+
+# A partner's BillCenter: every customer it may see the bills of -----------------------
+
+
+@dataclass(frozen=True)
+class Rollup:
+    periods: list[str]  # newest first
+    period: str  # the one shown line by line ("" when there is none)
+    invoices: list[Invoice]  # of `period`, by customer
+    per_period: list[tuple[str, str, Decimal, int]]  # period, currency, total, invoices
+    per_customer: list[tuple[int, str, str, str, Decimal, int]]  # id, name, account, currency, total, n
+
+
+ROLLUP_MONTHS = 12
+
+
+def billed_customers(user: Any) -> list[int]:
+    """The customers whose bills a partner's user (as themselves) may see, or Forbidden."""
+    if permissions.acting_for(user) is None:
+        ids = permissions.reachable_organisations(user, Ability.SEE_BILLING)
+        if ids:
+            return ids
+    raise Forbidden(
+        "The customers' BillCenter is for a partner's or rebiller's people with billing access to "
+        "the customers it manages; ask your organisation's primary MPOC for that access."
+    )
+
+
+def _rollup_invoices(customers: list[int], today: date) -> QuerySet[Invoice]:
+    first = invoicing.last_months(Period.of(today), ROLLUP_MONTHS)[0]
+    return Invoice.objects.filter(
+        organisation_id__in=customers, status=Invoice.Status.FINALIZED, period__gte=str(first)
+    )
+
+
+def rollup(user: Any, today: date, period: str = "") -> Rollup:
+    """The last 12 months of every such customer's invoices: totals per period and per
+    customer, and one period's invoices (the newest unless `period` names another). A fixed
+    number of queries, however many customers."""
+    invoices = _rollup_invoices(billed_customers(user), today)
+    per_period = [
+        (p, cur, invoicing.cents(Decimal(str(s or 0))), n)
+        for p, cur, s, n in invoices.values("period", "currency")
+        .annotate(s=Sum("total"), n=Count("id"))
+        .values_list("period", "currency", "s", "n")
+        .order_by("-period", "currency")
+    ]
+    per_customer = [
+        (oid, name, account, cur, invoicing.cents(Decimal(str(s or 0))), n)
+        for oid, name, account, cur, s, n in invoices.values(
+            "organisation_id", "organisation__name", "organisation__account_number", "currency"
+        )
+        .annotate(s=Sum("total"), n=Count("id"))
+        .values_list(
+            "organisation_id", "organisation__name", "organisation__account_number", "currency", "s", "n"
+        )
+        .order_by("organisation__name", "organisation_id", "currency")
+    ]
+    periods = list(dict.fromkeys(p for p, *_ in per_period))
+    chosen = period if period in periods else (periods[0] if periods else "")
+    shown = list(
+        invoices.filter(period=chosen)
+        .select_related("organisation")
+        .only(
+            "pk",
+            "period",
+            "reference",
+            "subtotal",
+            "tax",
+            "total",
+            "currency",
+            "finalized_at",
+            "organisation__name",
+            "organisation__account_number",
+        )
+        .order_by("organisation__name", "id")
+    )
+    return Rollup(periods, chosen, shown, per_period, per_customer)
+
+
+ROLLUP_CSV_HEADER = [
+    "customer",
+    "account_number",
+    "period",
+    "invoice",
+    "issued",
+    "subtotal",
+    "tax",
+    "total",
+    "currency",
+]
+
+
+def rollup_csv(user: Any, today: date) -> Iterator[str]:
+    """Every such customer's invoices of the last 12 months, one row each (streamed)."""
+    invoices = (
+        _rollup_invoices(billed_customers(user), today)
+        .order_by("-period", "organisation__name", "id")
+        .values_list(
+            "organisation__name",
+            "organisation__account_number",
+            "period",
+            "reference",
+            "finalized_at",
+            "subtotal",
+            "tax",
+            "total",
+            "currency",
+        )
+    )
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(ROLLUP_CSV_HEADER)
+    for name, account, period, ref, issued, subtotal, tax, total, currency in invoices.iterator(
+        chunk_size=500
+    ):
+        day = timezone.localdate(issued).isoformat() if issued else ""
+        yield writer.writerow([_cell(name), _cell(account), period, ref, day, subtotal, tax, total, currency])

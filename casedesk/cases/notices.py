@@ -61,6 +61,7 @@ def _prepare(
     origin: Origin | None = None,
     thread: list[str] | None = None,
     capped: bool = False,
+    brand_of: Any = None,
 ) -> OutboundMessage | None:
     """One templated message, not yet saved; None if there is no one to send it to, or it
     is `capped` (an answer to a sender who may not write) and the address has had its share
@@ -87,7 +88,17 @@ def _prepare(
         headers=headers,
         automatic=automatic,
         dedupe_key=dedupe_key,
+        # Every notice here is for the case's customer: a rebiller's hears under its brand.
+        brand_of=brand_of or _organisation(case),
     )
+
+
+def _organisation(case: Any) -> Any:
+    """The case's organisation if it came with the case (no query to learn it has no
+    rebiller), else its id."""
+    if case is None:
+        return None
+    return case.organisation if type(case).organisation.is_cached(case) else case.organisation_id
 
 
 def send(**kwargs: Any) -> OutboundMessage | None:
@@ -268,4 +279,5 @@ def refusal(contact: Any, origin: Origin, text: str) -> OutboundMessage | None:
         },
         origin=origin,
         capped=True,
+        brand_of=contact.organisation,
     )

@@ -52,14 +52,16 @@ def _contact(level: EscalationLevel, now: datetime, cfg: config.Config) -> rules
         legacy_only=level.legacy_network_only,
         platform=level.platform_id,
         team=level.team_id,
+        partner=level.partner_id,
     )
 
 
 def _escalated(case: Case) -> rules.Escalated:
     platform = case.platform
     team = platform.team_id if platform is not None and platform.team_id else case.team_id
+    org = case.organisation
     return rules.Escalated(
-        platform=case.platform_id, team=team, legacy_network=case.organisation.legacy_network
+        platform=case.platform_id, team=team, legacy_network=org.legacy_network, partner=org.partner_id
     )
 
 

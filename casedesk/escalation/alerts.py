@@ -12,6 +12,7 @@ from casedesk.cases.models import Case
 from casedesk.core.when import human, plan_zone
 from casedesk.outbox import delivery as outbox
 from casedesk.outbox.models import OutboundMessage
+from casedesk.rules import escalation as rules
 from casedesk.rules import triage
 from casedesk.sla import config
 from casedesk.sla.models import EscalationLevel
@@ -45,10 +46,10 @@ def hold_woken(case: Case) -> list[OutboundMessage]:
 
 
 def sla_alert(
-    case: Case, alert: Alert, now: datetime, on_call: list[str] | None = None
+    case: Case, alert: Alert, now: datetime, on_call: list[tuple[int | None, str]] | None = None
 ) -> list[OutboundMessage]:
     """The outbox rows (not yet saved) of one warning or breach notice; `on_call` is the
-    on-call managers' addresses if already looked up for this instant."""
+    on-call managers (partner, address) if already looked up for this instant."""
     what = alert.clock.value.replace("_", " ")
     key = f"sla:{case.pk}:{alert.clock.value}:{alert.stage}:{alert.due.isoformat()}"
     recipients: list[tuple[str, str]] = []
@@ -65,7 +66,7 @@ def sla_alert(
             recipients.append(("assignee", case.assignee.email))
         if triage.pages_on_call(case.priority):
             on_call = on_call_now(now) if on_call is None else on_call
-            recipients += [("on-call", email) for email in on_call]
+            recipients += [("on-call", email) for email in _on_call_for(case, on_call)]
         subject = f"[{case.number}] SLA breach: {priority} {what} was due {_local(alert.due)}"
         text = f"The {what} target of {case.number} ({priority}) passed at {_local(alert.due)}."
     return [
@@ -82,12 +83,25 @@ def sla_alert(
     ]
 
 
-def on_call_now(now: datetime) -> list[str]:
-    """The on-call manager's address while their hours are on (weeknights, weekends)."""
+def on_call_now(now: datetime) -> list[tuple[int | None, str]]:
+    """The on-call managers (the partner each is for, and the address) while their hours
+    are on (weeknights, weekends)."""
     calendar = config.current().calendars.get(ON_CALL)
     if calendar is None or not calendar.is_open(now):
         return []
-    return list(EscalationLevel.objects.filter(on_call_calendar__key=ON_CALL).values_list("email", flat=True))
+    return list(
+        EscalationLevel.objects.filter(on_call_calendar__key=ON_CALL)
+        .order_by("id")
+        .values_list("partner_id", "email")
+    )
+
+
+def _on_call_for(case: Case, on_call: list[tuple[int | None, str]]) -> list[str]:
+    """A partner's own on-call manager for its customers' cases in place of the provider's;
+    never one for another partner's (`rules.escalation`)."""
+    people = [rules.Contact(level=0, key=i, partner=partner) for i, (partner, _) in enumerate(on_call)]
+    reached = rules.reachable(people, rules.Escalated(partner=case.organisation.partner_id))
+    return [on_call[c.key][1] for c in reached]
 
 
 def _addresses(case: Case, level: EscalationLevel) -> list[str]:

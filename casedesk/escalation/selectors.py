@@ -8,23 +8,46 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from casedesk.accounts import permissions
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import clock
 from casedesk.escalation.models import CaseEscalation
+from casedesk.rules import partners
 from casedesk.rules.lifecycle import Actor
 from casedesk.rules.sla import Clock
-from casedesk.sla.models import Breach, EscalationPath
+from casedesk.sla.models import Breach, EscalationLevel, EscalationPath
 
 FIRST_RESPONSE, UPDATE = Clock.FIRST_RESPONSE.value, Clock.UPDATE.value
 
 
-def escalation_paths() -> list[EscalationPath]:
-    return list(
-        EscalationPath.objects.prefetch_related("levels__on_call_calendar", "levels__team").order_by("id")
+def escalation_paths(viewer: Any = None) -> list[EscalationPath]:
+    """The published paths. A partner's own contacts are shown to staff, to the customers it
+    manages (and its people acting for them) and to its own people; to no one else: the
+    public plan and every other customer see the provider's contacts only."""
+    levels = EscalationLevel.objects.select_related("on_call_calendar", "team", "partner").order_by(
+        "level", "id"
     )
+    if not permissions.is_staff(viewer):
+        levels = levels.filter(Q(partner__isnull=True) | Q(partner_id__in=_partners_of(viewer)))
+    return list(EscalationPath.objects.prefetch_related(Prefetch("levels", queryset=levels)).order_by("id"))
+
+
+def _partners_of(viewer: Any) -> list[int]:
+    if viewer is None:
+        return []
+    ids = []
+    for contact in (permissions.customer_contact(viewer), permissions.own_contact(viewer)):
+        if contact is None:
+            continue
+        org = contact.organisation
+        if org.partner_id is not None:
+            ids.append(org.partner_id)
+        if partners.Kind(org.kind).manages:
+            ids.append(org.pk)
+    return ids
 
 
 def case_levels(case: Case) -> dict[str, int]:

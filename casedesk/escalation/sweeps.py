@@ -112,7 +112,7 @@ def sla_alerts(now: datetime) -> int:
     their notices queued with one statement each."""
     sent = 0
     due = [case.pk for case in _due("next_alert_at", now)]
-    on_call: list[str] | None = None
+    on_call: list[tuple[int | None, str]] | None = None
     for start in range(0, len(due), CHUNK):
         with transaction.atomic():
             locked = actions.lock_due(due[start : start + CHUNK])

@@ -39,5 +39,6 @@ def approval_requests(case: Case, request: Request, asked: Sequence[tuple[Approv
             },
             case=case,
             automatic=False,
+            brand_of=case.organisation if Case.organisation.is_cached(case) else case.organisation_id,
             dedupe_key=f"macd-approval-{approval.pk or case.pk}-{approval.contact_id}",
         )

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from casedesk.branding import brands
 from casedesk.core import bulk, clock, mailboxes, tasks, when
 from casedesk.outbox import attachments, suppression
 from casedesk.outbox.leases import Queue
@@ -182,12 +184,28 @@ def _zone_of(case: Any) -> ZoneInfo:
 
 
 def build_template(
-    *, kind: str, to: str, template: str, context: dict[str, Any], **kwargs: Any
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    brand_of: Any = None,
+    **kwargs: Any,
 ) -> OutboundMessage:
     """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row, with
     times on the clock of the case's organisation (else the plan's), whoever's request or
-    sweep sends it."""
+    sweep sends it. `brand_of`: the organisation (or its id) a message to a customer's people is for;
+    a rebiller's customer's carries the rebiller's brand (`branding.brands`)."""
     context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
+    brand = brands.for_mail(brand_of)
+    if brand is not None:
+        # A rebiller's customer hears from the rebiller: its name signs and sends the
+        # message; replies still go to the desk's own signed intake address (Reply-To).
+        context |= {"site_name": brand.name, "brand": brand}
+        kwargs["headers"] = {
+            **(kwargs.get("headers") or {}),
+            "From": formataddr((brand.name, settings.DEFAULT_FROM_EMAIL)),
+        }
     with timezone.override(_zone_of(context.get("case"))):
         subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
         text = render_to_string(f"mail/{template}.txt", context)

@@ -11,6 +11,7 @@ from django.db import models
 
 from casedesk.core.mailboxes import not_ours
 from casedesk.rules import calendar as cal
+from casedesk.rules import partners
 from casedesk.rules import sla as rules
 
 DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -252,9 +253,25 @@ class EscalationLevel(models.Model):
         related_name="+",
         help_text="Reachable only during these hours (the on-call manager).",
     )
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_levels",
+        limit_choices_to={"kind__in": [k.value for k in partners.Kind if k.manages]},
+        help_text="For a partner's or rebiller's own contact: reached, in place of this level's "
+        "other contacts, for the customers it manages, and never for anyone else's.",
+    )
 
     class Meta:
         ordering = ["path", "level", "id"]
 
     def __str__(self) -> str:
         return f"{self.path} {self.level}: {self.role}"
+
+    def clean(self) -> None:
+        super().clean()
+        partner = self.partner if self.partner_id is not None else None
+        if partner is not None and not partners.Kind(partner.kind).manages:
+            raise ValidationError({"partner": f"{partner.name} is neither a partner nor a rebiller."})

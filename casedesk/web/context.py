@@ -4,7 +4,14 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from casedesk.accounts import permissions
-from casedesk.accounts.permissions import abilities_of, customer_contact, is_staff
+from casedesk.accounts.permissions import (
+    abilities_of,
+    customer_contact,
+    is_staff,
+    own_contact,
+    reachable_organisations,
+)
+from casedesk.branding import brands
 from casedesk.core import clock
 from casedesk.rules import partners
 from casedesk.rules.permissions import Ability
@@ -13,6 +20,30 @@ from casedesk.web import acting
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
+    return {**_site(request, user), **_brand(user), "bills_of_customers": _bills_of_customers(user)}
+
+
+def _bills_of_customers(user: Any) -> bool:
+    """Whether a partner's or rebiller's user sees some customers' bills (a way back to
+    them while acting for one); no query for anyone else (their own organisation came with
+    their contact)."""
+    own = own_contact(user)
+    if own is None or not partners.Kind(own.organisation.kind).manages:
+        return False
+    return bool(reachable_organisations(user, Ability.SEE_BILLING))
+
+
+def _brand(user: Any) -> dict[str, Any]:
+    """A rebiller's customer (or its people acting for one) sees the rebiller's name and
+    support phone in place of the provider's, its logo and its colours."""
+    brand = brands.of_viewer(user) if user is not None else None
+    if brand is None:
+        return {"brand": None}
+    named = {"brand": brand, "site_name": brand.name}
+    return named | ({"support_phone": brand.support_phone} if brand.support_phone else {})
+
+
+def _site(request: HttpRequest, user: Any) -> dict[str, Any]:
     return {
         "site_name": settings.CASEDESK_SITE_NAME,
         "is_staff_user": is_staff(user),

@@ -338,6 +338,12 @@ ALLOWED.update(
         ("POST", "console:billing_adjustment"): BILLING_STAFF,
         ("POST", "console:billing_resend"): BILLING_STAFF,
         ("POST", "console:billing_decide"): BILLING_STAFF,
+        # A partner's or rebiller's BillCenter of its customers: nobody of the walk is one's.
+        ("GET", "portal:billing_customers"): set(),
+        ("GET", "portal:billing_customers_csv"): set(),
+        # Another rebiller's brand: staff see every brand; the walk's customers see none.
+        ("GET", "brand_colours"): STAFF,
+        ("GET", "brand_logo"): STAFF,
     }
 )
 # Pages that only read answer a POST as they answer a GET.
@@ -539,6 +545,7 @@ def world():
         "delegate_id": 999999,  # no partner's access: 404 (tests/partners walk a partner's)
         "chat_id": _chat(dana, tech).pk,
         **_solutions(tech),
+        "brand_id": _brand(),
     }
     # Which case a route acts on when the open one would not do.
     numbers = {
@@ -720,6 +727,12 @@ def _inventory(dana: User, org) -> dict:
         source="portal",
     )
     return {"item_id": Item.objects.get(organisation=org).pk, "batch_id": later.batch.pk, "job_id": job.pk}
+
+
+def _brand() -> int:
+    from tests.branding.helpers import rebiller
+
+    return rebiller("Elsewhere Voice")[1].pk
 
 
 def _solutions(editor) -> dict:

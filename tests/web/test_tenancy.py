@@ -117,17 +117,25 @@ def world():
         "fmt": "json",
         # Their invoice and a dispute of it: every BillCenter and billing route answers 403/404.
         **_billing(theirs, their_case.organisation),
-        # Another partner's person acting for them: ending that access is refused.
-        "delegate_id": _delegate_for(their_case.organisation),
+        # The brand of the rebiller that manages them, and the rebiller's person acting for
+        # them: not ours to see, and ending that access is refused.
+        **_rebiller_of(their_case.organisation),
     }
 
 
-def _delegate_for(org) -> int:
+def _rebiller_of(org) -> dict:
+    from casedesk.accounts import partners
     from casedesk.accounts.models import Contact
-    from tests.factories import partner_user
+    from tests.branding.helpers import rebiller
+    from tests.factories import AdministratorFactory, partner_user
 
-    user = partner_user({org: "full"})
-    return Contact.objects.get(organisation=org, delegate_of__user=user).pk
+    rebiller_org, brand = rebiller("Theirs Voice")
+    partners.set_partner(AdministratorFactory(), org, rebiller_org)
+    user = partner_user({org: "full"}, partner=rebiller_org)
+    return {
+        "brand_id": brand.pk,
+        "delegate_id": Contact.objects.get(organisation=org, delegate_of__user=user).pk,
+    }
 
 
 def _billing(theirs, org) -> dict:

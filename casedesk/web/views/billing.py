@@ -5,11 +5,13 @@ re-sends, disputes, the runs). Thin: selectors read, actions write."""
 
 from __future__ import annotations
 
+import itertools
+
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from casedesk.accounts.models import Organisation
 from casedesk.billing import actions, run, selectors
@@ -30,11 +32,13 @@ def _download(body: bytes | StreamingHttpResponse, name: str, content_type: str)
 
 @customer_required
 def billcenter(request: AuthedRequest, invoice_id: int | None = None) -> HttpResponse:
+    # The statement first: opened from the customers' roll-up, it says whom the user acts for.
+    invoice = selectors.statement(request.user, invoice_id) if invoice_id else None
     try:
         contact, invoices = selectors.statements(request.user)
     except Refused as exc:
         return error_page(request, exc)
-    invoice = selectors.statement(request.user, invoice_id) if invoice_id else invoices.first()
+    invoice = invoice or invoices.first()
     context = {
         "contact": contact,
         "org": contact.organisation,
@@ -52,6 +56,31 @@ def billcenter(request: AuthedRequest, invoice_id: int | None = None) -> HttpRes
             "disputes": list(selectors.disputes_of(invoice)),
         }
     return render(request, "web/billing/billcenter.html", context)
+
+
+@customer_required
+@require_safe
+def customers(request: AuthedRequest) -> HttpResponse:
+    """A partner's or rebiller's BillCenter: every customer it may see the bills of."""
+    period = request.GET.get("period", "")[:7]
+    try:
+        rolled = selectors.rollup(request.user, selectors.provider_today(), period)
+    except Refused as exc:
+        return error_page(request, exc)
+    return render(request, "web/billing/customers.html", {"rollup": rolled})
+
+
+@customer_required
+@require_safe
+def customers_csv(request: AuthedRequest) -> HttpResponse:
+    today = selectors.provider_today()
+    try:
+        rows = selectors.rollup_csv(request.user, today)
+        first = next(rows)  # refused before anything is streamed
+    except Refused as exc:
+        return error_page(request, exc)
+    stream = StreamingHttpResponse(itertools.chain([first], rows), content_type="text/csv; charset=utf-8")
+    return _download(stream, f"customers-invoices-{today:%Y-%m}.csv", "text/csv; charset=utf-8")
 
 
 @customer_required

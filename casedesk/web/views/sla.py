@@ -58,7 +58,8 @@ console_escalate = staff_required(escalate)
 
 @login_required
 def escalation_paths(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/escalation_paths.html", {"paths": sla_selectors.escalation_paths()})
+    paths = sla_selectors.escalation_paths(request.user)
+    return render(request, "web/escalation_paths.html", {"paths": paths})
 
 
 def _date(value: str | None, default: date) -> date:
