@@ -20,11 +20,12 @@ def _fresh_cache():
     # Rate-limit counters live in the cache; one test's failures must not block the next.
     from django.core.cache import cache
 
-    from casedesk.outbox import delivery
+    from casedesk.outbox import delivery, stencils
     from casedesk.sla import config as sla_config
 
     cache.clear()
     delivery._ZONES.clear()  # organisations' clocks remembered for e-mails; ids recur
+    stencils.forget()  # notices rendered once per shape; a test may change what they read
     # The calendars and policies are kept a minute; a test database flushed since (a
     # transactional test) sends no signal, so one test's calendars would serve the next.
     sla_config.invalidate()

@@ -67,6 +67,12 @@ class _Item:
     parsed: parse.ParsedMessage
     origin: notices.Origin  # what its notices answer
     checked: Authentication | None = None  # whether its sender is who it says (`senders`)
+    copies: list[str] | None = None  # `effects.copied`, once asked
+
+    def copied(self) -> list[str]:
+        if self.copies is None:
+            self.copies = effects.copied(self.parsed)
+        return self.copies
 
     @property
     def message(self) -> lookups.Message:
@@ -284,7 +290,7 @@ def _plan(run: list[_Item]) -> _Stretch:
             plans.append(_Plan(item, comment=comment, why=decisions.why(parsed, decision)))
         if parsed.message_id:
             linked.add(parsed.message_id)
-        copied.update(effects.copied(parsed))
+        copied.update(item.copied())
     return _Stretch(plans, router)
 
 
@@ -303,14 +309,14 @@ def _write(plans: list[_Plan]) -> list[Result]:
             continue
         done[plan.item.index] = Result("created", outcome.case.number, plan.why, event_id=outcome.event.pk)
         links.append(effects.link(outcome.case, plan.item.parsed, now))
-        effects.copy_on(outcome.case, plan.item.parsed, opening.by)
+        effects.copy_on(outcome.case, plan.item.parsed, opening.by, plan.item.copied())
     for (plan, comment), event in zip(comments, added, strict=True):
         if isinstance(event, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {event}")
             continue
         done[plan.item.index] = Result("appended", comment.case.number, plan.why, event_id=event.pk)
         links.append(effects.link(comment.case, plan.item.parsed, now))
-        effects.copy_on(comment.case, plan.item.parsed, comment.by)
+        effects.copy_on(comment.case, plan.item.parsed, comment.by, plan.item.copied())
     bulk.insert([link for link in links if link.message_id])
     return inbound.settle([(p.item.row, p.item.parsed, done[p.item.index]) for p in plans])
 

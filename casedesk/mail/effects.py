@@ -89,10 +89,12 @@ def copied(parsed: parse.ParsedMessage) -> list[str]:
     return out[:COPIED_LIMIT]
 
 
-def copy_on(case: Case, parsed: parse.ParsedMessage, by: actions.Who) -> None:
+def copy_on(
+    case: Case, parsed: parse.ParsedMessage, by: actions.Who, addresses: list[str] | None = None
+) -> None:
     """Copy on the case the people the message also went to: they have read it already,
-    and now hear the answers too."""
-    addresses = copied(parsed)
+    and now hear the answers too. `addresses`: `copied(parsed)`, if the caller has it."""
+    addresses = copied(parsed) if addresses is None else addresses
     if addresses:
         actions.add_copied(case, by=by, sender=parsed.sender, addresses=addresses)
 
