@@ -104,28 +104,43 @@ def ingest_many(
     batch: int = 100,
     envelopes: Sequence[Envelope] | None = None,
 ) -> list[Result]:
-    """Ingest messages; per batch the raw bytes are stored and committed first, then
-    processed, the batch's outcomes committing together. A crash before that commit
+    """Ingest messages; per batch (`_spans`) the raw bytes are stored and committed first,
+    then processed, the batch's outcomes committing together. A crash before that commit
     leaves the batch stored and pending, and `retry_inbound` processes it again.
 
     The parser's processes read each batch while the batch before it is written (a thread
     that waits on them, so the two overlap on two cores); a parse begun ahead is used only
     for the rows this call stored from those very bytes."""
     results: list[Result] = []
-    starts = list(range(0, len(raws), batch))
-    if not starts:
+    spans = _spans(len(raws), batch)
+    if not spans:
         return results
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead") as ahead:
-        upcoming = ahead.submit(parsing.read_many, raws[:batch])
-        for start in starts:
+        start, end = spans[0]
+        upcoming = ahead.submit(parsing.read_many, raws[start:end])
+        for number, (start, end) in enumerate(spans):
             current = upcoming
-            following = start + batch
-            if following < len(raws):
-                upcoming = ahead.submit(parsing.read_many, raws[following : following + batch])
-            chunk = envelopes[start : start + batch] if envelopes else None
-            stored = inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)
+            if number + 1 < len(spans):
+                following, after = spans[number + 1]
+                upcoming = ahead.submit(parsing.read_many, raws[following:after])
+            chunk = envelopes[start:end] if envelopes else None
+            stored = inbound.store_many(raws[start:end], source=source, envelopes=chunk)
             results.extend(take(stored, readings=_taken(current)))
     return results
+
+
+def _spans(count: int, batch: int) -> list[tuple[int, int]]:
+    """The batches of `count` messages, as (start, end). With more than one, the first two
+    are a quarter and a half of `batch`: the first batch's parse is the one nothing
+    overlaps, and the second's is done while the first, shorter, is written."""
+    sizes = [max(1, batch // 4), max(1, batch // 2)] if count > batch else []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = sizes.pop(0) if sizes else batch
+        spans.append((start, min(count, start + size)))
+        start += size
+    return spans
 
 
 def _taken(future: Future[list[parse.ParsedMessage | parsing.Unparseable]]) -> list[Any] | None:
