@@ -115,6 +115,8 @@ def ingest_many(
     spans = _spans(len(raws), batch)
     if not spans:
         return results
+    if len(raws) == 1:
+        return _ingest_one(raws[0], source, envelopes[0] if envelopes else None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead") as ahead:
         start, end = spans[0]
         upcoming = ahead.submit(parsing.read_many, raws[start:end])
@@ -127,6 +129,24 @@ def ingest_many(
             stored = inbound.store_many(raws[start:end], source=source, envelopes=chunk)
             results.extend(take(stored, readings=_taken(current)))
     return results
+
+
+def _ingest_one(raw: bytes, source: str, envelope: Envelope | None) -> list[Result]:
+    """A lone message (the SMTP listener's): the parser reads it while it is stored, handed
+    over without a thread of its own (`parsing.begin`), within the same time limit."""
+    # A parser that cannot start now must not keep the message from being stored: it is
+    # read later.
+    try:
+        ahead = parsing.begin(raw)
+    except Exception:
+        log.exception("the parser could not take a message ahead")
+        ahead = None
+    try:
+        stored = inbound.store_many([raw], source=source, envelopes=[envelope] if envelope else None)
+        return take(stored, ahead=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()  # nothing if its answer was taken
 
 
 def _spans(count: int, batch: int) -> list[tuple[int, int]]:
