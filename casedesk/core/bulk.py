@@ -25,30 +25,48 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     if not objs:
         return objs
     model = type(objs[0])
-    meta = model._meta
-    pk = _field(model, "pk")
-    fields = [f for f in meta.concrete_fields if f is not pk]
     for obj in objs:
         cast(Any, obj)._prepare_related_fields_for_save(operation_name="insert")  # ids of saved relations
     db = connections[DEFAULT_DB_ALIAS]
+    fields, preps, table, columns, row, returning = _columns(model, db)
     moments: dict[datetime, Any] = {}
-    preps = [_preparer(f, db, moments) for f in fields]
-    ops = db.ops
-    table = ops.quote_name(meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, ops.bulk_batch_size(fields, objs))
+    size = max(1, db.ops.bulk_batch_size(fields, objs))
     with db.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            params = [prep(obj) for obj in chunk for prep in preps]
+            params = [prep(obj, db, moments) for obj in chunk for prep in preps]
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
-            cursor.execute(sql + f"RETURNING {ops.quote_name(pk.column)}", params)
+            cursor.execute(sql + returning, params)
             for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = new_pk
                 obj._state.adding = False
                 obj._state.db = db.alias
     return objs
+
+
+_COLUMNS: dict[tuple[type[models.Model], str], tuple[Any, ...]] = {}
+
+
+def _columns(model: type[models.Model], db: Any) -> tuple[Any, ...]:
+    """A model's insert, worked out once per process and database kind: its columns, how
+    each value is prepared, and the statement's fixed parts (a lone message inserts a
+    handful of rows of several models)."""
+    key = (model, db.vendor)
+    found = _COLUMNS.get(key)
+    if found is None:
+        pk = _field(model, "pk")
+        fields = [f for f in model._meta.concrete_fields if f is not pk]
+        ops = db.ops
+        found = (
+            fields,
+            [_preparer(f) for f in fields],
+            ops.quote_name(model._meta.db_table),
+            ", ".join(ops.quote_name(f.column) for f in fields),
+            "(" + ", ".join(["%s"] * len(fields)) + ")",
+            f"RETURNING {ops.quote_name(pk.column)}",
+        )
+        _COLUMNS[key] = found
+    return found
 
 
 # Values of these types go to the driver as they are for the plain column kinds below;
@@ -72,21 +90,23 @@ _PLAIN_COLUMNS = {
 }
 
 
-def _preparer(field: models.Field[Any, Any], db: Any, moments: dict[datetime, Any]) -> Any:
-    """How one field's value on an instance becomes a statement parameter."""
+def _preparer(field: models.Field[Any, Any]) -> Any:
+    """How one field's value on an instance becomes a statement parameter:
+    `prepare(obj, connection, moments)`."""
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), db)
-    prepare = _value_preparer(field, db, moments)
-    return lambda obj: prepare(getattr(obj, attname))
+        return lambda obj, db, moments: field.get_db_prep_save(field.pre_save(obj, True), db)
+    prepare = _value_preparer(field)
+    return lambda obj, db, moments: prepare(getattr(obj, attname), db, moments)
 
 
-def _value_preparer(field: models.Field[Any, Any], db: Any, moments: dict[datetime, Any]) -> Any:
-    """How one value of the field becomes a statement parameter. `moments`: the aware
-    datetimes adapted so far by the caller's statement (a batch's rows share a few)."""
+def _value_preparer(field: models.Field[Any, Any]) -> Any:
+    """How one value of the field becomes a statement parameter: `prepare(value,
+    connection, moments)`; `moments`, the aware datetimes adapted so far by the caller's
+    statement (a batch's rows share a few)."""
     if type(field).__name__ in _PLAIN_COLUMNS and type(field).__module__.startswith("django.db.models"):
 
-        def plain(value: Any) -> Any:
+        def plain(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
             if value is None or type(value) in _PLAIN_TYPES:
                 return value
             return field.get_db_prep_save(value, db)
@@ -96,21 +116,23 @@ def _value_preparer(field: models.Field[Any, Any], db: Any, moments: dict[dateti
         # An aware datetime needs only the backend's adaptation (the field's own preparation
         # is there to convert strings and warn of naive values); a case row has a dozen.
         # Equal aware datetimes are the same instant, which is all the adaptation reads.
-        adapt = db.ops.adapt_datetimefield_value
 
-        def moment(value: Any) -> Any:
+        def moment(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
             if type(value) is datetime and value.tzinfo is not None:
                 done = moments.get(value, _MISSING)
                 if done is _MISSING:
-                    done = moments[value] = adapt(value)
+                    done = moments[value] = db.ops.adapt_datetimefield_value(value)
                 return done
             return field.get_db_prep_save(value, db)
 
         return moment
-    return lambda value: field.get_db_prep_save(value, db)
+    return lambda value, db, moments: field.get_db_prep_save(value, db)
 
 
 _MISSING = object()
+
+
+_UPDATED: dict[tuple[type[models.Model], str], Any] = {}  # (model, name): its value's preparer
 
 
 def update_rows(model: type[models.Model], rows: Iterable[tuple[int, Mapping[str, Any]]]) -> int:
@@ -119,20 +141,19 @@ def update_rows(model: type[models.Model], rows: Iterable[tuple[int, Mapping[str
     groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
     db = connections[DEFAULT_DB_ALIAS]
     moments: dict[datetime, Any] = {}
-    preparers: dict[str, Any] = {}
     for pk, values in rows:
         if not values:
             continue
         names = tuple(sorted(values))
         params = []
         for name in names:
-            prepare = preparers.get(name)
+            prepare = _UPDATED.get((model, name))
             if prepare is None:
-                prepare = preparers[name] = _value_preparer(_field(model, name), db, moments)
+                prepare = _UPDATED[(model, name)] = _value_preparer(_field(model, name))
             value = values[name]
             if isinstance(value, models.Model):  # a relation set by name ("duplicate_of")
                 value = value.pk
-            params.append(prepare(value))
+            params.append(prepare(value, db, moments))
         groups[names].append([*params, pk])
     meta = model._meta
     table = db.ops.quote_name(meta.db_table)
