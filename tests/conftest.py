@@ -21,12 +21,13 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from casedesk.branding import brands
-    from casedesk.outbox import delivery
+    from casedesk.outbox import delivery, stencils
     from casedesk.sla import config as sla_config
 
     cache.clear()
     delivery._ZONES.clear()  # organisations' clocks remembered for e-mails; ids recur
     brands.forget()  # and their brands
+    stencils.forget()  # notices rendered once per shape; a test may change what they read
     # The calendars and policies are kept a minute; a test database flushed since (a
     # transactional test) sends no signal, so one test's calendars would serve the next.
     sla_config.invalidate()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from casedesk.cases.clocks import CLOSE_WARNING
 from casedesk.outbox import delivery, threading
 from casedesk.outbox.models import OutboundMessage
 from casedesk.outbox.recipients import Once
+from casedesk.outbox.stencils import marker
 from casedesk.rules.lifecycle import Status
 from casedesk.rules.timeline import EXTENSION
 
@@ -62,6 +64,7 @@ def _prepare(
     thread: list[str] | None = None,
     capped: bool = False,
     brand_of: Any = None,
+    stencil: delivery.Stencil | None = None,
 ) -> OutboundMessage | None:
     """One templated message, not yet saved; None if there is no one to send it to, or it
     is `capped` (an answer to a sender who may not write) and the address has had its share
@@ -90,6 +93,7 @@ def _prepare(
         dedupe_key=dedupe_key,
         # Every notice here is for the case's customer: a rebiller's hears under its brand.
         brand_of=brand_of or _organisation(case),
+        stencil=stencil,
     )
 
 
@@ -160,20 +164,23 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
             to = heard.take(reader.email)
             if not to:
                 continue
+            context = {
+                "case": case,
+                "number": case.number,
+                "event": event,
+                "contact": reader,  # each reader's copy differs by the greeting only
+                "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
+                "status": case.status_label,
+                "dropped": _dropped_for(origin, reader),
+            }
+            particulars = _particulars(template, event, reader)
+            context.update(particulars)
             message = _prepare(
                 kind=template,
                 to=to,
                 template=template,
-                context={
-                    "case": case,
-                    "number": case.number,
-                    "event": event,
-                    "contact": reader,  # each reader's copy differs by the greeting only
-                    "url": f"{settings.CASEDESK_BASE_URL}/portal/cases/{case.number}/",
-                    "status": case.status_label,
-                    "dropped": _dropped_for(origin, reader),
-                    **_particulars(template, event, reader),
-                },
+                context=context,
+                stencil=None if particulars else _stencil(template, context),
                 case=case,
                 automatic=automatic,
                 dedupe_key=_dedupe_key(template, event, to),
@@ -189,6 +196,41 @@ def case_events(events: Sequence[tuple[Any, Origin | None]], *, once: Once | Non
 
 
 DROPPED = "attachments_not_kept"
+
+# The notices sent by the hundred (a mailbox's backlog of new cases), rendered once per
+# shape (`outbox.stencils`), and what of the case their templates read besides the values.
+STENCILED = frozenset({"case_opened"})
+
+
+def _stencil(template: str, context: dict[str, Any]) -> delivery.Stencil | None:
+    """The notice as its shape and free-text values: the reader's name, the case's number,
+    title and link. Its other values make the shape; a notice with attachments not kept
+    (their names and reasons, free text too) is rendered in full."""
+    case = context["case"]
+    values = (context["contact"].name, case.title, context["number"], context["url"])
+    if template not in STENCILED or context["dropped"] or not all(isinstance(v, str) for v in values):
+        return None
+    shape = SimpleNamespace(
+        kind=case.kind,
+        approval=case.approval,
+        needs_triage=case.needs_triage,
+        get_priority_display=case.get_priority_display(),
+        get_approval_display=case.get_approval_display(),
+        title=marker(1),
+    )
+    return delivery.Stencil(
+        key=(case.kind, case.approval, case.needs_triage, case.priority, context["status"]),
+        context={
+            "case": shape,
+            "number": marker(2),
+            "event": None,
+            "contact": SimpleNamespace(name=marker(0)),
+            "url": marker(3),
+            "status": context["status"],
+            "dropped": (),
+        },
+        values=values,
+    )
 
 
 def _tell_dropped(event: Any, origin: Origin | None) -> bool:

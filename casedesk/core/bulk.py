@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -25,28 +25,48 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     if not objs:
         return objs
     model = type(objs[0])
-    meta = model._meta
-    pk = _field(model, "pk")
-    fields = [f for f in meta.concrete_fields if f is not pk]
     for obj in objs:
         cast(Any, obj)._prepare_related_fields_for_save(operation_name="insert")  # ids of saved relations
-    preps = [_preparer(f) for f in fields]
-    ops = connection.ops
-    table = ops.quote_name(meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, ops.bulk_batch_size(fields, objs))
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    fields, preps, table, columns, row, returning = _columns(model, db)
+    moments: dict[datetime, Any] = {}
+    size = max(1, db.ops.bulk_batch_size(fields, objs))
+    with db.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            params = [prep(obj) for obj in chunk for prep in preps]
+            params = [prep(obj, db, moments) for obj in chunk for prep in preps]
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
-            cursor.execute(sql + f"RETURNING {ops.quote_name(pk.column)}", params)
+            cursor.execute(sql + returning, params)
             for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = new_pk
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = db.alias
     return objs
+
+
+_COLUMNS: dict[tuple[type[models.Model], str], tuple[Any, ...]] = {}
+
+
+def _columns(model: type[models.Model], db: Any) -> tuple[Any, ...]:
+    """A model's insert, worked out once per process and database kind: its columns, how
+    each value is prepared, and the statement's fixed parts (a lone message inserts a
+    handful of rows of several models)."""
+    key = (model, db.vendor)
+    found = _COLUMNS.get(key)
+    if found is None:
+        pk = _field(model, "pk")
+        fields = [f for f in model._meta.concrete_fields if f is not pk]
+        ops = db.ops
+        found = (
+            fields,
+            [_preparer(f) for f in fields],
+            ops.quote_name(model._meta.db_table),
+            ", ".join(ops.quote_name(f.column) for f in fields),
+            "(" + ", ".join(["%s"] * len(fields)) + ")",
+            f"RETURNING {ops.quote_name(pk.column)}",
+        )
+        _COLUMNS[key] = found
+    return found
 
 
 # Values of these types go to the driver as they are for the plain column kinds below;
@@ -71,61 +91,81 @@ _PLAIN_COLUMNS = {
 
 
 def _preparer(field: models.Field[Any, Any]) -> Any:
-    """How one field's value becomes a statement parameter."""
+    """How one field's value on an instance becomes a statement parameter:
+    `prepare(obj, connection, moments)`."""
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+        return lambda obj, db, moments: field.get_db_prep_save(field.pre_save(obj, True), db)
+    prepare = _value_preparer(field)
+    return lambda obj, db, moments: prepare(getattr(obj, attname), db, moments)
+
+
+def _value_preparer(field: models.Field[Any, Any]) -> Any:
+    """How one value of the field becomes a statement parameter: `prepare(value,
+    connection, moments)`; `moments`, the aware datetimes adapted so far by the caller's
+    statement (a batch's rows share a few)."""
     if type(field).__name__ in _PLAIN_COLUMNS and type(field).__module__.startswith("django.db.models"):
 
-        def plain(obj: Any) -> Any:
-            value = getattr(obj, attname)
+        def plain(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
             if value is None or type(value) in _PLAIN_TYPES:
                 return value
-            return field.get_db_prep_save(value, connection)
+            return field.get_db_prep_save(value, db)
 
         return plain
     if type(field) is models.DateTimeField:
         # An aware datetime needs only the backend's adaptation (the field's own preparation
         # is there to convert strings and warn of naive values); a case row has a dozen.
-        adapt = connection.ops.adapt_datetimefield_value
+        # Equal aware datetimes are the same instant, which is all the adaptation reads.
 
-        def moment(obj: Any) -> Any:
-            value = getattr(obj, attname)
+        def moment(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
             if type(value) is datetime and value.tzinfo is not None:
-                return adapt(value)
-            return field.get_db_prep_save(value, connection)
+                done = moments.get(value, _MISSING)
+                if done is _MISSING:
+                    done = moments[value] = db.ops.adapt_datetimefield_value(value)
+                return done
+            return field.get_db_prep_save(value, db)
 
         return moment
-    return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+    return lambda value, db, moments: field.get_db_prep_save(value, db)
+
+
+_MISSING = object()
+
+
+_UPDATED: dict[tuple[type[models.Model], str], Any] = {}  # (model, name): its value's preparer
 
 
 def update_rows(model: type[models.Model], rows: Iterable[tuple[int, Mapping[str, Any]]]) -> int:
     """Set `{field: value}` on the row with each primary key. Values go through each
     field's own database preparation (time zones, JSON, booleans), as the ORM's would."""
     groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
-    meta = model._meta
+    db = connections[DEFAULT_DB_ALIAS]
+    moments: dict[datetime, Any] = {}
     for pk, values in rows:
         if not values:
             continue
         names = tuple(sorted(values))
-        params = [_prepared(model, name, values[name]) for name in names]
+        params = []
+        for name in names:
+            prepare = _UPDATED.get((model, name))
+            if prepare is None:
+                prepare = _UPDATED[(model, name)] = _value_preparer(_field(model, name))
+            value = values[name]
+            if isinstance(value, models.Model):  # a relation set by name ("duplicate_of")
+                value = value.pk
+            params.append(prepare(value, db, moments))
         groups[names].append([*params, pk])
-    table = connection.ops.quote_name(meta.db_table)
+    meta = model._meta
+    table = db.ops.quote_name(meta.db_table)
     done = 0
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for names, params in groups.items():
-            quoted = [connection.ops.quote_name(_field(model, name).column) for name in names]
+            quoted = [db.ops.quote_name(_field(model, name).column) for name in names]
             columns = ", ".join(f"{column} = %s" for column in quoted)
-            pk_column = connection.ops.quote_name(_field(model, "pk").column)
+            pk_column = db.ops.quote_name(_field(model, "pk").column)
             cursor.executemany(f"UPDATE {table} SET {columns} WHERE {pk_column} = %s", params)  # noqa: S608
             done += len(params)
     return done
-
-
-def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
-    if isinstance(value, models.Model):  # a relation set by name ("duplicate_of")
-        value = value.pk
-    return _field(model, name).get_db_prep_save(value, connection)
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:

@@ -67,6 +67,12 @@ class _Item:
     parsed: parse.ParsedMessage
     origin: notices.Origin  # what its notices answer
     checked: Authentication | None = None  # whether its sender is who it says (`senders`)
+    copies: list[str] | None = None  # `effects.copied`, once asked
+
+    def copied(self) -> list[str]:
+        if self.copies is None:
+            self.copies = effects.copied(self.parsed)
+        return self.copies
 
     @property
     def message(self) -> lookups.Message:
@@ -98,28 +104,63 @@ def ingest_many(
     batch: int = 100,
     envelopes: Sequence[Envelope] | None = None,
 ) -> list[Result]:
-    """Ingest messages; per batch the raw bytes are stored and committed first, then
-    processed, the batch's outcomes committing together. A crash before that commit
+    """Ingest messages; per batch (`_spans`) the raw bytes are stored and committed first,
+    then processed, the batch's outcomes committing together. A crash before that commit
     leaves the batch stored and pending, and `retry_inbound` processes it again.
 
     The parser's processes read each batch while the batch before it is written (a thread
     that waits on them, so the two overlap on two cores); a parse begun ahead is used only
     for the rows this call stored from those very bytes."""
     results: list[Result] = []
-    starts = list(range(0, len(raws), batch))
-    if not starts:
+    spans = _spans(len(raws), batch)
+    if not spans:
         return results
+    if len(raws) == 1:
+        return _ingest_one(raws[0], source, envelopes[0] if envelopes else None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead") as ahead:
-        upcoming = ahead.submit(parsing.read_many, raws[:batch])
-        for start in starts:
+        start, end = spans[0]
+        upcoming = ahead.submit(parsing.read_many, raws[start:end])
+        for number, (start, end) in enumerate(spans):
             current = upcoming
-            following = start + batch
-            if following < len(raws):
-                upcoming = ahead.submit(parsing.read_many, raws[following : following + batch])
-            chunk = envelopes[start : start + batch] if envelopes else None
-            stored = inbound.store_many(raws[start : start + batch], source=source, envelopes=chunk)
+            if number + 1 < len(spans):
+                following, after = spans[number + 1]
+                upcoming = ahead.submit(parsing.read_many, raws[following:after])
+            chunk = envelopes[start:end] if envelopes else None
+            stored = inbound.store_many(raws[start:end], source=source, envelopes=chunk)
             results.extend(take(stored, readings=_taken(current)))
     return results
+
+
+def _ingest_one(raw: bytes, source: str, envelope: Envelope | None) -> list[Result]:
+    """A lone message (the SMTP listener's): the parser reads it while it is stored, handed
+    over without a thread of its own (`parsing.begin`), within the same time limit."""
+    # A parser that cannot start now must not keep the message from being stored: it is
+    # read later.
+    try:
+        ahead = parsing.begin(raw)
+    except Exception:
+        log.exception("the parser could not take a message ahead")
+        ahead = None
+    try:
+        stored = inbound.store_many([raw], source=source, envelopes=[envelope] if envelope else None)
+        return take(stored, ahead=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()  # nothing if its answer was taken
+
+
+def _spans(count: int, batch: int) -> list[tuple[int, int]]:
+    """The batches of `count` messages, as (start, end). With more than one, the first two
+    are a quarter and a half of `batch`: the first batch's parse is the one nothing
+    overlaps, and the second's is done while the first, shorter, is written."""
+    sizes = [max(1, batch // 4), max(1, batch // 2)] if count > batch else []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = sizes.pop(0) if sizes else batch
+        spans.append((start, min(count, start + size)))
+        start += size
+    return spans
 
 
 def _taken(future: Future[list[parse.ParsedMessage | parsing.Unparseable]]) -> list[Any] | None:
@@ -284,7 +325,7 @@ def _plan(run: list[_Item]) -> _Stretch:
             plans.append(_Plan(item, comment=comment, why=decisions.why(parsed, decision)))
         if parsed.message_id:
             linked.add(parsed.message_id)
-        copied.update(effects.copied(parsed))
+        copied.update(item.copied())
     return _Stretch(plans, router)
 
 
@@ -303,14 +344,14 @@ def _write(plans: list[_Plan]) -> list[Result]:
             continue
         done[plan.item.index] = Result("created", outcome.case.number, plan.why, event_id=outcome.event.pk)
         links.append(effects.link(outcome.case, plan.item.parsed, now))
-        effects.copy_on(outcome.case, plan.item.parsed, opening.by)
+        effects.copy_on(outcome.case, plan.item.parsed, opening.by, plan.item.copied())
     for (plan, comment), event in zip(comments, added, strict=True):
         if isinstance(event, Refused):
             done[plan.item.index] = Result("quarantined", None, f"Refused by the case rules: {event}")
             continue
         done[plan.item.index] = Result("appended", comment.case.number, plan.why, event_id=event.pk)
         links.append(effects.link(comment.case, plan.item.parsed, now))
-        effects.copy_on(comment.case, plan.item.parsed, comment.by)
+        effects.copy_on(comment.case, plan.item.parsed, comment.by, plan.item.copied())
     bulk.insert([link for link in links if link.message_id])
     return inbound.settle([(p.item.row, p.item.parsed, done[p.item.index]) for p in plans])
 

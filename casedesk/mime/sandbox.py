@@ -44,6 +44,7 @@ AHEAD_BYTES = 48 * 1024
 # worker costs its start-up once, and is then kept).
 PARALLEL = 2
 PARALLEL_FROM = 8
+QUEUED = 8  # messages handed to one worker of a parallel read ahead of its answers
 
 
 class Unavailable(Exception):
@@ -175,6 +176,22 @@ class _Worker:
         return "died", f"the parser process ended (exit status {code})"
 
 
+class _Lane:
+    """A worker of a parallel read and the messages handed to it, not yet answered."""
+
+    def __init__(self, worker: _Worker | None) -> None:
+        self.worker = worker
+        self.queue: collections.deque[tuple[int, float, int]] = collections.deque()  # index, sent at, size
+        self.bytes = 0
+        self.answered = 0.0  # when its last answer was taken
+
+    def reset(self) -> None:
+        """Its worker is gone: a new one is started when it is next given a message."""
+        self.worker = None
+        self.queue.clear()
+        self.bytes = 0
+
+
 class Sandbox:
     """Parses messages in worker processes limited to `memory` bytes of address space
     and `seconds` per message. Safe to share between threads."""
@@ -188,8 +205,8 @@ class Sandbox:
 
     def parse_many(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
         """What each message reads as, in order: its parse, or why it cannot be read. Many
-        messages are read by `PARALLEL` workers at once, each given its next message when
-        it has answered the last (so no worker ever has two, and no write waits on one)."""
+        messages are read by `PARALLEL` workers at once, each given a few ahead (no more
+        than its input pipe holds, so no write waits on one: `_parse_parallel`)."""
         if len(raws) >= PARALLEL_FROM:
             return self._parse_parallel(raws)
         if not raws:
@@ -218,39 +235,84 @@ class Sandbox:
         return out
 
     def _parse_parallel(self, raws: Sequence[bytes]) -> list[ParsedMessage | Unparseable]:
+        """Each worker is given up to `QUEUED` messages ahead, no more bytes than its input
+        pipe holds (so no write ever waits on it), and answers them in order: a caller that
+        is slow to hand out the next (another thread holding the interpreter) leaves no
+        worker idle. A message's time runs from when the worker could start it: its
+        hand-over, or the answer to the one before it. The messages queued behind one that
+        stopped its worker go to the next worker."""
         out: list[ParsedMessage | Unparseable | None] = [None] * len(raws)
-        free: list[_Worker | None] = [self._checkout() for _ in range(PARALLEL)]
-        waiting: collections.deque[tuple[int, _Worker, float]] = collections.deque()
-        at = 0
+        lanes = [_Lane(self._checkout()) for _ in range(PARALLEL)]
+        pending = collections.deque(range(len(raws)))
+        order: collections.deque[tuple[int, _Lane]] = collections.deque()  # in flight, oldest first
         try:
-            while at < len(raws) or waiting:
-                while at < len(raws) and free:
-                    worker = free.pop() or self._start()
-                    sent_at = time.monotonic()
-                    try:
-                        worker._write(HEADER.pack(len(raws[at])) + raws[at])
-                    except (BrokenPipeError, ValueError):
-                        out[at] = self._settle(worker, *worker._died(), keep=False)
-                        free.append(None)
-                        at += 1
-                        continue
-                    waiting.append((at, worker, sent_at))
-                    at += 1
-                index, worker, sent_at = waiting.popleft()
-                kind, value = worker._answer(sent_at + self.seconds, self.seconds)
+            while pending or order:
+                self._hand_out(raws, pending, lanes, order, out)
+                if not order:
+                    continue
+                index, lane = order.popleft()
+                worker = lane.worker
+                assert worker is not None
+                head, sent_at, size = lane.queue.popleft()
+                assert head == index
+                lane.bytes -= size
+                kind, value = worker._answer(max(sent_at, lane.answered) + self.seconds, self.seconds)
+                lane.answered = time.monotonic()
                 out[index] = self._settle(worker, kind, value, keep=False)
-                free.append(worker if worker.alive() else None)  # a stopped one is replaced
+                if not worker.alive():  # stopped: the messages behind go to the next worker
+                    behind = [queued for queued, _, _ in lane.queue]
+                    pending.extendleft(reversed(behind))
+                    order = collections.deque(item for item in order if item[1] is not lane)
+                    lane.reset()
         except BaseException:
-            for _, worker, _ in waiting:
-                worker.stop()
-            for left in free:
-                if left is not None:
-                    left.stop()
+            for lane in lanes:
+                if lane.worker is not None:
+                    lane.worker.stop()
             raise
-        for left in free:
-            if left is not None:
-                self._checkin(left)
+        for lane in lanes:
+            if lane.worker is not None:
+                self._checkin(lane.worker)
         return [found for found in out if found is not None]
+
+    def _hand_out(
+        self,
+        raws: Sequence[bytes],
+        pending: collections.deque[int],
+        lanes: list[_Lane],
+        order: collections.deque[tuple[int, _Lane]],
+        out: list[ParsedMessage | Unparseable | None],
+    ) -> None:
+        """Give the workers the next messages, in turn, as far as each may take them."""
+        given = True
+        while pending and given:
+            given = False
+            for lane in lanes:
+                if not pending:
+                    break
+                index = pending[0]
+                size = HEADER.size + len(raws[index])
+                if lane.queue and (len(lane.queue) >= QUEUED or lane.bytes + size > AHEAD_BYTES):
+                    continue
+                if lane.worker is None:
+                    lane.worker = self._start()
+                pending.popleft()
+                sent_at = time.monotonic()
+                try:
+                    lane.worker._write(HEADER.pack(len(raws[index])) + raws[index])
+                except (BrokenPipeError, ValueError):
+                    if lane.queue:  # it died on one it has: that one's answer says so
+                        pending.appendleft(index)
+                        continue
+                    out[index] = self._settle(lane.worker, *lane.worker._died(), keep=False)
+                    lane.reset()
+                    given = True
+                    continue
+                if not lane.queue:
+                    lane.answered = sent_at
+                lane.queue.append((index, sent_at, size))
+                lane.bytes += size
+                order.append((index, lane))
+                given = True
 
     def warm(self) -> None:
         """Start a worker now (if none is idle), to be kept for the first message."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
@@ -26,11 +27,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casedesk.branding import brands
 from casedesk.core import bulk, clock, mailboxes, tasks, when
-from casedesk.outbox import attachments, suppression
+from casedesk.outbox import attachments, stencils, suppression
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import cpni
@@ -190,27 +191,60 @@ def build_template(
     template: str,
     context: dict[str, Any],
     brand_of: Any = None,
+    stencil: Stencil | None = None,
     **kwargs: Any,
 ) -> OutboundMessage:
     """Render `mail/<template>.subject.txt`, `.txt` and `.html` into an unsaved row, with
     times on the clock of the case's organisation (else the plan's), whoever's request or
     sweep sends it. `brand_of`: the organisation (or its id) a message to a customer's people is for;
-    a rebiller's customer's carries the rebiller's brand (`branding.brands`)."""
+    a rebiller's customer's carries the rebiller's brand (`branding.brands`). `stencil`: the
+    same message as a shape and its free-text values, for messages sent by the hundred
+    (`stencils`); what is rendered is the same."""
     context = {"site_name": settings.CASEDESK_SITE_NAME, "base_url": settings.CASEDESK_BASE_URL, **context}
     brand = brands.for_mail(brand_of)
+    branded: dict[str, Any] = {}
     if brand is not None:
         # A rebiller's customer hears from the rebiller: its name signs and sends the
         # message; replies still go to the desk's own signed intake address (Reply-To).
-        context |= {"site_name": brand.name, "brand": brand}
+        branded = {"site_name": brand.name, "brand": brand}
+        context |= branded
         kwargs["headers"] = {
             **(kwargs.get("headers") or {}),
             "From": formataddr((brand.name, settings.DEFAULT_FROM_EMAIL)),
         }
-    with timezone.override(_zone_of(context.get("case"))):
-        subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
-        text = render_to_string(f"mail/{template}.txt", context)
-        html = render_to_string(f"mail/{template}.html", context)
-    return build(kind=kind, to=to, subject=subject, text=text, html=html, **kwargs)
+    zone = _zone_of(context.get("case"))
+    with timezone.override(zone):
+        if stencil is None:
+            subject, text, html = _render(template, context)
+        else:
+            site, base = context["site_name"], context["base_url"]
+            stand_in = {"site_name": site, "base_url": base, **branded, **stencil.context}
+            look = (brand.pk, brand.updated_at) if brand is not None else None
+            subject, text, html = stencils.render(
+                (template, str(zone), translation.get_language(), site, base, look, *stencil.key),
+                stencil.values,
+                lambda: _render(template, stand_in),
+                lambda: _render(template, context),
+            )
+    return build(kind=kind, to=to, subject=" ".join(subject.split()), text=text, html=html, **kwargs)
+
+
+@dataclass(frozen=True)
+class Stencil:
+    """A message's shape: `key`, all its templates may branch on; `context`, the context
+    with `stencils.marker(n)` for each free-text value n; `values`, those values."""
+
+    key: tuple[Any, ...]
+    context: dict[str, Any]
+    values: tuple[str, ...]
+
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        render_to_string(f"mail/{template}.subject.txt", context),
+        render_to_string(f"mail/{template}.txt", context),
+        render_to_string(f"mail/{template}.html", context),
+    )
 
 
 def enqueue_template(

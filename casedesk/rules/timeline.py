@@ -177,13 +177,57 @@ def clocks(
     now: datetime,
 ) -> tuple[rules.Deadlines, dict[str, Any], list[Alert]]:
     """The case's deadlines at `now`, the values its row stores of them, and the alerts
-    still to send (those after `case.alerted_through`)."""
+    still to send (those after `case.alerted_through`).
+
+    Pure, and remembered for the last few inputs: a batch of cases opened or answered
+    together (a mailbox's backlog) replays the same history at the same moment again and
+    again. The policies and calendars are told apart by identity (they are kept, so an
+    identity is never another's); every other input by value, time zones included."""
     events = history(entries, case.priority)
+    sent = warnings(entries)
+    hold_until = case.on_hold_until if case.status == Status.ON_HOLD.value else None
+    key = (
+        tuple(events),
+        tuple(e.at.tzinfo for e in entries),
+        case.alerted_through,
+        hold_until,
+        tuple(sent),
+        id(policies),
+        id(calendars),
+        now,
+        now.tzinfo,
+    )
+    try:
+        found = _REPLAYED.get(key)
+    except TypeError:  # an unhashable value in the history: replayed every time
+        return _clocks(events, sent, case, policies, calendars, now)
+    if found is not None and found[0] is policies and found[1] is calendars:
+        d, values, pending = found[2]
+        return d, dict(values), list(pending)
+    d, values, pending = _clocks(events, sent, case, policies, calendars, now)
+    if len(_REPLAYED) >= REPLAYS_KEPT:
+        _REPLAYED.clear()
+    _REPLAYED[key] = (policies, calendars, (d, dict(values), list(pending)))
+    return d, values, pending
+
+
+REPLAYS_KEPT = 256
+_REPLAYED: dict[tuple[Any, ...], tuple[Any, Any, tuple[rules.Deadlines, dict[str, Any], list[Alert]]]] = {}
+
+
+def _clocks(
+    events: list[rules.Event],
+    sent: list[datetime],
+    case: Row,
+    policies: rules.Policies,
+    calendars: Mapping[str, BusinessCalendar],
+    now: datetime,
+) -> tuple[rules.Deadlines, dict[str, Any], list[Alert]]:
     d = rules.deadlines(events, policies, calendars, now)
     pending = [a for a in alerts(d, calendars) if case.alerted_through is None or a.at > case.alerted_through]
     closes = None
     if not d.stopped:
-        closes = closing.auto_close(events, _calendar(calendars, STANDARD), now, warnings=warnings(entries))
+        closes = closing.auto_close(events, _calendar(calendars, STANDARD), now, warnings=sent)
     hold_wake = case.on_hold_until if case.status == Status.ON_HOLD.value else None
     candidates = [t for t in (d.next_due, hold_wake) if t is not None]
     values = {

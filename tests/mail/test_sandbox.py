@@ -182,3 +182,19 @@ def test_a_hanging_message_in_a_batch_read_in_parallel_is_stopped_at_its_limit(m
     found = box.parse_many(raws)
     assert isinstance(found[0], sandbox.ParserStopped) and "longer than 1 s" in str(found[0])
     assert all(isinstance(f, ParsedMessage) for f in found[1:])
+
+
+def test_messages_queued_behind_ones_that_stop_their_workers_are_all_read(misbehaving):
+    """Each worker of a parallel read holds several messages ahead; those behind one that
+    kills or exhausts it go to the next worker, and each stopped message is only its own."""
+    box = misbehaving()
+    raws = [make_mail("dana@acme.example.com", subject=f"Queued {i}") for i in range(24)]
+    bad = {1: "kill", 2: "kill", 9: "hog", 10: "crash", 23: "kill"}
+    for index, marker in bad.items():
+        raws[index] = hostile.marked(marker)
+    found = box.parse_many(raws)
+    assert all(isinstance(found[i], Unparseable) for i in bad)
+    assert [f.subject for i, f in enumerate(found) if i not in bad] == [
+        f"Queued {i}" for i in range(24) if i not in bad
+    ]
+    assert box._idle and all(w.alive() for w in box._idle)  # the last one's is not replaced
