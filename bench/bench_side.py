@@ -461,7 +461,8 @@ def main() -> None:
     if report:
         print(
             "\ndjango-helpdesk's reports page (counts over every ticket, no SLA): "
-            f"median {report['median']:.1f} ms, p95 {report['p95']:.1f} ms, {report['queries']} queries (not compared)."
+            f"median {report['median']:.1f} ms, p95 {report['p95']:.1f} ms, "
+            f"{report['queries']} queries (not compared)."
         )
     if mail:
         print(
