@@ -88,6 +88,7 @@ bench: install
 	$(PY) bench/bench_queues.py --reuse
 	$(PY) bench/bench_sweeps.py
 	$(PY) bench/bench_mail.py
+	$(PY) bench/bench_side.py --reuse
 	$(PY) bench/bench_listener.py
 	$(PY) bench/bench_status.py
 	$(PY) bench/bench_inventory.py
