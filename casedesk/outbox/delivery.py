@@ -219,7 +219,7 @@ def build_template(
         else:
             site, base = context["site_name"], context["base_url"]
             stand_in = {"site_name": site, "base_url": base, **branded, **stencil.context}
-            look = (brand.pk, brand.updated_at) if brand is not None else None
+            look = brand  # its values: a changed brand is another shape
             subject, text, html = stencils.render(
                 (template, str(zone), translation.get_language(), site, base, look, *stencil.key),
                 stencil.values,
