@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact
+from casedesk.cases import actions as case_actions
 from casedesk.cases.models import Case, CaseEvent, Participant
 from casedesk.core import clock, throttle
 from casedesk.core.errors import Forbidden, NotFound, RateLimited, Refused
@@ -268,8 +269,7 @@ def _forget_who_acted(delegates: list[Contact]) -> None:
         .values_list("user_id", flat=True)
     )
     ids = [d.pk for d in delegates]
-    CaseEvent.objects.filter(contact_id__in=ids, actor_id__in=users).update(actor=None)
-    Case.objects.filter(contact_id__in=ids, created_by_id__in=users).update(created_by=None)
+    case_actions.forget_acting_users(ids, sorted(users))
 
 
 def close(who: Any, pk: int, outcome: str, *, refused: bool = False) -> PrivacyRequest:

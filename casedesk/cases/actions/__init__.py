@@ -40,6 +40,7 @@ from casedesk.cases.actions.staff import (
     update_details,
 )
 from casedesk.cases.actions.system import (
+    forget_acting_users,
     lock_due,
     purge_attachments,
     refresh_clocks,
@@ -73,6 +74,7 @@ __all__ = [
     "designate_master",
     "disposition",
     "extend_completion",
+    "forget_acting_users",
     "link_related",
     "lock",
     "lock_due",

@@ -115,3 +115,13 @@ def purge_attachments(now: datetime, *, closed_before: datetime, days: int, limi
         if done >= limit:
             break
     return done
+
+
+def forget_acting_users(contact_ids: Sequence[int], user_ids: Sequence[int]) -> None:
+    """An erasure's part in cases: what these delegates wrote no longer names the partner's
+    users who wrote it (the delegate, anonymised, stays as who acted). In the caller's
+    transaction."""
+    if not contact_ids or not user_ids:
+        return
+    CaseEvent.objects.filter(contact_id__in=contact_ids, actor_id__in=user_ids).update(actor=None)
+    Case.objects.filter(contact_id__in=contact_ids, created_by_id__in=user_ids).update(created_by=None)
