@@ -19,9 +19,13 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 M = TypeVar("M", bound=models.Model)
 
 
-def insert(objs: Sequence[M]) -> Sequence[M]:
+def insert(objs: Sequence[M], *, unless_taken: str | None = None) -> Sequence[M]:
     """Insert new model instances of one model (as `bulk_create` does, ids set on them),
-    with as few statements as the database's parameter limit allows."""
+    with as few statements as the database's parameter limit allows.
+
+    `unless_taken`: a unique field; a row whose value of it is already there (or earlier in
+    `objs`) is skipped (`ON CONFLICT DO NOTHING`), so a caller needs no savepoint to catch
+    the conflict. Returns the instances inserted."""
     if not objs:
         return objs
     model = type(objs[0])
@@ -29,19 +33,47 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         cast(Any, obj)._prepare_related_fields_for_save(operation_name="insert")  # ids of saved relations
     db = connections[DEFAULT_DB_ALIAS]
     fields, preps, table, columns, row, returning = _columns(model, db)
+    guard = ""
+    if unless_taken is not None:
+        unique = _field(model, unless_taken)
+        guard = f"ON CONFLICT ({db.ops.quote_name(unique.column)}) DO NOTHING "
+        returning += f", {db.ops.quote_name(unique.column)}"
     moments: dict[datetime, Any] = {}
     size = max(1, db.ops.bulk_batch_size(fields, objs))
+    inserted: list[M] = []
     with db.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             params = [prep(obj, db, moments) for obj in chunk for prep in preps]
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {guard}"  # noqa: S608
             cursor.execute(sql + returning, params)
-            for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
+            rows = cursor.fetchall()
+            if unless_taken is None:
+                done = list(zip(chunk, (new_pk for (new_pk,) in rows), strict=True))
+            else:
+                done = _matched(chunk, rows, unique.attname)
+            for obj, new_pk in done:
                 obj.pk = new_pk
                 obj._state.adding = False
                 obj._state.db = db.alias
-    return objs
+                inserted.append(obj)
+    return inserted if unless_taken is not None else objs
+
+
+def _matched(chunk: Sequence[M], rows: Sequence[Sequence[Any]], attname: str) -> list[tuple[M, Any]]:
+    """The instances an `ON CONFLICT DO NOTHING` insert wrote, with their ids: a row
+    returned is matched by its unique value, the first instance holding it; rows without one
+    (NULL never conflicts) in the order returned."""
+    by_value = {value: pk for pk, value in rows if value is not None}
+    unvalued = iter([pk for pk, value in rows if value is None])
+    done = []
+    for obj in chunk:
+        value = getattr(obj, attname)
+        if value is None:
+            done.append((obj, next(unvalued)))
+        elif value in by_value:
+            done.append((obj, by_value.pop(value)))
+    return done
 
 
 _COLUMNS: dict[tuple[type[models.Model], str], tuple[Any, ...]] = {}

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -100,43 +100,23 @@ def build(
 def save(message: OutboundMessage) -> OutboundMessage | None:
     """Add the row in the caller's transaction; None if one is already queued under its
     dedupe key (a sweep's second run) or it is addressed to the desk itself."""
-    if not sendable(message.to):
-        return None
-    suppression.hold([message])
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        if message.dedupe_key and OutboundMessage.objects.filter(dedupe_key=message.dedupe_key).exists():
-            return None
-        raise
-    transaction.on_commit(kick)
-    return message
+    saved = save_many([message])
+    return saved[0] if saved else None
 
 
 def save_many(messages: Sequence[OutboundMessage], *, fresh: bool = False) -> list[OutboundMessage]:
-    """Add several rows with one insert; if one of them was already queued under its dedupe
-    key, row by row instead. Returns the rows added (none addressed to the desk itself).
-    `fresh`: the dedupe keys name what the caller's transaction has just written, so none
-    was queued before and no savepoint is needed to catch one."""
+    """Add several rows with one insert, none under a dedupe key already queued (the insert
+    skips those, so no savepoint is taken). Returns the rows added (none addressed to the
+    desk itself). `fresh`: the dedupe keys name what the caller's transaction has just
+    written, so none was queued before and the conflict check is not needed."""
     messages = [m for m in messages if sendable(m.to)]
     if not messages:
         return []
     suppression.hold(messages)
-    if fresh and transaction.get_connection().in_atomic_block:
-        bulk.insert(messages)
+    added = list(bulk.insert(messages, unless_taken=None if fresh else "dedupe_key"))
+    if added:
         transaction.on_commit(kick)
-        return list(messages)
-    try:
-        with transaction.atomic():
-            bulk.insert(messages)
-    except IntegrityError:
-        for message in messages:
-            message.pk = None
-            message._state.adding = True
-        return [m for m in messages if save(m) is not None]
-    transaction.on_commit(kick)
-    return list(messages)
+    return added
 
 
 def cpni_refused(to: str, on_file: Collection[str] | None) -> bool:

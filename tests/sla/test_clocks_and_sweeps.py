@@ -213,6 +213,32 @@ def test_the_alert_sweep_takes_due_cases_together():
     assert Case.objects.filter(alerted_through__isnull=True).count() == 0
 
 
+def test_an_alert_already_queued_costs_no_statement_of_its_own():
+    """Cases made due again for an alert whose notice is already in the outbox (its dedupe
+    key taken): the sweep queues nothing twice, with the statements of a first run, not one
+    savepoint and insert per notice."""
+    tech = StaffFactory()
+    mpoc = ContactFactory(organisation=OrganisationFactory())
+    with time_machine.travel(mt(2026, 11, 24, 10, 0), tick=False):
+        cases = [
+            actions.open_case(
+                by=tech, contact=mpoc, title=f"{n}", channel=Channel.PHONE, priority="P1", assignee=tech
+            )
+            for n in range(12)
+        ]
+    at = mt(2026, 11, 24, 10, 13)
+
+    def run() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx, time_machine.travel(at, tick=False):
+            sweeps.sla_alerts(at)
+        return len(ctx.captured_queries), OutboundMessage.objects.filter(kind="sla_warn").count()
+
+    first = run()
+    Case.objects.filter(pk__in=[c.pk for c in cases[:9]]).update(next_alert_at=at, alerted_through=None)
+    again = run()
+    assert first == (again[0], 12) and again[1] == 12
+
+
 def test_hold_and_no_response_sweeps_take_due_cases_together():
     """Waking 3 or 12 held cases, warning and closing 3 or 12 silent ones: the same statements, and each
     case's timeline, clocks and notice as when they are taken one at a time."""
