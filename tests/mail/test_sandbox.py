@@ -197,4 +197,6 @@ def test_messages_queued_behind_ones_that_stop_their_workers_are_all_read(misbeh
     assert [f.subject for i, f in enumerate(found) if i not in bad] == [
         f"Queued {i}" for i in range(24) if i not in bad
     ]
-    assert box._idle and all(w.alive() for w in box._idle)  # the last one's is not replaced
+    # Whoever is left idle is fit for more; a lane whose worker stopped with nothing left to
+    # hand it is not given a new one (which lane ends so depends on timing, so no count).
+    assert len(box._idle) <= sandbox.PARALLEL and all(w.alive() for w in box._idle)
