@@ -16,7 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Channel, Priority
 from casedesk.core import clock
 from casedesk.rules.lifecycle import Status
-from casedesk.site import demo_articles, demo_billing, demo_macd
+from casedesk.site import demo_articles, demo_billing, demo_macd, demo_partners
 from casedesk.site.demo_inventory import seed_inventory
 from casedesk.sla.models import EscalationLevel
 
@@ -187,6 +187,7 @@ def seed() -> list[tuple[str, str]]:
         if not org.cases.exists():
             _cases(org, contacts, staff, [platforms[c] for c in codes])
         seed_inventory(org, contacts, codes, phone_base, admin)
+    logins += demo_partners.seed(admin, _user)
     _maintenance(list(platforms.values()))
     demo_macd.seed(staff)
     demo_billing.seed()

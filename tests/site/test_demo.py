@@ -24,8 +24,12 @@ def test_seed_demo_twice_gives_the_same_data(capsys):
     first = (Organisation.objects.count(), Contact.objects.count(), Case.objects.count())
     call_command("seed_demo")
     assert (Organisation.objects.count(), Contact.objects.count(), Case.objects.count()) == first
-    assert first[0] == 3
-    for org in Organisation.objects.all():
+    assert first[0] == 5
+    assert set(Organisation.objects.exclude(kind="customer").values_list("kind", flat=True)) == {
+        "partner",
+        "rebiller",
+    }
+    for org in Organisation.objects.filter(kind="customer"):
         statuses = set(org.cases.values_list("status", flat=True))
         assert statuses == {s.value for s in Status}, org
         assert org.contacts.filter(is_primary_mpoc=True).count() == 1
@@ -40,6 +44,27 @@ def test_seed_demo_twice_gives_the_same_data(capsys):
     assert "dana@acme.example.com" in out and "demo-pass-2026" in out
     emails = Contact.objects.values_list("email", flat=True)
     assert all(e.endswith("example.com") for e in emails)
+
+
+def test_the_demo_partner_and_rebiller_act_for_their_customers(capsys):
+    from casedesk.accounts import permissions
+    from casedesk.accounts.models import User
+    from casedesk.cases.selectors import cases_visible_to
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "pat@northwind.example.com" in out and "quinn@summitvoice.example.com" in out
+    pat = User.objects.get(email="pat@northwind.example.com")
+    quinn = User.objects.get(email="quinn@summitvoice.example.com")
+    assert {o.account_number for o, _ in permissions.granted_customers(pat)} == {"BRL-2002"}
+    assert {o.account_number for o, _ in permissions.granted_customers(quinn)} == {"CVS-3003"}
+    seen = set(cases_visible_to(pat).values_list("organisation__account_number", flat=True))
+    assert seen == {"BRL-2002"}
+    assert Organisation.objects.get(account_number="SUM-5005").brand.name == "Summit Voice"
+    client = Client()
+    client.force_login(quinn)
+    page = client.get("/portal/").content.decode()
+    assert "Cedar Valley Schools" in page and "Acme Dental Group" not in page
 
 
 def test_demo_maintenance_follows_the_plan_and_no_impact_updates_stay_green(settings):
