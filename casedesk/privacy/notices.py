@@ -21,6 +21,7 @@ def account_change(organisation: Any, change: cpni.Change, *, current: str, prev
         to=to,
         template="account_change",
         context={"organisation": organisation, "sentence": change.sentence, "when": clock.now()},
+        brand_of=organisation,
     )
 
 
@@ -36,4 +37,5 @@ def send_cpni(organisation: Any, *, to: str, template: str, context: dict[str, A
         template=template,
         context={"organisation": organisation, **context},
         cpni_on_file=selectors.addresses_on_file(organisation),
+        brand_of=organisation,
     )

@@ -18,7 +18,14 @@ from casedesk.outbox import delivery
 from casedesk.outbox.models import OutboundMessage
 from tests.billing.helpers import world as billing_world
 from tests.branding.helpers import rebiller
-from tests.factories import AdministratorFactory, OrganisationFactory, aware, customer, make_case
+from tests.factories import (
+    AdministratorFactory,
+    ContactFactory,
+    OrganisationFactory,
+    aware,
+    customer,
+    make_case,
+)
 from tests.macd.helpers import submit
 from tests.macd.helpers import world as macd_world
 
@@ -52,6 +59,20 @@ def test_a_case_notice_to_a_rebillers_customer_carries_the_brand():
     assert sent.extra_headers["From"] == "Skyline Voice <support@provider.example>"
     assert sent.message()["From"] == "Skyline Voice <support@provider.example>"
     assert sent.from_email == "support@provider.example"  # the envelope: the desk's own
+
+
+def test_an_account_change_notice_to_a_rebillers_customer_carries_the_brand():
+    from casedesk.privacy import actions as privacy
+
+    brand_org, _ = rebiller()
+    org = OrganisationFactory()
+    manage(org, brand_org)
+    mpoc = ContactFactory(organisation=org, is_primary_mpoc=True, is_secondary_mpoc=False)
+    privacy.set_passcode(AdministratorFactory(), mpoc.pk, "Fresh-Meadow-73")
+    row = OutboundMessage.objects.get(kind="account_change")
+    assert row.to == mpoc.email
+    assert row.headers["From"] == "Skyline Voice <support@provider.example>"
+    assert "Provider Voice" not in row.text + row.html + row.subject
 
 
 def test_a_direct_customer_hears_from_the_provider():
