@@ -55,6 +55,15 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # The staff are a few dozen among the customers' tens of thousands of accounts; the
+        # console's assignee choices read them on every queue page.
+        indexes = [
+            models.Index(
+                fields=["last_name", "first_name"],
+                name="user_active_staff",
+                condition=models.Q(is_staff=True, is_active=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
