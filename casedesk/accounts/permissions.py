@@ -222,19 +222,33 @@ def abilities_of(who: Any) -> frozenset[Ability]:
     )
 
 
-def _staff_abilities(user: Any) -> frozenset[Ability]:
+_UNREAD = object()
+
+
+def _staff_abilities(user: Any, stored: Any = _UNREAD) -> frozenset[Ability]:
+    """`stored`: the abilities of the user's `StaffRole` row (None: no row) if the caller
+    read them already; else they are read here."""
     if user.is_superuser:
         return rules.DEFAULTS[rules.StaffRole.ADMINISTRATOR]
     try:
         role = rules.StaffRole(user.staff_role)
     except ValueError:
         return frozenset()  # no role yet: nothing until an administrator gives one
-    from casedesk.accounts.models import StaffRole
+    if stored is _UNREAD:
+        from casedesk.accounts.models import StaffRole
 
-    stored = StaffRole.objects.filter(key=role.value).values_list("abilities", flat=True).first()
+        stored = StaffRole.objects.filter(key=role.value).values_list("abilities", flat=True).first()
     if stored is None:
         return rules.DEFAULTS[role]
     return rules.staff_abilities(stored if isinstance(stored, list) else [])
+
+
+def remember_role(user: Any, stored: Any) -> None:
+    """The abilities of a staff user's role as the caller read them with the user (the
+    stored list of its `StaffRole` row, None if there is no row): what `abilities_of`
+    would read, so it is not read again for this user object."""
+    if is_staff(user) and not hasattr(user, "_casedesk_abilities"):
+        user._casedesk_abilities = _staff_abilities(user, stored)
 
 
 def can(who: Any, ability: Ability) -> bool:

@@ -15,6 +15,7 @@ from casedesk.accounts.models import Contact, Organisation, Platform, Team, User
 from casedesk.accounts.permissions import customer_contact, is_staff
 from casedesk.accounts.phones import e164
 from casedesk.core.errors import NotFound
+from casedesk.core.prepared import Prepared
 
 
 def organisations(term: str = "") -> QuerySet[Organisation]:
@@ -97,19 +98,47 @@ def colleagues(organisation_id: int, excluding: Iterable[int | None] = ()) -> Qu
     return qs.exclude(pk__in=[pk for pk in excluding if pk is not None]).order_by("name", "id")
 
 
+# A contact by id with its organisation, for staff (any) and for a customer (their
+# organisation's), all or active only (the key): asked whenever a case is opened for
+# someone, so built once per process (`core.prepared`).
+_CONTACT: dict[bool, Prepared[Contact]] = {
+    False: Prepared(lambda pk: Contact.objects.select_related("organisation").filter(pk=pk).order_by()),
+    True: Prepared(
+        lambda pk: Contact.objects.select_related("organisation").filter(pk=pk, active=True).order_by()
+    ),
+}
+_OWN_CONTACT: dict[bool, Prepared[Contact]] = {
+    False: Prepared(
+        lambda pk, org: (
+            Contact.objects.select_related("organisation").filter(pk=pk, organisation_id=org).order_by()
+        )
+    ),
+    True: Prepared(
+        lambda pk, org: (
+            Contact.objects.select_related("organisation")
+            .filter(pk=pk, organisation_id=org, active=True)
+            .order_by()
+        )
+    ),
+}
+ID_LIMIT = 2**63  # a larger number is no row's key (the ORM answers it with no rows too)
+
+
 def contact_for(user: Any, contact_id: int | str | None, *, active_only: bool = False) -> Contact | None:
     """A contact `user` may see (any for staff, their organisation's for a customer), or None."""
     if contact_id is None or not str(contact_id).strip().isdigit():
         return None
-    qs = Contact.objects.select_related("organisation").filter(pk=int(contact_id))
-    if active_only:
-        qs = qs.filter(active=True)
-    if not is_staff(user):
+    pk = int(contact_id)
+    if pk >= ID_LIMIT:
+        return None
+    if is_staff(user):
+        found = _CONTACT[active_only](pk)
+    else:
         own = customer_contact(user)
         if own is None:
             return None
-        qs = qs.filter(organisation_id=own.organisation_id)
-    return qs.first()
+        found = _OWN_CONTACT[active_only](pk, own.organisation_id)
+    return found[0] if found else None
 
 
 def get_contact(user: Any, contact_id: int) -> Contact:

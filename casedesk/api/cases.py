@@ -72,18 +72,20 @@ def create_case(request: HttpRequest, payload: s.CaseCreateIn) -> tuple[int, s.C
         staff_only = [f for f in ("priority", "team", "assignee") if getattr(payload, f) is not None]
         if staff_only:
             raise Forbidden(f"Only support staff may set {', '.join(staff_only)}; triage sets them.")
-    case = actions.open_case(
-        by=user,
-        title=payload.title,
-        description=payload.description,
-        channel=Channel.API,
-        contact=contact,
-        platform=lookups.platform(payload.platform),
-        priority=payload.priority.value if payload.priority else None,
-        team=lookups.team(payload.team),
-        assignee=lookups.staff_member(payload.assignee),
+    opened = actions.open_one(
+        actions.Opening(
+            by=user,
+            title=payload.title,
+            description=payload.description,
+            channel=Channel.API,
+            contact=contact,
+            platform=lookups.platform(payload.platform),
+            priority=payload.priority.value if payload.priority else None,
+            team=lookups.team(payload.team),
+            assignee=lookups.staff_member(payload.assignee),
+        )
     )
-    return 201, render.case_detail(selectors.get_case(user, case.number), user)
+    return 201, render.opened_detail(opened, user)
 
 
 @router.post("/cases/{number}/comments", response={201: s.EventOut, **s.ERRORS}, summary="Comment on a case")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from casedesk.accounts.models import Contact, Organisation, User
 from casedesk.accounts.permissions import actor_for, is_staff
 from casedesk.api import schemas as s
 from casedesk.cases import selectors
+from casedesk.cases.actions import Opened
 from casedesk.cases.models import Attachment, Case, CaseEvent, number_for
 from casedesk.rules import lifecycle
 
@@ -61,7 +63,10 @@ def attachment(item: Attachment) -> s.AttachmentOut:
     )
 
 
-def event(item: CaseEvent, staff: bool = True) -> s.EventOut:
+def event(item: CaseEvent, staff: bool = True, files: Sequence[Attachment] | None = None) -> s.EventOut:
+    """`files`: the entry's attachments when the caller has them (else read through the
+    entry, prefetched by the selectors)."""
+    shown: Iterable[Attachment] = item.attachments.all() if files is None else files
     return s.EventOut(
         id=item.pk,
         at=item.at,
@@ -73,15 +78,34 @@ def event(item: CaseEvent, staff: bool = True) -> s.EventOut:
         author=item.author_name,
         body=item.body,
         changes=item.changes,
-        attachments=[attachment(a) for a in item.attachments.all() if staff or a.public],
+        attachments=[attachment(a) for a in shown if staff or a.public],
     )
 
 
 def case_detail(case: Case, user: Any, cpni: s.CpniPanel | None = None) -> s.CaseDetail:
     """The case as `user` may see it: customers get the public timeline only."""
     staff = is_staff(user)
-    events = selectors.timeline(case, user)
-    timeline = [event(item, staff) for item in events]
+    timeline = [event(item, staff) for item in selectors.timeline(case, user)]
+    return _detail(case, user, staff, timeline, cpni)
+
+
+def opened_detail(opened: Opened, user: Any) -> s.CaseDetail:
+    """A case just opened, as `case_detail` shows it, from the rows the action wrote (the
+    case with its organisation, contact and the rest it was given; its timeline and
+    attachments): nothing is read back."""
+    staff = is_staff(user)
+    files: dict[int | None, list[Attachment]] = {}
+    for item in sorted(opened.attachments, key=lambda a: a.pk):
+        files.setdefault(item.event_id, []).append(item)
+    timeline = [
+        event(item, staff, files.get(item.pk, [])) for item in opened.timeline if staff or item.public
+    ]
+    return _detail(opened.case, user, staff, timeline, None)
+
+
+def _detail(
+    case: Case, user: Any, staff: bool, timeline: list[s.EventOut], cpni: s.CpniPanel | None
+) -> s.CaseDetail:
     return s.CaseDetail(
         **_summary_fields(case, staff),
         description=case.description,

@@ -65,10 +65,18 @@ BODY_MARKS = (
 
 
 def refresh(case_ids: Sequence[int], *, comments_only: bool = False) -> None:
+    ids = list(case_ids)
     with connection.cursor() as cur:
-        cur.execute(UPSERT.format(where="c.id = ANY(%s)"), [list(case_ids)])
-        if not comments_only:  # the title words are as they were
-            cur.execute(WORDS.format(where="c.id = ANY(%s)"), [list(case_ids)])
+        if comments_only:  # the title words are as they were
+            cur.execute(UPSERT.format(where="c.id = ANY(%s)"), [ids])
+        else:
+            # One statement: the document's upsert runs to completion as part of it, and
+            # both read the case rows as the statement began.
+            document = UPSERT.format(where="c.id = ANY(%s)")
+            cur.execute(
+                f"WITH document AS ({document} RETURNING 1) {WORDS.format(where='c.id = ANY(%s)')}",
+                [ids, ids],
+            )
 
 
 def refresh_range(low: int, high: int) -> None:

@@ -26,7 +26,7 @@ from casedesk.cases.actions.base import (
     require_workable,
 )
 from casedesk.cases.actions.comments import Comment, add_comment, add_comments
-from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master
+from casedesk.cases.actions.opening import Opened, Opening, open_case, open_cases, open_master, open_one
 from casedesk.cases.actions.participants import add_copied, add_participants, remove_participant
 from casedesk.cases.actions.requests import extend_completion, set_approval
 from casedesk.cases.actions.staff import (
@@ -83,6 +83,7 @@ __all__ = [
     "open_case",
     "open_cases",
     "open_master",
+    "open_one",
     "purge_attachments",
     "raise_escalation",
     "record",

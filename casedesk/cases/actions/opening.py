@@ -14,7 +14,7 @@ from casedesk.accounts.permissions import actor_for, customer_contact, user_of
 from casedesk.cases import clocks, notices
 from casedesk.cases.actions import base
 from casedesk.cases.actions.base import Who
-from casedesk.cases.models import Case, CaseEvent, Channel, Kind, Priority
+from casedesk.cases.models import Attachment, Case, CaseEvent, Channel, Kind, Priority
 from casedesk.core import bulk, clock
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.prepared import Prepared
@@ -65,6 +65,10 @@ class Opening:
 class Opened:
     case: Case
     event: CaseEvent  # the "opened" entry of its timeline
+    # Its whole timeline and attachments as written, so a caller shows the new case without
+    # reading back what was just inserted.
+    timeline: tuple[CaseEvent, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,10 +255,13 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
         bulk.insert([event for timeline in timelines for event in timeline])
         search_index.refresh(case.pk for case in cases)
         for (index, c), case, timeline, d in zip(checked, cases, timelines, deadlines, strict=True):
+            stored = []
             if c.opening.uploads:
-                base.store_attachments(case, timeline[0], c.opening.by, c.opening.uploads, public=True)
+                stored = base.store_attachments(
+                    case, timeline[0], c.opening.by, c.opening.uploads, public=True
+                )
             clocks.store_breaches(case, d)
-            results[index] = Opened(case, timeline[0])
+            results[index] = Opened(case, timeline[0], tuple(timeline), tuple(stored))
         notices.case_events(
             [
                 (event, c.opening.origin)
@@ -297,10 +304,7 @@ def open_case(
         origin=origin,
         sender_verified=sender_verified,
     )
-    result = open_cases([opening])[0]
-    if isinstance(result, Refused):
-        raise result
-    return result.case
+    return open_one(opening).case
 
 
 def open_master(*, by: User, contact: Contact, title: str, body: str, platform: Platform | None) -> Opened:
@@ -314,6 +318,11 @@ def open_master(*, by: User, contact: Contact, title: str, body: str, platform: 
         platform=platform,
         master=True,
     )
+    return open_one(opening)
+
+
+def open_one(opening: Opening) -> Opened:
+    """Open one case (`open_cases` with one item); a refusal is raised."""
     result = open_cases([opening])[0]
     if isinstance(result, Refused):
         raise result
