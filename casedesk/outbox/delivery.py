@@ -1,10 +1,17 @@
 """Write notifications with the change that caused them; deliver them after commit.
 
-Delivery claims due rows under a lease (`leases.Queue`), sends each over one reused SMTP
-connection, and marks it sent in its own transaction right after the server accepted it.
-A worker killed mid-batch leaves the rest pending; once the lease runs out another worker
-sends them. The one window for a repeat is between the server's acceptance and that mark;
-the repeat carries the same Message-ID.
+Delivery claims due rows under a lease (`leases.Queue`). A batch of a few rows goes over one
+reused SMTP connection, each marked sent in its own transaction right after the server
+accepted it. A larger batch (a fan-out) is built as bytes (`wire`) and sent over
+`CONNECTIONS` reused connections at once, each in its own thread: a relay answers one
+message at a time per connection, so parallel connections are what raise the rate, on a
+real relay more than on loopback. Its accepted rows are marked sent `MARK_EVERY` at a time,
+one UPDATE each, by the thread that claimed them (only it uses the database); a failed row
+is retried on its own. A worker killed mid-batch leaves the rest pending; once the lease
+runs out another worker sends them. The window for a repeat is between the server's
+acceptance and the mark: one message for a small batch, at most `UNMARKED` for a large one
+(the connections wait while that many are sent and not yet marked); a stopping worker
+(SystemExit, an error) still marks what was accepted. A repeat carries the same Message-ID.
 
 Nothing is kept or sent addressed to one of the desk's own intake addresses (`sendable`,
 asked by every way in: `save`, `save_many`, the fan-out of status notices, and delivery
@@ -15,7 +22,11 @@ address that complained or bounced for good is kept but held (`suppression.hold`
 from __future__ import annotations
 
 import logging
+import queue
+import smtplib
+import threading
 import time
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,13 +36,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from casedesk.branding import brands
 from casedesk.core import bulk, clock, mailboxes, tasks, when
-from casedesk.outbox import attachments, stencils, suppression
+from casedesk.outbox import attachments, stencils, suppression, wire
 from casedesk.outbox.leases import Queue
 from casedesk.outbox.models import OutboundMessage
 from casedesk.rules import cpni
@@ -43,6 +56,10 @@ LEASE = timedelta(seconds=settings.CASEDESK_OUTBOX_LEASE_SECONDS)
 TASK = "casedesk.deliver_outbox"  # the Celery task that delivers (`outbox.tasks`)
 
 QUEUE = Queue(OutboundMessage, lease=LEASE, max_attempts=MAX_ATTEMPTS)
+CONNECTIONS = 4  # SMTP connections a large batch is sent over at once
+PARALLEL_FROM = 50  # rows in a batch from which it is sent over several connections
+MARK_EVERY = 50  # accepted rows of a large batch marked sent by one UPDATE
+UNMARKED = 2 * MARK_EVERY  # at most this many sent and not yet marked: what a crash repeats
 OWN_ADDRESS = "addressed to one of the desk's own intake addresses; not sent"
 
 log = logging.getLogger(__name__)
@@ -283,6 +300,8 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     if not rows:
         return counts
     connection = get_connection()
+    if len(rows) >= PARALLEL_FROM and isinstance(connection, SmtpBackend):
+        return _deliver_parallel(rows, connection, now, stop_at, counts)
     try:
         connection.open()
     except Exception as exc:
@@ -294,9 +313,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     try:
         for index, row in enumerate(rows):
             if time.monotonic() > stop_at:
-                left = rows[index:]
-                OutboundMessage.objects.filter(pk__in=[r.pk for r in left]).update(locked_until=None)
-                counts["returned"] = len(left)
+                _return(rows[index:], counts)
                 break
             try:
                 _email(row, connection).send()
@@ -308,6 +325,186 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     finally:
         connection.close()
     return counts
+
+
+def _return(rows: Sequence[OutboundMessage], counts: dict[str, int]) -> None:
+    OutboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=None)
+    counts["returned"] = counts.get("returned", 0) + len(rows)
+
+
+# Refusals of one message; the connection is still good for the next (smtplib resets it).
+_REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+_DONE = object()
+
+
+def _envelope(row: OutboundMessage, memo: wire.Memo) -> tuple[str, str, bytes]:
+    """The sender, recipient and bytes that Django's SMTP backend would send for `row`."""
+    charset = settings.DEFAULT_CHARSET
+    sender = memo.envelope_from
+    if not sender:
+        sender = memo.envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, charset)
+    recipient = row.to if wire.plain_address(row.to) else sanitize_address(row.to, charset)
+    data = None
+    if not row.attachments and row.kind not in attachments.PROVIDERS:
+        data = wire.wire(
+            subject=row.subject,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=row.to,
+            headers={"Message-ID": row.message_id, **row.headers},
+            text=row.text,
+            html=row.html,
+            memo=memo,
+        )
+    if data is None:
+        data = _email(row, None).message().as_bytes(linesep="\r\n")
+    return sender, recipient, data
+
+
+def _transmit(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    smtp.sendmail(sender, [recipient], data)
+
+
+class _Sender(threading.Thread):
+    """One reused connection taking prepared messages from the batch's shared queue until
+    it is empty, the lease is nearly over or the batch stops; it reports each outcome and
+    never touches the database."""
+
+    def __init__(
+        self,
+        backend: SmtpBackend,
+        outgoing: deque[Any],
+        results: queue.SimpleQueue[Any],
+        slots: threading.Semaphore,
+        stop: threading.Event,
+        stop_at: float,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.backend, self.outgoing, self.results = backend, outgoing, results
+        self.slots, self.stop, self.stop_at = slots, stop, stop_at
+
+    def run(self) -> None:
+        try:
+            while self._slot():
+                try:
+                    index, sender, recipient, data = self.outgoing.popleft()
+                except IndexError:
+                    break
+                try:
+                    if self.backend.connection is None:
+                        self.backend.open()
+                    assert self.backend.connection is not None
+                    _transmit(self.backend.connection, sender, recipient, data)
+                except _REFUSALS as exc:
+                    self.results.put((index, exc))
+                except Exception as exc:
+                    # The connection is gone; the row waits its backoff, the next gets a new one.
+                    self.results.put((index, exc))
+                    self._close()
+                    try:
+                        self.backend.open()
+                    except Exception:
+                        break  # the other connections take the rest
+                else:
+                    self.results.put((index, None))
+        except BaseException as exc:  # the worker is going down: the batch stops
+            self.results.put((None, exc))
+        finally:
+            self._close()
+            self.results.put(_DONE)
+
+    def _slot(self) -> bool:
+        """Wait until fewer than UNMARKED messages are sent and not yet marked; False once
+        the batch stops or the lease is nearly over."""
+        while not self.stop.is_set() and time.monotonic() <= self.stop_at:
+            if self.slots.acquire(timeout=0.05):
+                return True
+        return False
+
+    def _close(self) -> None:
+        try:
+            self.backend.close()
+        except Exception:
+            self.backend.connection = None
+
+
+def _deliver_parallel(
+    rows: list[OutboundMessage], first: SmtpBackend, now: datetime, stop_at: float, counts: dict[str, int]
+) -> dict[str, int]:
+    try:
+        first.open()
+    except Exception as exc:
+        for row in rows:
+            counts[_retry(row, now, exc)] += 1
+        return counts
+    memo = wire.Memo()
+    # Built here: a kind's attachments may be read from the database, which only this thread uses.
+    outgoing: deque[Any] = deque()
+    for index, row in enumerate(rows):
+        try:
+            outgoing.append((index, *_envelope(row, memo)))
+        except Exception as exc:  # a header or an address that cannot be written
+            counts[_retry(row, now, exc)] += 1
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    slots, stop = threading.Semaphore(UNMARKED), threading.Event()
+    count = min(CONNECTIONS, -(-len(rows) // (PARALLEL_FROM // 2)))
+    senders = [
+        _Sender(first if n == 0 else get_connection(), outgoing, results, slots, stop, stop_at)
+        for n in range(count)
+    ]
+    accepted: list[OutboundMessage] = []
+    failed: dict[int, Exception] = {}
+    crash: BaseException | None = None
+    started = running = 0
+    try:
+        for sender in senders:
+            sender.start()
+            started = running = started + 1
+        while running:
+            item = results.get()
+            if item is _DONE:
+                running -= 1
+                continue
+            index, outcome = item
+            if index is None:
+                crash = crash or outcome
+                stop.set()
+            elif outcome is None:
+                accepted.append(rows[index])
+                if len(accepted) >= MARK_EVERY:
+                    _mark_sent(accepted, counts)
+                    slots.release(len(accepted))
+                    accepted = []
+            else:
+                failed[index] = outcome
+                slots.release()
+    finally:
+        stop.set()
+        for sender in senders[:started]:
+            sender.join()
+        while not results.empty():
+            item = results.get()
+            if item is not _DONE and item[0] is not None and item[1] is None:
+                accepted.append(rows[item[0]])
+        _mark_sent(accepted, counts)
+    for index, error in failed.items():
+        counts[_retry(rows[index], now, error)] += 1
+    if crash is not None:
+        raise crash
+    left = [rows[item[0]] for item in outgoing]
+    if left:
+        last = next(reversed(failed.values()), None)
+        if time.monotonic() > stop_at or last is None:
+            _return(left, counts)  # the lease is nearly over: the next claim takes them
+        else:
+            for row in left:  # every connection failed
+                counts[_retry(row, now, last)] += 1
+    return counts
+
+
+def _mark_sent(rows: list[OutboundMessage], counts: dict[str, int]) -> None:
+    if rows:
+        QUEUE.done_many(rows, sent_at=clock.now())
+        counts["sent"] += len(rows)
 
 
 def _retry(row: OutboundMessage, now: datetime, exc: Exception) -> str:
