@@ -6,6 +6,10 @@ the same run, each product on its own fresh SQLite file. django-helpdesk is inst
 PyPI into its own virtualenv under var/bench-mail/ and reads a local mailbox directory.
 Only the processing is timed (not start-up or migrations).
 
+"One at a time" is the SMTP listener's intake (`mail.stream`): each message handed over only
+once the one before is stored and answered, as one SMTP connection sends them, timed until
+all are processed.
+
 On a machine that other work loads, one run of each says little: the products are run in
 turn for several rounds (casedesk in batches, casedesk one message at a time, django-helpdesk,
 the order rotated every round), so that each ratio compares runs made under the same load.
@@ -161,7 +165,7 @@ def main() -> None:
     )
     print(
         f"casedesk one at a time {best['one']:7,.0f} / {median['one']:7,.0f}"
-        "  (intake.ingest, the SMTP listener)"
+        "  (the SMTP listener's intake: each stored and answered before the next is sent)"
     )
     print(
         f"django-helpdesk 2.6.1  {best['helpdesk']:7,.0f} / {median['helpdesk']:7,.0f}"

@@ -102,8 +102,11 @@ def store_many(
         if not new:
             break
         try:
-            with transaction.atomic():
-                bulk.insert(new)
+            if len(new) == 1 and transaction.get_autocommit():
+                bulk.insert(new)  # one statement: a transaction of its own already
+            else:
+                with transaction.atomic():
+                    bulk.insert(new)
             break
         except IntegrityError:
             stored = InboundMessage.objects.filter(fingerprint__in=[row.fingerprint for row in new])

@@ -7,15 +7,18 @@ import imaplib
 import shutil
 import smtplib
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
 
 from casedesk.cases.models import Case
-from casedesk.mail import imap
-from casedesk.mail import listener as listener_module
+from casedesk.mail import batch, imap
 from casedesk.mail.embedded import EmbeddedMail
 from casedesk.mail.listener import IntakeController
 from casedesk.mail.models import InboundMessage
@@ -43,24 +46,80 @@ def test_smtp_conversation_with_the_listener(desk, listener):
         assert code == 250
         assert client.rcpt("Support@Example.com")[0] == 250
         code, reply = client.data(make_mail(desk["mpoc"].email, subject="Via SMTP"))
-    assert code == 250 and b"created CS-" in reply
+        # Answered once stored: the processing comes after.
+        row_id = InboundMessage.objects.get().pk
+        assert code == 250 and reply == f"2.0.0 OK queued as {row_id}".encode()
+        listener.handler.intake.wait_idle()
+        # The same message again is ours already.
+        client.mail(desk["mpoc"].email)
+        client.rcpt("support@example.com")
+        raw = InboundMessage.objects.get().raw
+        code, reply = client.data(bytes(raw))
+        assert code == 250 and reply == f"2.0.0 OK queued as {row_id} (received before)".encode()
+    listener.handler.intake.wait_idle()
     case = Case.objects.get()
     assert case.title == "Via SMTP"
     row = InboundMessage.objects.get()
     assert row.source == "smtp" and row.envelope_to == "Support@Example.com"
+    assert row.state == "done" and row.outcome == "created" and row.case == case
+
+
+class _Statements:
+    """The statements the listener's intake thread sends (its own connection)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        real = CursorWrapper._execute_with_wrappers
+
+        def counted(cursor, sql, params, many, executor):
+            if threading.current_thread().name.startswith("mail-intake"):
+                self.count += 1
+            return real(cursor, sql, params, many, executor)
+
+        monkeypatch.setattr(CursorWrapper, "_execute_with_wrappers", counted)
+
+
+def _slow_first_group(monkeypatch) -> list[list[int]]:
+    """The rows of each group processed; the first group is slow, as a busy database is."""
+    groups: list[list[int]] = []
+    real = batch.take
+
+    def spy(stored, *args, **kwargs):
+        groups.append([row.pk for row, _ in stored])
+        if len(groups) == 1:
+            time.sleep(0.3)
+        return real(stored, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "take", spy)
+    return groups
+
+
+def test_one_connection_sending_one_message_after_another_is_processed_in_groups(desk, listener, monkeypatch):
+    groups = _slow_first_group(monkeypatch)
+    statements = _Statements(monkeypatch)
+    # A generous wait for the next message of a stream, whatever the machine's load.
+    listener.handler.intake.gap, listener.handler.intake.longest = 1, 10
+    with smtplib.SMTP("127.0.0.1", listener.port, timeout=30) as client:
+        client.ehlo("client.example.net")
+        for n in range(20):
+            client.mail(desk["mpoc"].email)
+            client.rcpt("support@example.com")
+            code, _ = client.data(make_mail(desk["mpoc"].email, subject=f"Stream {n}"))
+            assert code == 250
+    listener.handler.intake.wait_idle()
+    # The first on its own and at once; the rest, sent while it was processed, together.
+    assert [len(g) for g in groups] == [1, 19]
+    rows = list(InboundMessage.objects.order_by("id"))
+    assert [pk for g in groups for pk in g] == [row.pk for row in rows]  # in arrival order
+    assert {row.state for row in rows} == {"done"}
+    titles = list(Case.objects.order_by("id").values_list("title", flat=True))
+    assert titles == [f"Stream {n}" for n in range(20)]
+    # One statement to store each, and the groups' few (59 in all): not 16 or more each.
+    assert statements.count <= 20 + 2 * 30
 
 
 def test_a_burst_over_many_connections_is_taken_in_groups(desk, listener, monkeypatch):
-    groups: list[int] = []
-    real = listener_module._ingest
-
-    def spy(waiting, source):
-        groups.append(len(waiting))
-        if len(groups) == 1:
-            time.sleep(0.5)  # the first group is slow: the others arrive meanwhile
-        return real(waiting, source)
-
-    monkeypatch.setattr(listener_module, "_ingest", spy)
+    groups = _slow_first_group(monkeypatch)
 
     def send(index: int) -> list[bytes]:
         replies = []
@@ -76,11 +135,47 @@ def test_a_burst_over_many_connections_is_taken_in_groups(desk, listener, monkey
 
     with ThreadPoolExecutor(8) as pool:
         replies = [r for chunk in pool.map(send, range(8)) for r in chunk]
-    assert len(replies) == 32 and all(b"created CS-" in r for r in replies)
-    assert len({r.split()[-1] for r in replies}) == 32  # each sender told its own case
-    assert sum(groups) == 32 and len(groups) < 32 and max(groups) > 1
+    listener.handler.intake.wait_idle()
+    assert len(replies) == 32 and all(b"OK queued as " in r for r in replies)
+    assert len(set(replies)) == 32  # each sender told its own stored message
+    assert sum(len(g) for g in groups) == 32 and len(groups) < 32 and max(len(g) for g in groups) > 1
     assert Case.objects.count() == 32
     assert set(InboundMessage.objects.values_list("envelope_to", flat=True)) == {"support@example.com"}
+    assert set(InboundMessage.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_messages_acknowledged_before_the_listener_died_are_processed_when_it_starts_again(desk, monkeypatch):
+    first = IntakeController(host="127.0.0.1", port=free_port())
+    # The listener dies after answering, before processing anything it stored.
+    monkeypatch.setattr(first.handler.intake, "_process", lambda group: None)
+    first.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", first.port, timeout=30) as client:
+            client.ehlo("client.example.net")
+            for n in range(3):
+                client.mail(desk["mpoc"].email)
+                client.rcpt("support@example.com")
+                code, reply = client.data(make_mail(desk["mpoc"].email, subject=f"Before {n}"))
+                assert code == 250 and b"queued as" in reply
+    finally:
+        first.stop()
+    rows = InboundMessage.objects.order_by("id")
+    assert [row.state for row in rows] == ["pending"] * 3 and Case.objects.count() == 0
+    # Still leased to the intake that died; once the lease is over, the next one takes them.
+    rows.update(locked_until=timezone.now() - timedelta(seconds=1))
+    again = IntakeController(host="127.0.0.1", port=free_port())
+    again.start()
+    try:
+        again.handler.intake.wait_idle()
+        deadline = time.monotonic() + 30
+        while InboundMessage.objects.filter(state="pending").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        again.stop()
+    assert [row.state for row in rows] == ["done"] * 3
+    assert list(Case.objects.order_by("id").values_list("title", flat=True)) == [
+        f"Before {n}" for n in range(3)
+    ]
 
 
 def test_lmtp_answers_per_recipient(desk):

@@ -151,9 +151,10 @@ def test_the_listener_reads_in_the_sandbox(desk, nothing_parsed_here):
             code, reply = client.mail(desk["mpoc"].email)[0], None
             client.rcpt("support@example.com")
             code, reply = client.data(_next(desk))
+        controller.handler.intake.wait_idle()
     finally:
         controller.stop()
-    assert code == 250 and b"created CS-" in reply
+    assert code == 250 and b"queued as" in reply
     assert list(InboundMessage.objects.order_by("id").values_list("state", flat=True)) == [
         "quarantined",
         "done",
