@@ -55,6 +55,12 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # The staff a case may be given to, read on every case page, among many customers.
+        indexes = [
+            models.Index(
+                fields=["first_name"], condition=Q(is_staff=True, is_active=True), name="user_active_staff"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

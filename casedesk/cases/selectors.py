@@ -72,15 +72,25 @@ def participants(case: Case) -> list[Participant]:
     return list(case.participants.select_related("contact", "added_by", "added_by_contact"))
 
 
-def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
+def get_case(
+    user: Any,
+    number: str,
+    *,
+    for_update: bool = False,
+    with_related: tuple[str, ...] = (),
+    annotate: dict[str, Any] | None = None,
+) -> Case:
     """The case with this number, if `user` may see it; otherwise NotFound, never 403,
-    so another organisation's case numbers reveal nothing."""
+    so another organisation's case numbers reveal nothing. `with_related` and `annotate`:
+    what a page reads in the same statement (the organisation's partner, whether there is
+    anything to list)."""
     pk = pk_from_number(number)
     if pk is None:
         raise NotFound("No such case.")
     case = (
         cases_visible_to(user)
-        .select_related("organisation", "contact", "platform", "team", "assignee")
+        .select_related("organisation", "contact", "platform", "team", "assignee", *with_related)
+        .annotate(**(annotate or {}))
         .filter(pk=pk)
         .first()
     )
@@ -94,11 +104,20 @@ def get_case(user: Any, number: str, *, for_update: bool = False) -> Case:
     return case
 
 
+TIMELINE_RELATED = ("actor", "contact__organisation", "contact__delegate_of__organisation")
+
+
+def timeline_rows(case_id: int, user: Any) -> QuerySet[CaseEvent]:
+    """The case's events in order, with their authors; customers see only public ones."""
+    events = CaseEvent.objects.filter(case_id=case_id).select_related(*TIMELINE_RELATED)
+    return events if is_staff(user) else events.filter(public=True)
+
+
 def timeline(case: Case, user: Any) -> list[CaseEvent]:
-    """The case's events in order; customers see only public ones."""
-    events = case.events.select_related(
-        "actor", "contact__organisation", "contact__delegate_of__organisation"
-    ).prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    """The case's events in order, each with its attachments; customers see only public ones."""
+    events = case.events.select_related(*TIMELINE_RELATED).prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
     if not is_staff(user):
         events = events.filter(public=True)
     return list(events)
