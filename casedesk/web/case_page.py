@@ -150,11 +150,12 @@ class Lists:
 
 
 # Read with the case (a row each, no join), so a section with nothing to show costs nothing.
-def read_with_case(*, staff: bool) -> dict[str, Any]:
-    marks: dict[str, Any] = {"in_master": Exists(MasterChild.objects.filter(case_id=OuterRef("pk")))}
-    if staff:
-        marks["has_held"] = suppression.held_exists()
-    return marks
+def portal_marks() -> dict[str, Any]:
+    return {"in_master": Exists(MasterChild.objects.filter(case_id=OuterRef("pk")))}
+
+
+def console_marks() -> dict[str, Any]:
+    return {**portal_marks(), "has_held": suppression.held_exists()}
 
 
 # The case's own row and the few it points at; its linked cases are shown by number.

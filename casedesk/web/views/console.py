@@ -60,7 +60,7 @@ def _may(user: Any, case: Any) -> dict[str, bool]:
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: Any) -> HttpResponse:
     case = selectors.get_case(
-        request.user, number, with_related=case_page.WITH_CASE, annotate=case_page.read_with_case(staff=True)
+        request.user, number, with_related=case_page.WITH_CASE, annotate=case_page.console_marks
     )
     may = _may(request.user, case)
     sections = {"link", "part", "file", "esc"}

@@ -77,7 +77,7 @@ def _queue_customers(request: AuthedRequest) -> list[Organisation]:
 
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: object) -> HttpResponse:
-    case = selectors.get_case(request.user, number, annotate=case_page.read_with_case(staff=False))
+    case = selectors.get_case(request.user, number, annotate=case_page.portal_marks)
     sections = {"part", "file"}
     if case.is_open and permissions.can(request.user, Ability.ESCALATE):
         sections.add("escalation")
