@@ -219,6 +219,15 @@ class Case(models.Model):
     def number(self) -> str:
         return number_for(self.pk) if self.pk else ""
 
+    # The linked cases' numbers, from the keys: a page shows them without reading the cases.
+    @property
+    def duplicate_of_number(self) -> str:
+        return number_for(self.duplicate_of_id) if self.duplicate_of_id else ""
+
+    @property
+    def follow_up_of_number(self) -> str:
+        return number_for(self.follow_up_of_id) if self.follow_up_of_id else ""
+
     @property
     def status_enum(self) -> Status:
         return Status(self.status)

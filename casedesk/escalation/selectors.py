@@ -55,6 +55,10 @@ def case_levels(case: Case) -> dict[str, int]:
     levels = dict(
         CaseEscalation.objects.filter(case=case).order_by("path_id").values_list("path__kind", "level")
     )
+    return with_support_level(case, levels)
+
+
+def with_support_level(case: Case, levels: dict[str, int]) -> dict[str, int]:
     if case.escalation_level and EscalationPath.Kind.SUPPORT not in levels:
         # Escalated before each path's level was kept: the case has the support path's.
         levels = {EscalationPath.Kind.SUPPORT.value: case.escalation_level, **levels}
@@ -70,8 +74,18 @@ class PathLevel:
 
 def case_paths(case: Case) -> list[PathLevel]:
     """Every path, support first, with the level the case has reached on it."""
-    reached = case_levels(case)
     kept = set(EscalationPath.objects.values_list("kind", flat=True))
+    return paths_of(case, case_levels(case), kept)
+
+
+def paths_from(case: Case, levels: dict[str, int], kept: set[str]) -> dict[str, Any]:
+    """What the Escalate forms show, from the case's levels per path kind as read
+    (`CaseEscalation` rows) and the path kinds kept: the paths, and those reached."""
+    paths = paths_of(case, with_support_level(case, levels), kept)
+    return {"paths": paths, "reached": [p for p in paths if p.level]}
+
+
+def paths_of(case: Case, reached: dict[str, int], kept: set[str]) -> list[PathLevel]:
     return [
         PathLevel(kind, label, reached.get(kind, 0))
         for kind, label in EscalationPath.Kind.choices

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from casedesk.core import clock
 from casedesk.core.errors import Refused
@@ -94,6 +95,11 @@ def hold_queued(rows: Sequence[OutboundMessage]) -> set[int]:
             state=row.state, last_error=row.last_error, locked_until=None
         )
     return {row.pk for row in held}
+
+
+def held_exists() -> Exists:
+    """Whether a case (the outer query's row) has a notice held, read with the case."""
+    return Exists(OutboundMessage.objects.filter(case_id=OuterRef("pk"), state=OutboundMessage.State.HELD))
 
 
 def held_for_case(case: Any, limit: int = 20) -> list[OutboundMessage]:

@@ -108,6 +108,14 @@ class DispositionForm(forms.Form):
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
 
+    def offer(self, *, teams: list[tuple[int, str]], staff: list[tuple[int, str]]) -> None:
+        """Show these choices, as a page read them with its other lists (no query of its
+        own); a posted form is still checked against the tables."""
+        for name, rows in (("team", teams), ("assignee", staff)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.choices = [("", field.empty_label or ""), *rows]
+
 
 class DetailsForm(forms.Form):
     vendor = forms.CharField(required=False, max_length=120)
@@ -164,6 +172,14 @@ class StaffCaseForm(forms.Form):
         offer_priorities(self.fields["priority"], held, blank=f"{triage.UNTRIAGED.label}, awaiting review")
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
+
+    def offer(self, *, teams: list[tuple[int, str]], staff: list[tuple[int, str]]) -> None:
+        """Show these choices, as a page read them with its other lists (no query of its
+        own); a posted form is still checked against the tables."""
+        for name, rows in (("team", teams), ("assignee", staff)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.choices = [("", field.empty_label or ""), *rows]
 
 
 class BulkForm(forms.Form):

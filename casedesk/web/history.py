@@ -44,9 +44,11 @@ CHOICES: dict[str, dict[Any, str]] = {
 HIDDEN_ON_MACD = {"priority", "kind"}
 
 
-def label_changes(events: Sequence[CaseEvent]) -> None:
+def label_changes(events: Sequence[CaseEvent], known: dict[str, dict[int, str]] | None = None) -> None:
     """Give each event `change_rows`: (field, old, new) as people read them; the rows the
-    values refer to are read with one query per kind, whatever the number of events."""
+    values refer to are read with one query per kind, whatever the number of events, unless
+    `known` (labels the page read already, by field and key, as `str(row)`) has them all."""
+    known = known or {}
     wanted: dict[str, set[int]] = {field: set() for field in REFERENCES}
     for event in events:
         for field, pair in (event.changes or {}).items():
@@ -54,8 +56,12 @@ def label_changes(events: Sequence[CaseEvent]) -> None:
                 wanted[field].update(v for v in pair if isinstance(v, int) and not isinstance(v, bool))
     names: dict[str, dict[int, str]] = {}
     for field, pks in wanted.items():
-        if pks:
-            names[field] = {row.pk: str(row) for row in REFERENCES[field].objects.filter(pk__in=pks)}
+        names[field] = {pk: known[field][pk] for pk in pks if pk in known.get(field, {})}
+        missing = pks - names[field].keys()
+        if missing:
+            names[field].update(
+                (row.pk, str(row)) for row in REFERENCES[field].objects.filter(pk__in=missing)
+            )
 
     def show(field: str, value: Any) -> Any:
         if value is None:
@@ -80,7 +86,7 @@ def label_changes(events: Sequence[CaseEvent]) -> None:
         ]
 
 
-def labelled(events: list[CaseEvent]) -> list[CaseEvent]:
+def labelled(events: list[CaseEvent], known: dict[str, dict[int, str]] | None = None) -> list[CaseEvent]:
     """`events`, each given its `change_rows` (see `label_changes`)."""
-    label_changes(events)
+    label_changes(events, known)
     return events

@@ -66,8 +66,15 @@ def fill(body: str, values: dict[str, str]) -> str:
 
 def filled_for(user: User, case: Case) -> list[dict[str, Any]]:
     """The user's saved replies, each filled in for `case`."""
+    rows = [{"id": r.pk, "title": r.title, "team": r.team, "body": r.body} for r in replies_for(user)]
+    return filled(rows, user, case)
+
+
+def filled(rows: list[dict[str, Any]], user: User, case: Case) -> list[dict[str, Any]]:
+    """Saved replies as read (`id`, `title`, `team`, `body`), each filled in for `case`."""
+    if not rows:
+        return []
     values = values_for(case, user)
     return [
-        {"id": reply.pk, "title": reply.title, "team": reply.team, "text": fill(reply.body, values)}
-        for reply in replies_for(user)
+        {"id": r["id"], "title": r["title"], "team": r["team"], "text": fill(r["body"], values)} for r in rows
     ]

@@ -10,7 +10,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("web/_partner_card.html")
-def partner_card(org: Any, side: str = "console") -> dict[str, Any]:
+def partner_card(org: Any, side: str = "console", contacts: list[Any] | None = None) -> dict[str, Any]:
+    """`contacts`: the organisation's active contacts by name, when the page read them."""
     partner = org.partner if org.partner_id else None
-    delegates = list(selectors.delegates_of(org)) if partner is not None else []
+    if partner is None:
+        delegates = []
+    elif contacts is not None:
+        delegates = [c for c in contacts if c.delegate_of_id is not None]
+    else:
+        delegates = list(selectors.delegates_of(org))
     return {"org": org, "partner": partner, "delegates": delegates, "side": side}

@@ -15,11 +15,12 @@ from casedesk.accounts import selectors as accounts
 from casedesk.cases import actions, selectors
 from casedesk.cases.models import Channel
 from casedesk.core.errors import NotFound, Refused
+from casedesk.escalation import selectors as escalation_selectors
 from casedesk.mail import routing
 from casedesk.outbox import suppression
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
 from casedesk.rules.permissions import Ability
-from casedesk.web import history
+from casedesk.web import case_page, history, timeline_html
 from casedesk.web.forms import (
     TRANSITION_FIELDS_FOR,
     CommentForm,
@@ -58,21 +59,39 @@ def _may(user: Any, case: Any) -> dict[str, bool]:
 
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: Any) -> HttpResponse:
-    case = selectors.get_case(request.user, number)
-    case_related = list(case.related.all().only("id", "title", "status"))
+    case = selectors.get_case(
+        request.user, number, with_related=case_page.WITH_CASE, annotate=case_page.console_marks
+    )
     may = _may(request.user, case)
+    sections = {"link", "part", "file", "esc"}
+    if may["work"]:
+        sections.add("platform")
+    if may["comment"]:
+        sections.add("reply")
+    if may["dispose"] or may["route"]:
+        sections |= {"team", "staff"}
+    if case.is_open and may["escalate"]:
+        sections.add("escalation")
+    lists = case_page.lists(case, request.user, sections)
+    contacts = case_page.contacts(case)
+    disposition = DispositionForm(
+        held=permissions.abilities_of(request.user) if may["dispose"] else frozenset(),
+        current=case.priority,
+        initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id},
+    )
+    disposition.offer(teams=lists.teams, staff=lists.staff)
+    events = history.labelled(
+        case_page.timeline(case, request.user, lists.files_by_event()),
+        case_page.known_labels(lists, case, contacts),
+    )
     context = {
         "case": case,
         "may": may,
-        "events": history.labelled(selectors.timeline(case, request.user)),
+        "timeline_html": timeline_html.render(events, sender_checks=True),
         "targets": allowed_targets(case.status_enum, Actor.STAFF) if may["work"] else [],
         "comment_form": CommentForm(),
         "transition_form": TransitionForm(),
-        "disposition_form": DispositionForm(
-            held=permissions.abilities_of(request.user) if may["dispose"] else frozenset(),
-            current=case.priority,
-            initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id},
-        ),
+        "disposition_form": disposition,
         "details_form": DetailsForm(
             initial={
                 "vendor": case.vendor,
@@ -84,10 +103,8 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         ),
         "link_form": LinkForm(),
         "needs": TRANSITION_FIELDS_FOR,
-        "platforms": list(case.organisation.platforms.filter(active=True).only("id", "name"))
-        if may["work"]
-        else [],
-        "saved_replies": replies.filled_for(request.user, case) if may["comment"] else [],
+        "platforms": lists.platforms,
+        "saved_replies": replies.filled(lists.saved_replies, request.user, case),
         "reply_draft": _draft(request, case),
         # After a refusal the form that was sent shows what the agent chose and typed.
         "posted_form": request.resolver_match.url_name
@@ -95,16 +112,16 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         else "",
         "posted": request.POST,
         "reopen_form": ReopenForm(),
-        "related": case_related,
-        "follow_ups": list(case.follow_ups.all().only("id", "title", "status")),
-        "duplicates": list(case.duplicates.all().only("id", "title", "status")),
-        "held_notices": suppression.held_for_case(case),
-        "sender_checks": True,  # staff see whether an e-mail's sender was verified
-        "inbound_by_event": dict(
-            case.inbound.filter(event__isnull=False).values_list("event_id", "pk")  # e-mail originals
-        ),
+        "related": lists.links("related"),
+        "follow_ups": lists.links("follow_up"),
+        "duplicates": lists.links("duplicate"),
+        "held_notices": suppression.held_for_case(case) if case.has_held else [],  # type: ignore[attr-defined]
+        "participants": lists.participants,
+        "contacts": contacts,
+        "escalation": escalation_selectors.paths_from(case, lists.levels, lists.path_kinds),
+        "escalation_contacts": lists.escalation_contacts,
         **macd_panel.context(case, request.user),
-        **cpni_panel.context(case, request.user),
+        **cpni_panel.context(case, request.user, contacts=contacts),
         **extra,
     }
     return render(request, "console/case_detail.html", context, status=status)

@@ -26,18 +26,24 @@ from casedesk.rules.permissions import Ability
 from casedesk.web.views.common import AuthedRequest, customer_required, error_page, staff_can, staff_required
 
 
-def context(case: Any, user: Any) -> dict[str, Any]:
+def context(case: Any, user: Any, *, contacts: list[Any] | None = None) -> dict[str, Any]:
     """The case page's CPNI panel: the verification form until the caller is verified, then
-    the organisation's CPNI, each showing logged."""
+    the organisation's CPNI, each showing logged. `contacts`: the organisation's active
+    contacts as the page read them (`case_page.contacts`), each knowing `has_passcode`."""
     org = case.organisation
     if not selectors.may_see_cpni(user):
         return {"cpni": {"allowed": False}}
     verification, data = actions.reveal(user, org, case=case)
     panel: dict[str, Any] = {"allowed": True, "verification": verification, "methods": list(cpni.Method)}
     if verification is None:
-        contacts = list(selectors.authorised_contacts(org))
-        with_code = selectors.has_passcode([c.pk for c in contacts])
-        panel["contacts"] = [{"contact": c, "has_passcode": c.pk in with_code} for c in contacts]
+        if contacts is not None:
+            mpocs = [c for c in contacts if c.is_primary_mpoc or c.is_secondary_mpoc]
+            mpocs.sort(key=lambda c: not c.is_primary_mpoc)  # stable: by name within each
+            panel["contacts"] = [{"contact": c, "has_passcode": c.has_passcode} for c in mpocs]
+            return {"cpni": panel}
+        authorised = list(selectors.authorised_contacts(org))
+        with_code = selectors.has_passcode([c.pk for c in authorised])
+        panel["contacts"] = [{"contact": c, "has_passcode": c.pk in with_code} for c in authorised]
         return {"cpni": panel}
     panel["data"] = data
     return {"cpni": panel}

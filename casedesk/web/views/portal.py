@@ -17,13 +17,14 @@ from casedesk.cases import actions, selectors
 from casedesk.cases.models import PRIORITY_CHOICES, STATUS_CHOICES, Channel
 from casedesk.core import clock
 from casedesk.core.errors import Refused
+from casedesk.escalation import selectors as escalation_selectors
 from casedesk.rules import lifecycle
 from casedesk.rules.lifecycle import ReopenOutcome, Status
 from casedesk.rules.permissions import Ability
 from casedesk.solutions import actions as kb_actions
 from casedesk.solutions import finding as kb_finding
 from casedesk.status.models import Subscription
-from casedesk.web import history
+from casedesk.web import case_page, history, timeline_html
 from casedesk.web.forms import CommentForm, CustomerCaseForm, ReopenForm, uploads_from
 from casedesk.web.views import macd_panel
 from casedesk.web.views.common import AuthedRequest, customer_required, form_errors
@@ -76,7 +77,13 @@ def _queue_customers(request: AuthedRequest) -> list[Organisation]:
 
 
 def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extra: object) -> HttpResponse:
-    case = selectors.get_case(request.user, number)
+    case = selectors.get_case(request.user, number, annotate=case_page.portal_marks)
+    sections = {"part", "file"}
+    if case.is_open and permissions.can(request.user, Ability.ESCALATE):
+        sections.add("escalation")
+    lists = case_page.lists(case, request.user, sections)
+    copies = permissions.can(request.user, Ability.MANAGE_PARTICIPANTS)
+    contacts = case_page.contacts(case) if copies else None
     reopen = None
     if not case.is_open or case.status == Status.RESOLVED.value:
         reopen = lifecycle.reopen_outcome(
@@ -84,7 +91,15 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         )
     context = {
         "case": case,
-        "events": history.labelled(selectors.timeline(case, request.user)),
+        "timeline_html": timeline_html.render(
+            history.labelled(
+                case_page.timeline(case, request.user, lists.files_by_event()),
+                case_page.known_labels(lists, case, contacts),
+            )
+        ),
+        "participants": lists.participants,
+        "contacts": contacts,
+        "escalation": escalation_selectors.paths_from(case, lists.levels, lists.path_kinds),
         "comment_form": CommentForm(),
         "reopen_form": ReopenForm(),
         "reopen": reopen,
