@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from casedesk.core.errors import Forbidden, Refused
+from casedesk.core.prepared import Prepared
 from casedesk.rules import partners, triage
 from casedesk.rules import permissions as rules
 from casedesk.rules.lifecycle import Actor
@@ -235,12 +236,21 @@ def _staff_abilities(user: Any, stored: Any = _UNREAD) -> frozenset[Ability]:
     except ValueError:
         return frozenset()  # no role yet: nothing until an administrator gives one
     if stored is _UNREAD:
-        from casedesk.accounts.models import StaffRole
-
-        stored = StaffRole.objects.filter(key=role.value).values_list("abilities", flat=True).first()
+        found = _ROLE_ABILITIES(role.value)
+        stored = found[0][0] if found else None
     if stored is None:
         return rules.DEFAULTS[role]
     return rules.staff_abilities(stored if isinstance(stored, list) else [])
+
+
+def _role_abilities(key: str) -> Any:
+    from casedesk.accounts.models import StaffRole
+
+    return StaffRole.objects.filter(key=key).order_by("key").values_list("abilities")[:1]
+
+
+# Every staff request asks once: its statement is built once per process (`core.prepared`).
+_ROLE_ABILITIES: Prepared[tuple[Any, ...]] = Prepared(_role_abilities)
 
 
 def remember_role(user: Any, stored: Any) -> None:

@@ -15,6 +15,7 @@ from casedesk.accounts import permissions
 from casedesk.accounts.models import Contact, Organisation
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
+from casedesk.core.prepared import Prepared
 from casedesk.privacy.models import AddressOfRecord, Disclosure, Passcode, PrivacyRequest, Verification
 from casedesk.rules import cpni
 from casedesk.rules.permissions import Ability
@@ -77,12 +78,18 @@ def current_verification(who: Any, organisation_id: int, now: datetime | None = 
     """The caller verification this representative made for the organisation in this call."""
     if not permissions.is_staff(who):
         return None
-    return (
+    found = _CURRENT_VERIFICATION(who.pk, organisation_id, now or clock.now())
+    return found[0] if found else None
+
+
+# Every console case page asks: its statement is built once per process (`core.prepared`).
+_CURRENT_VERIFICATION: Prepared[Verification] = Prepared(
+    lambda user_id, organisation_id, now: (
         Verification.objects.select_related("contact")
-        .filter(by=who, organisation_id=organisation_id, expires_at__gt=now or clock.now())
-        .order_by("-at")
-        .first()
+        .filter(by_id=user_id, organisation_id=organisation_id, expires_at__gt=now)
+        .order_by("-at")[:1]
     )
+)
 
 
 def cpni_of(organisation: Organisation) -> dict[str, Any]:

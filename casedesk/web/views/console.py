@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,9 +21,8 @@ from casedesk.mail import routing
 from casedesk.outbox import suppression
 from casedesk.rules.lifecycle import Actor, ReopenOutcome, allowed_targets
 from casedesk.rules.permissions import Ability
-from casedesk.web import case_page, history, timeline_html
+from casedesk.web import case_page, history, sidebar_html, timeline_html
 from casedesk.web.forms import (
-    TRANSITION_FIELDS_FOR,
     CommentForm,
     CorrectionForm,
     DetailsForm,
@@ -74,52 +74,42 @@ def _case_page(request: AuthedRequest, number: str, *, status: int = 200, **extr
         sections.add("escalation")
     lists = case_page.lists(case, request.user, sections)
     contacts = case_page.contacts(case)
-    disposition = DispositionForm(
-        held=permissions.abilities_of(request.user) if may["dispose"] else frozenset(),
-        current=case.priority,
-        initial={"priority": case.priority, "team": case.team_id, "assignee": case.assignee_id},
-    )
-    disposition.offer(teams=lists.teams, staff=lists.staff)
     events = history.labelled(
         case_page.timeline(case, request.user, lists.files_by_event()),
         case_page.known_labels(lists, case, contacts),
+    )
+    # After a refusal the form that was sent shows what the agent chose and typed.
+    match = request.resolver_match
+    posted_form = (match.url_name or "") if request.method == "POST" and match else ""
+    sidebar = sidebar_html.Sidebar(
+        case=case,
+        may=may,
+        csrf_token=get_token(request),
+        held=permissions.abilities_of(request.user) if may["dispose"] else frozenset(),
+        teams=lists.teams,
+        staff=lists.staff,
+        targets=allowed_targets(case.status_enum, Actor.STAFF) if may["work"] else [],
+        platforms=lists.platforms,
+        related=lists.links("related"),
+        follow_ups=lists.links("follow_up"),
+        duplicates=lists.links("duplicate"),
+        escalation=escalation_selectors.paths_from(case, lists.levels, lists.path_kinds),
+        escalation_contacts=lists.escalation_contacts,
+        posted_form=posted_form,
+        posted=request.POST,
     )
     context = {
         "case": case,
         "may": may,
         "timeline_html": timeline_html.render(events, sender_checks=True),
-        "targets": allowed_targets(case.status_enum, Actor.STAFF) if may["work"] else [],
-        "comment_form": CommentForm(),
-        "transition_form": TransitionForm(),
-        "disposition_form": disposition,
-        "details_form": DetailsForm(
-            initial={
-                "vendor": case.vendor,
-                "vendor_ticket": case.vendor_ticket,
-                "etr": case.etr,
-                "shipping_carrier": case.shipping_carrier,
-                "tracking_number": case.tracking_number,
-            }
-        ),
-        "link_form": LinkForm(),
-        "needs": TRANSITION_FIELDS_FOR,
-        "platforms": lists.platforms,
+        "sidebar_html": sidebar_html.render(sidebar),
         "saved_replies": replies.filled(lists.saved_replies, request.user, case),
         "reply_draft": _draft(request, case),
-        # After a refusal the form that was sent shows what the agent chose and typed.
-        "posted_form": request.resolver_match.url_name
-        if request.method == "POST" and request.resolver_match
-        else "",
+        "posted_form": posted_form,
         "posted": request.POST,
-        "reopen_form": ReopenForm(),
-        "related": lists.links("related"),
-        "follow_ups": lists.links("follow_up"),
-        "duplicates": lists.links("duplicate"),
         "held_notices": suppression.held_for_case(case) if case.has_held else [],  # type: ignore[attr-defined]
         "participants": lists.participants,
         "contacts": contacts,
-        "escalation": escalation_selectors.paths_from(case, lists.levels, lists.path_kinds),
-        "escalation_contacts": lists.escalation_contacts,
         **macd_panel.context(case, request.user),
         **cpni_panel.context(case, request.user, contacts=contacts),
         **extra,
