@@ -50,7 +50,7 @@ def lock(case: Case) -> Case:
 
 
 _LOCK: Prepared[Case] = Prepared(
-    lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk"), warm=[[0]]
 )
 
 
