@@ -189,7 +189,8 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                 priority=triage.Priority(c.priority) if c.priority else None,
                 master=op.master,
             )
-            case = Case(
+            case = bulk.new(
+                Case,
                 kind=op.kind,
                 approval=op.approval,
                 organisation=c.contact.organisation,
