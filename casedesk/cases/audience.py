@@ -20,7 +20,8 @@ from casedesk.core.prepared import Prepared
 _PARTICIPANTS: Prepared[Participant] = Prepared(
     lambda cases: (
         Participant.objects.filter(case_id__in=cases).select_related("contact").order_by("added_at", "id")
-    )
+    ),
+    warm=[[0]],
 )
 _MPOCS: Prepared[Contact] = Prepared(
     lambda organisations: Contact.objects.filter(
@@ -28,7 +29,8 @@ _MPOCS: Prepared[Contact] = Prepared(
         organisation_id__in=organisations,
         organisation__copy_every_mpoc=True,
         active=True,
-    ).order_by("-is_primary_mpoc", "name", "id")
+    ).order_by("-is_primary_mpoc", "name", "id"),
+    warm=[[0]],
 )
 
 

@@ -62,7 +62,8 @@ _TIMELINES: Prepared[tuple[Any, ...]] = Prepared(
         CaseEvent.objects.filter(case_id__in=cases)
         .order_by("at", "id")
         .values_list("case_id", *_Entry._fields)
-    )
+    ),
+    warm=[[0]],
 )
 
 

@@ -15,8 +15,80 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
+
+
+_NEW: dict[type[models.Model], Any] = {}
+
+
+def new(model: type[M], **values: Any) -> M:
+    """`model(**values)`, an unsaved instance with the same attributes, built from the
+    model's defaults worked out once per process (the ORM's constructor asks every field
+    for its default and goes through each one's descriptor: most of the cost of a row at
+    intake rates). Values are given by attribute name (`case_id`) or, for a foreign key,
+    as the related object (`case`), set through its descriptor as the ORM does. Anything
+    else, a model with `pre_init`/`post_init` receivers or with a field whose attribute
+    does more than store its value: the ORM's constructor."""
+    spec = _NEW.get(model)
+    if spec is None:
+        spec = _NEW[model] = _new_spec(model)
+    if spec is False or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    constants, computed, related = spec
+    attributes = dict(constants)
+    relations = []
+    for name, value in values.items():
+        if value is models.DEFERRED:
+            return model(**values)
+        if name in related:
+            relations.append((name, value))
+        elif name in attributes:
+            attributes[name] = value
+        else:
+            return model(**values)
+    for attname, name, field in computed:
+        if attname not in values and name not in values:
+            attributes[attname] = field.get_default()
+    obj = model.__new__(model)
+    obj.__dict__.update(attributes)
+    obj._state = ModelState()
+    for name, value in relations:
+        setattr(obj, name, value)
+    return obj
+
+
+def _new_spec(model: type[models.Model]) -> Any:
+    """(each attribute's constant default, the fields whose default is computed each time,
+    the foreign keys by name), or False when `new` must leave the model to the ORM."""
+    meta = model._meta
+    if meta.abstract or list(meta.fields) != list(meta.concrete_fields):
+        return False
+    constants: dict[str, Any] = {}
+    computed: list[tuple[str, str, Any]] = []
+    related: set[str] = set()
+    for field in meta.concrete_fields:
+        if field.generated or field.column is None:
+            return False
+        descriptor = next(
+            (k.__dict__[field.attname] for k in model.__mro__ if field.attname in k.__dict__), None
+        )
+        if field.is_relation:
+            if type(descriptor) is not ForeignKeyDeferredAttribute or field.one_to_one:
+                return False
+            related.add(field.name)
+        elif type(descriptor) is not DeferredAttribute:
+            return False
+        if field.has_default() and callable(field.default):
+            computed.append((field.attname, field.name, field))
+            constants[field.attname] = None  # replaced per instance unless given
+        else:
+            constants[field.attname] = field.get_default()
+    return constants, computed, related
 
 
 def insert(objs: Sequence[M], *, unless_taken: str | None = None) -> Sequence[M]:
@@ -120,6 +192,7 @@ _PLAIN_COLUMNS = {
     "SmallIntegerField",
     "TextField",
 }
+_TEXT_COLUMNS = {"CharField", "EmailField", "SlugField", "TextField"}
 
 
 def _preparer(field: models.Field[Any, Any]) -> Any:
@@ -137,10 +210,13 @@ def _value_preparer(field: models.Field[Any, Any]) -> Any:
     connection, moments)`; `moments`, the aware datetimes adapted so far by the caller's
     statement (a batch's rows share a few)."""
     if type(field).__name__ in _PLAIN_COLUMNS and type(field).__module__.startswith("django.db.models"):
+        textual = type(field).__name__ in _TEXT_COLUMNS
 
         def plain(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
             if value is None or type(value) in _PLAIN_TYPES:
                 return value
+            if textual and isinstance(value, str):
+                return value  # a choice (a str enum): the field hands any str on as it is
             return field.get_db_prep_save(value, db)
 
         return plain
@@ -150,6 +226,8 @@ def _value_preparer(field: models.Field[Any, Any]) -> Any:
         # Equal aware datetimes are the same instant, which is all the adaptation reads.
 
         def moment(value: Any, db: Any, moments: dict[datetime, Any]) -> Any:
+            if value is None:
+                return None  # what the field's preparation makes of it
             if type(value) is datetime and value.tzinfo is not None:
                 done = moments.get(value, _MISSING)
                 if done is _MISSING:

@@ -5,6 +5,7 @@ message, models validate addresses with `not_ours`, and intake recognises a loop
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.conf import settings
@@ -21,8 +22,16 @@ def own_addresses() -> list[str]:
     ]
 
 
+@functools.lru_cache(maxsize=8)
+def _own_bases(ours: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(rules.base_address(own) for own in ours)
+
+
 def is_ours(address: str) -> bool:
-    return rules.is_own_address(address, own_addresses())
+    """`rules.is_own_address` against the settings, their base addresses worked out once
+    for each value of them (several times a message)."""
+    base = rules.base_address(address)
+    return bool(base) and base in _own_bases(tuple(own_addresses()))
 
 
 def new_message_id() -> str:

@@ -11,6 +11,11 @@ kept, only the statement: there is nothing to invalidate. A shape whose values c
 found again among the parameters (a lookup that transforms them) is never kept, and runs
 through the ORM each time.
 
+A list's length is rounded up to a bucket (powers of two up to `BUCKETS_UP_TO`), the
+extra places holding its last value again, which an `__in` lookup matches no more rows
+for: groups of messages of every size share a handful of statements, each compiled once,
+instead of one compiled for every new length.
+
 Supported: querysets of model instances (with `select_related`, `select_for_update`) and
 `values_list()` tuples; not `prefetch_related`, `values()` or known related objects.
 """
@@ -34,6 +39,22 @@ from django.db.models.sql.compiler import SQLCompiler
 M = TypeVar("M")
 
 _NO_STATEMENT = object()  # the shape is not kept: run through the ORM
+
+_WARMED: list[Prepared[Any]] = []  # those given examples, for `warm_all`
+_REGISTRY_LOCK = threading.Lock()
+
+# Longer lists go as they are: a padded one could pass the database's parameter limit.
+BUCKETS_UP_TO = 1024
+
+
+def bucket(length: int) -> int:
+    """The length a list of `length` values is padded to (`length` itself past the buckets)."""
+    if length > BUCKETS_UP_TO:
+        return length
+    size = 1
+    while size < length:
+        size *= 2
+    return size
 
 
 class _Statement:
@@ -107,18 +128,58 @@ class Prepared(Generic[M]):
     value (int, str, datetime) or a collection of them for an `__in` lookup (duplicates
     and None left out, as the ORM does; empty: no rows, no statement)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], using: str = "default") -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], using: str = "default", *, warm: Sequence[Any] = ()
+    ) -> None:
+        """`warm`: an example of each argument (a list of one value for a list), for
+        `warm_all` to compile its buckets ahead, when a long-running intake starts."""
         self.build = build
         self.using = using
+        self.examples = tuple(warm)
         self._statements: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
+        if warm:
+            with _REGISTRY_LOCK:
+                _WARMED.append(self)
+
+    def warm(self, largest: int) -> int:
+        """Compile the statements of every bucket up to `largest` values (each list of the
+        examples that size, the others of one value), so that no message waits for them;
+        how many were compiled."""
+        sizes = sorted({bucket(n) for n in range(1, largest + 1)})
+        lists = [at for at, example in enumerate(self.examples) if isinstance(example, list)]
+        shapes = {tuple(1 for _ in lists)}
+        for size in sizes:
+            shapes.add(tuple(size for _ in lists))
+            shapes.update(tuple(size if at == first else 1 for at in lists) for first in lists)
+        connection = connections[self.using]
+        done = 0
+        for lengths in sorted(shapes):
+            size_of = dict(zip(lists, lengths, strict=True))
+            shaped = [
+                [example[0]] * size_of[at] if at in size_of else example
+                for at, example in enumerate(self.examples)
+            ]
+            shape = tuple(
+                (type(arg[0]).__name__, len(arg)) if isinstance(arg, list) else type(arg).__name__
+                for arg in shaped
+            )
+            key = (connection.vendor, connection.alias, shape)
+            if key not in self._statements:
+                statement = self._prepare(shaped)
+                with self._lock:
+                    self._statements[key] = statement
+                done += 1
+        return done
 
     def __call__(self, *args: Any) -> list[M]:
-        shaped: list[Any] = []
+        given: list[Any] = []  # as the caller gave them, duplicates and None left out
+        shaped: list[Any] = []  # lists padded to their bucket
         flat: list[Any] = []
         shape: list[Any] = []
         for arg in args:
             if isinstance(arg, str | int | datetime):
+                given.append(arg)
                 shaped.append(arg)
                 flat.append(arg)
                 shape.append(type(arg).__name__)
@@ -126,9 +187,11 @@ class Prepared(Generic[M]):
                 values = [v for v in dict.fromkeys(arg) if v is not None]
                 if not values:
                     return []
-                shaped.append(values)
-                flat.extend(values)
-                shape.append((type(values[0]).__name__, len(values)))
+                padded = values + [values[-1]] * (bucket(len(values)) - len(values))
+                given.append(values)
+                shaped.append(padded)
+                flat.extend(padded)
+                shape.append((type(values[0]).__name__, len(padded)))
         connection = connections[self.using]
         key = (connection.vendor, connection.alias, tuple(shape))
         statement = self._statements.get(key)
@@ -137,7 +200,7 @@ class Prepared(Generic[M]):
             with self._lock:
                 self._statements[key] = statement
         if statement is _NO_STATEMENT:
-            return list(self.build(*shaped))
+            return list(self.build(*given))
         return statement.run(flat)
 
     def _prepare(self, shaped: list[Any]) -> Any:
@@ -200,3 +263,11 @@ class Prepared(Generic[M]):
         if {number for _, number, _ in slots} != set(range(len(markers))):
             return None  # a value went in transformed: not kept
         return queryset, compiler, sql, list(params), slots
+
+
+def warm_all(largest: int) -> int:
+    """`Prepared.warm` for every read given examples (in the modules imported so far): what
+    a long-running intake does when it starts. How many statements were compiled."""
+    with _REGISTRY_LOCK:
+        reads = list(_WARMED)
+    return sum(read.warm(largest) for read in reads)

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 # The kinds whose effects are taken one message at a time.
 ALONE = (Kind.BOUNCE, Kind.NOT_MPOC, Kind.REPLY_TO_CLOSED, Kind.MACD)
+BATCH = 100  # messages processed together at most
 
 
 @dataclass
@@ -101,7 +102,7 @@ def ingest_many(
     raws: Sequence[bytes],
     *,
     source: str = "cli",
-    batch: int = 100,
+    batch: int = BATCH,
     envelopes: Sequence[Envelope] | None = None,
 ) -> list[Result]:
     """Ingest messages; per batch (`_spans`) the raw bytes are stored and committed first,

@@ -15,7 +15,7 @@ from django.db import transaction
 from casedesk.accounts.models import Contact
 from casedesk.cases import actions, notices
 from casedesk.cases.models import Case, Channel
-from casedesk.core import clock, mailboxes
+from casedesk.core import bulk, clock, mailboxes
 from casedesk.core.errors import Forbidden, Refused
 from casedesk.core.uploads import Upload, check_upload
 from casedesk.macd import actions as macd_actions
@@ -69,7 +69,8 @@ def uploads_of(parsed: parse.ParsedMessage) -> tuple[list[Upload], str]:
 def link(case: Case, parsed: parse.ParsedMessage, now: datetime) -> MessageLink:
     """The received message's Message-ID on its case, not yet saved: answers to it thread
     there, and its sender is on the case's thread."""
-    return MessageLink(
+    return bulk.new(
+        MessageLink,
         message_id=parsed.message_id[:255],
         case=case,
         direction=MessageLink.Direction.IN,

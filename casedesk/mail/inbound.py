@@ -64,7 +64,8 @@ def new_row(
     """The stored form of a received message, not yet saved: leased to whoever stores it,
     its fingerprint (Message-ID and content without trace fields) unique."""
     message_id, digest = lines.fingerprint(raw)
-    return InboundMessage(
+    return bulk.new(
+        InboundMessage,
         received_at=now,
         source=source,
         envelope_from=envelope_from[:254],

@@ -46,13 +46,17 @@ def warm_up() -> None:
     """Do now what the first message would otherwise wait for, when a long-running intake
     starts (the SMTP listener, the IMAP poller, the one-process set-up): a parser process
     started and kept, the plan's calendars read (with their public holidays, a third of a
-    second), and the public suffix list that DMARC's organisational domains come from."""
+    second), the public suffix list that DMARC's organisational domains come from, and
+    the statements of the look-ups every message makes, for every bucket of list lengths
+    up to a batch (`core.prepared.warm_all`)."""
+    from casedesk.core import prepared
     from casedesk.mime import authentication
     from casedesk.sla import config
 
     parsing.sandbox().warm()
     config.current()
     authentication.warm()
+    prepared.warm_all(batch.BATCH)
 
 
 def ingest(

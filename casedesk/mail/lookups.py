@@ -143,10 +143,11 @@ _LINKS: Prepared[MessageLink] = Prepared(
         MessageLink.objects.filter(message_id__in=ids)
         .order_by("id")
         .select_related("case__organisation", "case__contact")
-    )
+    ),
+    warm=[[""]],
 )
 _CASES: Prepared[Case] = Prepared(
-    lambda pks: Case.objects.filter(pk__in=pks).select_related("organisation", "contact")
+    lambda pks: Case.objects.filter(pk__in=pks).select_related("organisation", "contact"), warm=[[0]]
 )
 _CONTACTS: Prepared[Contact] = Prepared(
     lambda addresses: (
@@ -154,7 +155,8 @@ _CONTACTS: Prepared[Contact] = Prepared(
         .filter(email_lower__in=addresses, active=True, organisation__active=True)
         .select_related("organisation", "user", "delegate_of__organisation")
         .order_by("id")
-    )
+    ),
+    warm=[[""]],
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from casedesk.accounts.models import Contact, Organisation, Platform, Team, TeamRotation, User
@@ -25,7 +25,8 @@ _PLATFORMS: Prepared[Any] = Prepared(
         )
         .select_related("platform__team")
         .order_by("platform__name")
-    )
+    ),
+    warm=[[0]],
 )
 _ON_SHIFT: Prepared[User] = Prepared(
     lambda team, now: (
@@ -39,10 +40,12 @@ _ON_SHIFT: Prepared[User] = Prepared(
         )
         .distinct()
         .order_by("id")
-    )
+    ),
+    warm=[0, datetime(2000, 1, 1, tzinfo=UTC)],
 )
 _ROTATIONS: Prepared[TeamRotation] = Prepared(
-    lambda teams: TeamRotation.objects.filter(team_id__in=teams).select_for_update().order_by("team_id")
+    lambda teams: TeamRotation.objects.filter(team_id__in=teams).select_for_update().order_by("team_id"),
+    warm=[[0]],
 )
 
 

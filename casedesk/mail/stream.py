@@ -76,7 +76,9 @@ class _Waiting:
 
 
 class Stream:
-    def __init__(self, source: str, *, most: int = 100, gap: float = 0.005, longest: float = 0.25) -> None:
+    def __init__(
+        self, source: str, *, most: int = batch.BATCH, gap: float = 0.005, longest: float = 0.25
+    ) -> None:
         self.source = source
         self.most, self.gap, self.longest = most, gap, longest
         self._cond = threading.Condition()

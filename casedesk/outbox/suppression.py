@@ -23,7 +23,8 @@ from casedesk.outbox.models import OutboundMessage, Suppression
 
 # Asked for every message queued: built once per process (`core.prepared`).
 _ACTIVE: Prepared[Suppression] = Prepared(
-    lambda addresses: Suppression.objects.filter(address__in=addresses, lifted_at__isnull=True)
+    lambda addresses: Suppression.objects.filter(address__in=addresses, lifted_at__isnull=True),
+    warm=[[""]],
 )
 ESSENTIAL = frozenset({"password_reset", "status_confirm"})
 

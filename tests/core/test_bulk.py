@@ -12,7 +12,7 @@ from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk
 from casedesk.mail.models import InboundMessage
 from casedesk.rules.lifecycle import Status
-from tests.factories import ContactFactory, StaffFactory
+from tests.factories import ContactFactory, StaffFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,50 @@ def test_update_rows_groups_by_columns_and_prepares_values():
     assert first.next_due_at == due and not first.sla_paused and first.assignee == staff
     assert second.first_response_due is None and second.status == Status.RESOLVED.value
     assert _row(third) == _row(cases[2])
+
+
+def _state(obj):
+    return {k: v for k, v in obj.__dict__.items() if k != "_state"}, obj._state.adding, obj._state.db
+
+
+@pytest.mark.django_db
+def test_new_builds_the_instance_the_constructor_builds():
+    from casedesk.outbox.models import MessageLink
+
+    case_row = make_case()
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for model, values in (
+        (InboundMessage, {"received_at": now, "source": "cli", "raw": b"x", "size": 1, "fingerprint": "f"}),
+        (CaseEvent, {"case": case_row, "at": now, "actor": None, "kind": "comment", "changes": {}}),
+        (CaseEvent, {"case_id": case_row.pk, "at": now, "kind": "comment"}),
+        (MessageLink, {"message_id": "<m@x>", "case": case_row, "direction": "in", "created_at": now}),
+        (
+            Case,
+            {
+                "title": "t",
+                "organisation": case_row.organisation,
+                "contact": case_row.contact,
+                "assignee": None,
+                "opened_at": now,
+                "updated_at": now,
+            },
+        ),
+    ):
+        built, expected = bulk.new(model, **values), model(**values)
+        assert bulk._NEW[model] is not False  # built without the constructor
+        assert type(built) is model and _state(built) == _state(expected)
+        assert built._state.fields_cache.keys() == expected._state.fields_cache.keys()
+        if "case" in values:
+            assert built.case is case_row
+    with pytest.raises(TypeError):
+        bulk.new(MessageLink, no_such_field=1)  # left to the constructor, which refuses it
+
+
+def test_values_handed_on_as_they_are_are_what_the_fields_make_of_them():
+    from django.db import connection
+
+    for name, value in (("status", Status.IN_PROGRESS), ("title", "plain"), ("closed_at", None)):
+        field = Case._meta.get_field(name)
+        prepared = bulk._value_preparer(field)(value, connection, {})
+        expected = field.get_db_prep_save(value, connection)
+        assert prepared == expected and type(prepared) is type(expected)

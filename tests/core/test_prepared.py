@@ -101,3 +101,43 @@ def test_a_value_that_goes_in_transformed_is_read_through_the_orm_each_time():
     assert [c.pk for c in read("mixed@acme")] == [contact.pk]
     assert [c.pk for c in read("nobody")] == []
     assert not _kept(read)
+
+
+def test_lists_of_lengths_in_one_bucket_share_one_statement_and_give_the_same_rows():
+    from casedesk.core.prepared import bucket
+
+    assert [bucket(n) for n in (1, 2, 3, 5, 8, 9, 50, 100, 1024, 1025)] == [
+        1,
+        2,
+        4,
+        8,
+        8,
+        16,
+        64,
+        128,
+        1024,
+        1025,
+    ]
+    people = [ContactFactory(email=f"b{i}@acme.example.com") for i in range(7)]
+    read = Prepared(lambda addresses: Contact.objects.filter(email__in=addresses, active=True).order_by("id"))
+    for count in (5, 6, 7, 8):
+        wanted = [p.email for p in people[:count]] + ["nobody@x.example"] * (count == 8)
+        assert [c.pk for c in read(wanted)] == [c.pk for c in read.build(wanted)]
+    assert len(read._statements) == 1 and _kept(read)
+    assert [c.pk for c in read([people[6].email])] == [people[6].pk]
+    assert len(read._statements) == 2
+
+
+def test_warming_compiles_every_bucket_so_that_no_list_length_compiles_later(monkeypatch):
+    people = [ContactFactory(email=f"w{i}@acme.example.com") for i in range(3)]
+    read = Prepared(
+        lambda addresses, orgs: Contact.objects.filter(email__in=addresses, organisation_id__in=orgs),
+        warm=[[""], [0]],
+    )
+    assert read.warm(100) > 8 and read.warm(100) == 0
+    compiled = []
+    monkeypatch.setattr(Prepared, "_prepare", lambda self, shaped: compiled.append(shaped))
+    for count in (1, 3, 17, 100):
+        emails = [p.email for p in people] + [f"x{i}@x.example" for i in range(count)]
+        assert {c.pk for c in read(emails, [people[0].organisation_id])} == {people[0].pk}
+    assert compiled == []

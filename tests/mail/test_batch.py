@@ -273,3 +273,38 @@ def test_a_read_ahead_that_fails_is_done_again_as_the_batch_is_taken(desk, monke
     monkeypatch.setattr(parsing, "read_many", flaky)
     results = batch.ingest_many(raws, batch=5)
     assert failed and [r.outcome for r in results] == outcomes
+
+
+def test_groups_of_any_size_share_a_few_statements_compiled_once(desk, monkeypatch):
+    """A list's length is rounded up to a bucket (`core.prepared.bucket`): once groups of
+    3, 7 and 50 messages (new, then replies) have been taken, groups of 4, 6 and 60, whose
+    lists fall in the same buckets, compile no statement of their own."""
+    from casedesk.core.prepared import Prepared
+
+    senders = [ContactFactory(organisation=desk["org"], is_secondary_mpoc=True) for _ in range(60)]
+    compiled: list[object] = []
+    real = Prepared._prepare
+
+    def counting(self, shaped):
+        compiled.append(self)
+        return real(self, shaped)
+
+    monkeypatch.setattr(Prepared, "_prepare", counting)
+
+    def group(count: int, tag: str) -> None:
+        news = [make_mail(s.email, subject=f"{tag} {i}") for i, s in enumerate(senders[:count])]
+        assert {r.outcome for r in batch.ingest_many(news, batch=count)} == {"created"}
+        stored = InboundMessage.objects.order_by("-id")[:count][::-1]
+        replies = [
+            make_mail(s.email, subject=f"Re: {tag} {i}", body="thanks", in_reply_to=m.message_id)
+            for i, (s, m) in enumerate(zip(senders[:count], stored, strict=True))
+        ]
+        assert {r.outcome for r in batch.ingest_many(replies, batch=count)} == {"appended"}
+
+    for count in (3, 7, 50):
+        group(count, f"first {count}")
+    assert compiled  # (the buckets' statements, unless an earlier test compiled them)
+    compiled.clear()
+    for count in (4, 6, 60):
+        group(count, f"then {count}")
+    assert compiled == []

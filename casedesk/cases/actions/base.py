@@ -50,7 +50,7 @@ def lock(case: Case) -> Case:
 
 
 _LOCK: Prepared[Case] = Prepared(
-    lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    lambda pks: Case.objects.select_for_update().filter(pk__in=pks).order_by("pk"), warm=[[0]]
 )
 
 
@@ -79,7 +79,8 @@ def event(
 ) -> CaseEvent:
     """A timeline entry, not yet saved. `sender_verified`: for one written from an e-mail,
     whether its sender was verified (`mail.senders`)."""
-    return CaseEvent(
+    return bulk.new(
+        CaseEvent,
         case=case,
         at=at or clock.now(),
         actor=user_of(by),

@@ -139,7 +139,8 @@ def _check_master(op: Opening, actor: Actor) -> _Checked:
 _OFFERED: Prepared[tuple[int, int]] = Prepared(
     lambda organisations, platforms: Organisation.platforms.through.objects.filter(
         organisation_id__in=organisations, platform_id__in=platforms
-    ).values_list("organisation_id", "platform_id")
+    ).values_list("organisation_id", "platform_id"),
+    warm=[[0], [0]],
 )
 
 
@@ -188,7 +189,8 @@ def open_cases(openings: Sequence[Opening]) -> list[Opened | Refused]:
                 priority=triage.Priority(c.priority) if c.priority else None,
                 master=op.master,
             )
-            case = Case(
+            case = bulk.new(
+                Case,
                 kind=op.kind,
                 approval=op.approval,
                 organisation=c.contact.organisation,
