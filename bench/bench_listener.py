@@ -1,7 +1,8 @@
 """E-mail intake over SMTP: the same 1,000 messages as bench_mail.py, sent to the
 `mail_listener` command (its own process, a fresh SQLite file) over one connection and
 then over several at once, as a mail server delivering a burst would. Times from the
-first MAIL FROM to the last 250 (new messages first, then the replies to them).
+first MAIL FROM to the last 250 (new messages first, then the replies to them), and to the
+moment the last of them is processed (the listener answers once a message is stored).
 
     .venv/bin/python bench/bench_listener.py [--messages 1000] [--connections 8]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import smtplib
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,7 +52,21 @@ def send_all(port: int, messages: list[Path], connections: int) -> float:
     return time.perf_counter() - started
 
 
-def run(folder: Path, work: Path, connections: int) -> tuple[int, float]:
+def wait_processed(database: Path, count: int, timeout: float = 600.0) -> None:
+    """Until `count` stored messages are no longer pending (read-only, every 20 ms)."""
+    deadline = time.monotonic() + timeout
+    done = 0
+    query = "SELECT count(*) FROM mail_inboundmessage WHERE state <> 'pending'"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
+        while time.monotonic() < deadline:
+            (done,) = db.execute(query).fetchone()
+            if done >= count:
+                return
+            time.sleep(0.02)
+    raise RuntimeError(f"only {done} of {count} messages processed in {timeout:.0f} s")
+
+
+def run(folder: Path, work: Path, connections: int) -> tuple[int, float, float]:
     env = casedesk_env(work, "listener")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
@@ -66,14 +82,17 @@ def run(folder: Path, work: Path, connections: int) -> tuple[int, float]:
                 time.sleep(0.05)
         seconds = 0.0
         count = 0
+        started = time.perf_counter()
         for name in ("new", "replies"):
             messages = sorted((folder / name).glob("*.eml"))
             seconds += send_all(port, messages, connections)
             count += len(messages)
+        wait_processed(work / "listener.sqlite3", count)
+        processed = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return count, seconds
+    return count, seconds, processed
 
 
 def main() -> None:
@@ -86,9 +105,12 @@ def main() -> None:
     folder = work / "messages"
     write_messages(folder, args.messages)
     for connections in (1, args.connections):
-        count, seconds = run(folder, work, connections)
-        rate = count / seconds
-        print(f"SMTP, {connections} connection(s): {count} messages in {seconds:.2f} s: {rate:,.0f} msg/s")
+        count, seconds, processed = run(folder, work, connections)
+        print(
+            f"SMTP, {connections} connection(s): {count} messages answered in {seconds:.2f} s "
+            f"({count / seconds:,.0f} msg/s), all processed in {processed:.2f} s "
+            f"({count / processed:,.0f} msg/s)"
+        )
 
 
 if __name__ == "__main__":
