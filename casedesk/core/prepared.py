@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]  # not in the stubs
     ModelIterable,
@@ -270,4 +270,7 @@ def warm_all(largest: int) -> int:
     a long-running intake does when it starts. How many statements were compiled."""
     with _REGISTRY_LOCK:
         reads = list(_WARMED)
-    return sum(read.warm(largest) for read in reads)
+    # Compiled, not run: inside a transaction only because the ORM refuses to compile a
+    # `select_for_update` outside one (on PostgreSQL; SQLite has no row locks to refuse).
+    with transaction.atomic():
+        return sum(read.warm(largest) for read in reads)

@@ -141,3 +141,13 @@ def test_warming_compiles_every_bucket_so_that_no_list_length_compiles_later(mon
         emails = [p.email for p in people] + [f"x{i}@x.example" for i in range(count)]
         assert {c.pk for c in read(emails, [people[0].organisation_id])} == {people[0].pk}
     assert compiled == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_intake_warms_up_outside_any_transaction():
+    """The listener and the poller warm up as they start, in no transaction: the reads
+    that lock rows (`select_for_update`) still compile, on PostgreSQL too."""
+    from casedesk.mail import intake
+
+    intake.warm_up()
+    assert not connection.in_atomic_block
