@@ -82,7 +82,9 @@ def group_cpu(pids: list[int]) -> float:
             root = psutil.Process(pid)
             for proc in [root, *root.children(recursive=True)]:
                 times = proc.cpu_times()
-                total += times.user + times.system
+                # With the children each has reaped: a worker recycled mid-run (gunicorn's
+                # max_requests) takes its CPU with it otherwise.
+                total += times.user + times.system + times.children_user + times.children_system
         except psutil.NoSuchProcess:
             continue
     return total
