@@ -90,6 +90,7 @@ def test_a_rebillers_customer_and_the_rebillers_billcenter(live_server, browser)
     rb.click("[data-testid=rollup-invoices] tbody tr:first-child td a")
     rb.wait_for_selector("[data-testid=invoice]")
     assert "BillCenter: Alpine Dental Group" in rb.inner_text("h1")
+    rb.wait_for_load_state("load")  # the brand's stylesheet too, not only the page's markup
     assert rb.evaluate(HEADER) == "rgb(91, 42, 134)"  # acting for a rebiller's customer: its brand
     snap(rb, "rollup-statement")
     rb.click("text=Customers' bills")  # the way back, while acting for one customer
