@@ -92,7 +92,19 @@ def offer_priorities(
     field.widget.choices = [*choices, *[(p.value, p.label) for p in offered]]
 
 
-class DispositionForm(forms.Form):
+class RoutingChoices(forms.Form):
+    """A form with `team` and `assignee` choice fields that a page fills from its own lists."""
+
+    def offer(self, *, teams: list[tuple[int, str]], staff: list[tuple[int, str]]) -> None:
+        """Show these choices, as a page read them with its other lists (no query of its
+        own); a posted form is still checked against the tables."""
+        for name, rows in (("team", teams), ("assignee", staff)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.choices = [("", field.empty_label or ""), *rows]
+
+
+class DispositionForm(RoutingChoices):
     """Priority (left out: unchanged), team and assignee. Those who may only route see no
     priority; those who may not set P1 are not offered it."""
 
@@ -107,14 +119,6 @@ class DispositionForm(forms.Form):
         offer_priorities(self.fields["priority"], held, current)
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
-
-    def offer(self, *, teams: list[tuple[int, str]], staff: list[tuple[int, str]]) -> None:
-        """Show these choices, as a page read them with its other lists (no query of its
-        own); a posted form is still checked against the tables."""
-        for name, rows in (("team", teams), ("assignee", staff)):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.choices = [("", field.empty_label or ""), *rows]
 
 
 class DetailsForm(forms.Form):
@@ -153,7 +157,7 @@ class ParticipantForm(forms.Form):
         )
 
 
-class StaffCaseForm(forms.Form):
+class StaffCaseForm(RoutingChoices):
     contact = forms.IntegerField(widget=forms.HiddenInput)
     platform = forms.ModelChoiceField(queryset=Platform.objects.filter(active=True), required=False)
     title = forms.CharField(max_length=200)
@@ -172,14 +176,6 @@ class StaffCaseForm(forms.Form):
         offer_priorities(self.fields["priority"], held, blank=f"{triage.UNTRIAGED.label}, awaiting review")
         self.sets_priority = Ability.DISPOSE in held
         self.routes = Ability.ROUTE in held
-
-    def offer(self, *, teams: list[tuple[int, str]], staff: list[tuple[int, str]]) -> None:
-        """Show these choices, as a page read them with its other lists (no query of its
-        own); a posted form is still checked against the tables."""
-        for name, rows in (("team", teams), ("assignee", staff)):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.choices = [("", field.empty_label or ""), *rows]
 
 
 class BulkForm(forms.Form):
