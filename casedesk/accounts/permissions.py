@@ -325,14 +325,20 @@ def team_ids(user: Any) -> frozenset[int]:
     if not is_staff(user):
         return frozenset()
     if not hasattr(user, "_casedesk_team_ids"):
-        from django.db.models import Q
-
-        from casedesk.accounts.models import Team
-
-        user._casedesk_team_ids = frozenset(
-            Team.objects.filter(Q(members=user) | Q(manager=user)).values_list("id", flat=True).distinct()
-        )
+        user._casedesk_team_ids = frozenset(row[0] for row in _TEAM_IDS(user.pk))
     return frozenset(user._casedesk_team_ids)
+
+
+def _team_ids(user_id: int) -> Any:
+    from django.db.models import Q
+
+    from casedesk.accounts.models import Team
+
+    return Team.objects.filter(Q(members=user_id) | Q(manager=user_id)).values_list("id").distinct()
+
+
+# Read on every staff request that checks a team-scoped ability.
+_TEAM_IDS: Prepared[tuple[int]] = Prepared(_team_ids)
 
 
 def reaches(user: Any, ability: Ability, case: Any) -> bool:

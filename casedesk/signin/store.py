@@ -14,6 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
+from casedesk.core.prepared import Prepared
 from casedesk.rules.second_factor import USER_AGENT_MAX
 
 META = "_casedesk_signin"  # {"user", "created", "seen", "ip", "ua"} in the session's data
@@ -28,6 +29,16 @@ def _at(value: Any) -> datetime | None:
     return datetime.fromtimestamp(float(value), tz=UTC) if value else None
 
 
+def _session(key: str, now: datetime) -> Any:
+    from casedesk.signin.models import SignInSession
+
+    return SignInSession.objects.filter(session_key=key, expire_date__gt=now)
+
+
+# Every signed-in request reads its session: the statement is built once (`core.prepared`).
+_SESSION: Prepared[Any] = Prepared(_session)
+
+
 class SessionStore(DatabaseStore):
     @classmethod
     def get_model_class(cls) -> Any:
@@ -37,14 +48,14 @@ class SessionStore(DatabaseStore):
 
     def _get_session_from_db(self) -> Any:
         try:
-            return self.model.objects.get(
-                session_key=digest(self.session_key), expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as exc:
-            if isinstance(exc, SuspiciousOperation):
-                logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+            found = _SESSION(digest(self.session_key), timezone.now())
+        except SuspiciousOperation as exc:
+            logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+            found = []
+        if not found:
             self._session_key = None
             return None
+        return found[0]
 
     async def _aget_session_from_db(self) -> Any:
         try:

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from casedesk.cases.models import Case
 from casedesk.core import clock, when
+from casedesk.web.safe_html import format_html
 
 EMPTY = mark_safe('<tr><td colspan="11" class="muted">Nothing in this queue.</td></tr>')
 

@@ -19,12 +19,12 @@ from typing import Any
 from django import forms
 from django.forms.utils import to_current_timezone
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from casedesk.rules import triage
 from casedesk.rules.permissions import Ability
 from casedesk.web.forms import TRANSITION_FIELDS_FOR
+from casedesk.web.safe_html import format_html, format_html_join
 
 EMPTY = mark_safe("")
 SELECTED = mark_safe(" selected")

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 
-from casedesk.accounts.models import Contact, Shift, User
+from casedesk.accounts.models import Contact, Organisation, Shift, User
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import clock
 from casedesk.core.prepared import _NO_STATEMENT, Prepared
@@ -151,3 +151,43 @@ def test_an_intake_warms_up_outside_any_transaction():
 
     intake.warm_up()
     assert not connection.in_atomic_block
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements")
+def test_on_postgresql_a_kept_statement_is_prepared_on_the_server_once_and_still_counted():
+    """The database plans a kept read once per connection (planning a case page's joins
+    had cost more than running them); query counts and logs still see every run, with its
+    values."""
+    org = OrganisationFactory(name="Acme")
+    person = ContactFactory(organisation=org, email="p@acme.example.com")
+    read = Prepared(lambda pk: Contact.objects.filter(pk=pk).select_related("organisation"))
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            assert [c.organisation.name for c in read(person.pk)] == ["Acme"]
+        assert len(captured.captured_queries) == 1
+        assert f"= {person.pk}" in captured.captured_queries[0]["sql"]
+    statement = next(iter(read._statements.values())).sql.replace("%s", "$1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared.count(statement) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements")
+def test_with_preparing_turned_off_a_kept_read_goes_through_the_usual_cursor(monkeypatch):
+    """`CASEDESK_PG_PREPARED=0` (a pooler that cannot keep prepared statements) leaves the
+    threshold unset: nothing is prepared on the server."""
+    org = OrganisationFactory(name="Acme")
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    read = Prepared(lambda pk: Organisation.objects.filter(pk=pk))
+
+    def prepared_now() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return int(cursor.fetchone()[0])
+
+    before = prepared_now()
+    assert [o.name for o in read(org.pk)] == ["Acme"]
+    assert [o.name for o in read(org.pk)] == ["Acme"]
+    assert prepared_now() == before
