@@ -116,6 +116,19 @@ class _Statement:
         return out
 
 
+# psycopg keeps 100 prepared statements a connection and deallocates the least used past
+# that; an intake's buckets alone come near it, and one re-prepared at every message
+# would cost more than planning it.
+PREPARED_PER_CONNECTION = 500
+
+
+def cursor(using: str = "default") -> Any:
+    """A cursor for a statement of fixed text written by hand (a search document's upsert),
+    prepared on the server as the kept reads are; a text that varies belongs in Django's
+    own cursor, which prepares nothing."""
+    return _cursor(connections[using])
+
+
 def _cursor(connection: Any) -> Any:
     """A cursor that prepares on the server what it runs, where the connection allows it
     (PostgreSQL with `prepare_threshold` set, see the settings); else the usual cursor.
@@ -128,6 +141,8 @@ def _cursor(connection: Any) -> Any:
     if raw.prepare_threshold is None:
         return connection.cursor()
     connection.validate_thread_sharing()
+    if (raw.prepared_max or 0) < PREPARED_PER_CONNECTION:
+        raw.prepared_max = PREPARED_PER_CONNECTION
     with connection.wrap_database_errors:
         cursor = _preparing_cursor()(raw)
     if connection.queries_logged:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection
 
+from casedesk.core import prepared
 from casedesk.search.text import MARK_END, MARK_START, Scope, number_condition, prefix_split
 
 CONFIG = "english"
@@ -18,6 +19,10 @@ CONFIG = "english"
 # matches rather than over all of them, which keeps it to a bounded cost at any size.
 CANDIDATES = 1000
 NUMBER_MATCHES = 50
+
+# The ids' type is named: bound on the server, a list could otherwise arrive as numeric[],
+# which the primary key's index does not serve.
+BY_IDS = "c.id = ANY(%s::bigint[])"
 
 COMMENTS = """
     LEFT JOIN LATERAL (
@@ -66,17 +71,15 @@ BODY_MARKS = (
 
 def refresh(case_ids: Sequence[int], *, comments_only: bool = False) -> None:
     ids = list(case_ids)
-    with connection.cursor() as cur:
+    # Prepared on the server: planning the upsert's joins cost as much as running them.
+    with prepared.cursor() as cur:
         if comments_only:  # the title words are as they were
-            cur.execute(UPSERT.format(where="c.id = ANY(%s)"), [ids])
+            cur.execute(UPSERT.format(where=BY_IDS), [ids])
         else:
             # One statement: the document's upsert runs to completion as part of it, and
             # both read the case rows as the statement began.
-            document = UPSERT.format(where="c.id = ANY(%s)")
-            cur.execute(
-                f"WITH document AS ({document} RETURNING 1) {WORDS.format(where='c.id = ANY(%s)')}",
-                [ids, ids],
-            )
+            document = UPSERT.format(where=BY_IDS)
+            cur.execute(f"WITH document AS ({document} RETURNING 1) {WORDS.format(where=BY_IDS)}", [ids, ids])
 
 
 def refresh_range(low: int, high: int) -> None:

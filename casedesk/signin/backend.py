@@ -1,5 +1,6 @@
 """The authentication backend: Django's model backend, with the signed-in user of every
-request read by one statement built once per process (`core.prepared`)."""
+request and, for staff, the abilities of their role read by one statement built once per
+process (`core.prepared`), as the API's token is."""
 
 from __future__ import annotations
 
@@ -7,12 +8,24 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import OuterRef, Subquery
 
+from casedesk.accounts.permissions import remember_role
 from casedesk.core.prepared import Prepared
 
 
 def _user(user_id: int) -> Any:
-    return get_user_model()._default_manager.filter(pk=user_id)
+    from casedesk.accounts.models import StaffRole
+
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=user_id)
+        .annotate(
+            role_abilities=Subquery(
+                StaffRole.objects.filter(key=OuterRef("staff_role")).values("abilities")[:1]
+            )
+        )
+    )
 
 
 _USER: Prepared[Any] = Prepared(_user)
@@ -26,4 +39,7 @@ class Backend(ModelBackend):
         if not found:
             return None
         user = found[0]
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        remember_role(user, user.role_abilities)
+        return user

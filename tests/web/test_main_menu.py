@@ -37,3 +37,25 @@ def test_each_account_gets_the_links_of_its_own_kind_and_abilities_in_any_order(
     assert "BillCenter" in seen["mpoc"] and "Cases" in seen["mpoc"]
     assert "BillCenter" not in seen["plain"] and "Cases" in seen["plain"]
     assert "Log in" in seen["anonymous"] and "Queues" not in seen["anonymous"]
+
+
+def test_a_staff_request_reads_its_user_and_the_abilities_of_its_role_in_one_statement():
+    """The session's user comes with their role's abilities (a role an administrator
+    changed included), as the API's token does: no statement of its own for the role."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casedesk.accounts.models import StaffRole
+    from casedesk.rules.permissions import Ability
+
+    technician = StaffFactory()
+    role, _ = StaffRole.objects.get_or_create(key=technician.staff_role)
+    role.abilities = sorted(a.value for a in Ability if a is not Ability.WORK_ANY_TEAM)
+    role.save()
+    client = Client()
+    client.force_login(technician)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/console/").status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not any(s.lstrip().startswith('SELECT "accounts_staffrole"') for s in statements)
+    assert "Admin" in menu(technician, "/console/")  # the role's stored abilities were used
