@@ -203,6 +203,31 @@ def copy_to_helpdesk(source_url: str, target_url: str) -> dict[str, float]:
     return t
 
 
+def prewarm(url: str) -> None:
+    """Read every table and index of the database into the operating system's cache
+    (`pg_prewarm`, read mode), for both products alike: the sweep and the case pages read
+    rows at random, and pages the kernel had reclaimed since the load made them disk-bound
+    (the sweep took 650-1,900 ms cold against 110-230 ms warm)."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            t0 = time.perf_counter()
+            blocks = conn.execute(
+                """SELECT coalesce(sum(pg_prewarm(c.oid::regclass, 'read')), 0) FROM pg_class c
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"""
+            ).fetchone()[0]
+        print(
+            f"  {url.rsplit('/', 1)[-1]}: {blocks * 8 / 1024:,.0f} MB read into the cache in "
+            f"{time.perf_counter() - t0:.1f}s",
+            flush=True,
+        )
+    except psycopg.Error as exc:
+        print(
+            f"  {url.rsplit('/', 1)[-1]}: not prewarmed ({exc.__class__.__name__}: {exc})".strip(), flush=True
+        )
+
+
 def count(url: str, table: str) -> int:
     try:
         with psycopg.connect(url) as conn:
@@ -406,6 +431,8 @@ def main() -> None:
 
     theo = User.objects.get(email="theo@support.example.com")
     slugs = ",".join(Team.objects.filter(members=theo).values_list("slug", flat=True))
+    for url in (args.casedesk_url, args.helpdesk_url):
+        prewarm(url)
     load_before = os.getloadavg()
     print(
         f"\nLoad average before measuring: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}",

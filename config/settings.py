@@ -116,8 +116,14 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "casedesk.web.context.site",
             ],
-            # Times and durations read the same in every page, e-mail and feed.
-            "builtins": ["casedesk.core.templatetags.when"],
+            # Times and durations read the same in every page, e-mail and feed; `{% url %}`
+            # and `{% static %}` keep the addresses they worked out (`core.links`,
+            # `kept_static`; a template that loads Django's `static` gets the uncached one).
+            "builtins": [
+                "casedesk.core.templatetags.when",
+                "casedesk.core.templatetags.links",
+                "casedesk.core.templatetags.kept_static",
+            ],
         },
     },
 ]
@@ -144,10 +150,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "CASEDESK_PG_PREPARED", True
 ):
-    # psycopg honours a cursor's `prepare=True` only when the threshold is a number. No
-    # statement ever reaches it by repetition (Django's cursors bind on the client, which
-    # never prepares): only the reads of `core.prepared` are prepared on the server.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+    # psycopg prepares on the server a statement run more often than this on a connection:
+    # from its second run, so a connection opened for one request (CONN_MAX_AGE=0) pays no
+    # round trip more for each. Only the kept reads of `core.prepared` can reach it:
+    # Django's own cursors bind on the client, which never prepares.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -16,8 +16,9 @@ extra places holding its last value again, which an `__in` lookup matches no mor
 for: groups of messages of every size share a handful of statements, each compiled once,
 instead of one compiled for every new length.
 
-On PostgreSQL the statement is also prepared on the server, once per connection: the
-database then plans it once instead of at every run (planning a case page's joins took
+On PostgreSQL the statement is also prepared on the server at its second run on a
+connection (one opened for a single request prepares nothing, which would cost a round
+trip more): the database then plans it once instead of at every run (planning a case page's joins took
 longer than running them: 2 ms against 0.3 ms at a million cases). Only these reads are
 prepared; every other statement keeps Django's client-side binding. A pooler that cannot
 carry prepared statements across transactions (PgBouncer before 1.21 in transaction mode)
@@ -130,8 +131,8 @@ def cursor(using: str = "default") -> Any:
 
 
 def _cursor(connection: Any) -> Any:
-    """A cursor that prepares on the server what it runs, where the connection allows it
-    (PostgreSQL with `prepare_threshold` set, see the settings); else the usual cursor.
+    """A cursor that prepares on the server what it runs again, where the connection allows
+    it (PostgreSQL with `prepare_threshold` set, see the settings); else the usual cursor.
     Either is Django's wrapper, so query counts and logs see the statement."""
     if connection.vendor != "postgresql":
         return connection.cursor()
@@ -163,11 +164,12 @@ _PREPARING: list[type] = []
 
 
 def _preparing_cursor() -> type:
-    """psycopg's server-side binding cursor, told to prepare every statement it runs
-    (Django's own cursors bind on the client, which never prepares). Its statements' texts
-    are converted to the server's placeholders once: psycopg converts those over 4 kB (a
-    case page's joins) anew at every run, since an ORM's long texts seldom repeat; kept
-    statements always do, and there are a bounded number of them."""
+    """psycopg's server-side binding cursor: psycopg prepares a statement it has run as
+    often as the connection's `prepare_threshold` says (Django's own cursors bind on the
+    client, which never prepares). Its statements' texts are converted to the server's
+    placeholders once: psycopg converts those over 4 kB (a case page's joins) anew at every
+    run, since an ORM's long texts seldom repeat; kept statements always do, and there are
+    a bounded number of them."""
     if not _PREPARING:
         from functools import lru_cache
 
@@ -184,16 +186,6 @@ def _preparing_cursor() -> type:
 
         class PreparingCursor(psycopg.Cursor[Any]):
             _query_cls = KeptQuery
-
-            def execute(
-                self,
-                query: Any,
-                params: Any = None,
-                *,
-                prepare: bool | None = None,
-                binary: bool | None = None,
-            ) -> Any:
-                return super().execute(query, params, prepare=True, binary=binary)
 
         _PREPARING.append(PreparingCursor)
     return _PREPARING[0]

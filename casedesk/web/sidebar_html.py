@@ -18,9 +18,9 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import to_current_timezone
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from casedesk.core.links import reverse
 from casedesk.rules import triage
 from casedesk.rules.permissions import Ability
 from casedesk.web.forms import TRANSITION_FIELDS_FOR

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from casedesk.core import when
+from casedesk.core.links import reverse
 from casedesk.web.safe_html import format_html, format_html_join
 from casedesk.web.templatetags.casedesk_tags import change_value, field_label
 

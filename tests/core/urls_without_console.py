@@ -1,0 +1,3 @@
+"""A URL configuration without the console, for `test_links`."""
+
+urlpatterns: list = []
