@@ -1,27 +1,24 @@
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
 from casedesk.core import when
-from casedesk.sla import terms
+from casedesk.web import facts_html
 
 register = template.Library()
-
-CADENCE_SOURCES = {
-    "requested": "as the customer asked",
-    "agreement": "the organisation's agreement",
-    "vendor": "the vendor's targets",
-    "policy": "the plan's target",
-}
 
 
 @register.simple_tag
 def update_cadence(case: Any) -> str:
     """How often the case is owed updates, and whose terms say so."""
-    every, source = terms.update_every(
-        case.priority, case.vendor, case.organisation_id, case.requested_update_minutes
-    )
-    return f"every {every} ({CADENCE_SOURCES[source]})"
+    return facts_html.update_cadence(case)
+
+
+@register.simple_tag(takes_context=True)
+def case_facts(context: Any, case: Any) -> SafeString:
+    """The case pages' facts card (`web/facts_html`)."""
+    return facts_html.render(case, context["now"])
 
 
 @register.filter
