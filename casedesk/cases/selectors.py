@@ -107,7 +107,7 @@ def get_case(
     found = read(pk)
     case = found[0] if found else None
     if case is not None and not sees_every_case(user) and not cases_visible_to(user).filter(pk=pk).exists():
-        case = None  # whose it is decides `cases_visible_to` alone, as for every list
+        case = None  # who may see it is for `cases_visible_to` alone to say, as for every list
     if case is None:
         raise NotFound("No such case.")
     contact = customer_contact(user)

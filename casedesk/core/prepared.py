@@ -17,12 +17,12 @@ for: groups of messages of every size share a handful of statements, each compil
 instead of one compiled for every new length.
 
 On PostgreSQL the statement is also prepared on the server at its second run on a
-connection (one opened for a single request prepares nothing, which would cost a round
-trip more): the database then plans it once instead of at every run (planning a case page's joins took
-longer than running them: 2 ms against 0.3 ms at a million cases). Only these reads are
-prepared; every other statement keeps Django's client-side binding. A pooler that cannot
-carry prepared statements across transactions (PgBouncer before 1.21 in transaction mode)
-turns this off with `CASEDESK_PG_PREPARED=0`.
+connection (one opened for a single request prepares nothing, which would cost it a round
+trip more): the database then plans it once instead of at every run. Planning a case
+page's joins took longer than running them, 2 ms against 0.3 ms at a million cases. Only
+these reads are prepared; every other statement keeps Django's client-side binding. A
+pooler that cannot carry prepared statements across transactions (PgBouncer before 1.21
+in transaction mode) turns this off with `CASEDESK_PG_PREPARED=0`.
 
 Supported: querysets of model instances (with `select_related`, `select_for_update`) and
 `values_list()` tuples; not `prefetch_related`, `values()` or known related objects.
@@ -33,6 +33,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, transaction
@@ -160,9 +161,7 @@ class _Logged(CursorDebugWrapper):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
-_PREPARING: list[type] = []
-
-
+@cache
 def _preparing_cursor() -> type:
     """psycopg's server-side binding cursor: psycopg prepares a statement it has run as
     often as the connection's `prepare_threshold` says (Django's own cursors bind on the
@@ -170,25 +169,21 @@ def _preparing_cursor() -> type:
     placeholders once: psycopg converts those over 4 kB (a case page's joins) anew at every
     run, since an ORM's long texts seldom repeat; kept statements always do, and there are
     a bounded number of them."""
-    if not _PREPARING:
-        from functools import lru_cache
+    import psycopg
+    from psycopg import _queries  # psycopg's own conversion, pinned with psycopg
 
-        import psycopg
-        from psycopg import _queries  # psycopg's own conversion, pinned with psycopg
+    converted = lru_cache(maxsize=4096)(_queries._query2pg_nocache)
 
-        converted = lru_cache(maxsize=4096)(_queries._query2pg_nocache)
+    class KeptQuery(_queries.PostgresQuery):
+        def convert(self, query: Any, vars: Any) -> None:
+            text = self._ensure_bytes(query)
+            self.query, self._want_formats, self._order, self._parts = converted(text, self._tx.encoding)
+            self.dump(vars)
 
-        class KeptQuery(_queries.PostgresQuery):
-            def convert(self, query: Any, vars: Any) -> None:
-                text = self._ensure_bytes(query)
-                self.query, self._want_formats, self._order, self._parts = converted(text, self._tx.encoding)
-                self.dump(vars)
+    class PreparingCursor(psycopg.Cursor[Any]):
+        _query_cls = KeptQuery
 
-        class PreparingCursor(psycopg.Cursor[Any]):
-            _query_cls = KeptQuery
-
-        _PREPARING.append(PreparingCursor)
-    return _PREPARING[0]
+    return PreparingCursor
 
 
 def _placeholder(number: int, example: Any, variant: int) -> Any:
