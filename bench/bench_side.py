@@ -208,6 +208,7 @@ def prewarm(url: str) -> None:
     (`pg_prewarm`, read mode), for both products alike: the sweep and the case pages read
     rows at random, and pages the kernel had reclaimed since the load made them disk-bound
     (the sweep took 650-1,900 ms cold against 110-230 ms warm)."""
+    name = url.rsplit("/", 1)[-1]
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
@@ -218,14 +219,11 @@ def prewarm(url: str) -> None:
                    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"""
             ).fetchone()[0]
         print(
-            f"  {url.rsplit('/', 1)[-1]}: {blocks * 8 / 1024:,.0f} MB read into the cache in "
-            f"{time.perf_counter() - t0:.1f}s",
+            f"  {name}: {blocks * 8 / 1024:,.0f} MB read into the cache in {time.perf_counter() - t0:.1f}s",
             flush=True,
         )
     except psycopg.Error as exc:
-        print(
-            f"  {url.rsplit('/', 1)[-1]}: not prewarmed ({exc.__class__.__name__}: {exc})".strip(), flush=True
-        )
+        print(f"  {name}: not prewarmed ({exc.__class__.__name__}: {exc})", flush=True)
 
 
 def count(url: str, table: str) -> int:

@@ -19,34 +19,21 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def main_nav(context: Any) -> SafeString:
     portal = context.get("portal_contact")
-    key = (
-        bool(context.get("second_factor_step")),
-        bool(context.get("is_staff_user")),
-        portal is not None,
-        frozenset(context.get("abilities") or ()),
-        bool(context.get("partner_opens")),
-        bool(context.get("acting_choice")),
-        bool(portal is not None and (portal.is_financial_contact or portal.is_mpoc)),
-        bool(context.get("bills_of_customers")),
-        bool(context.get("partner_admin")),
-        get_script_prefix(),
-        get_urlconf() or settings.ROOT_URLCONF,
-    )
-    return _rendered(key)
+    flags = {
+        "second_factor_step": bool(context.get("second_factor_step")),
+        "is_staff_user": bool(context.get("is_staff_user")),
+        "portal": portal is not None,
+        "abilities": frozenset(context.get("abilities") or ()),
+        "partner_opens": bool(context.get("partner_opens")),
+        "acting_choice": bool(context.get("acting_choice")),
+        "billing_contact": bool(portal is not None and (portal.is_financial_contact or portal.is_mpoc)),
+        "bills_of_customers": bool(context.get("bills_of_customers")),
+        "partner_admin": bool(context.get("partner_admin")),
+    }
+    return _rendered(tuple(flags.items()), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 @lru_cache(maxsize=512)
-def _rendered(key: tuple[Any, ...]) -> SafeString:
-    step, staff, portal, abilities, opens, acting, billing, bills, admin, _prefix, _urlconf = key
-    flags = {
-        "second_factor_step": step,
-        "is_staff_user": staff,
-        "portal": portal,
-        "abilities": abilities,
-        "partner_opens": opens,
-        "acting_choice": acting,
-        "billing_contact": billing,
-        "bills_of_customers": bills,
-        "partner_admin": admin,
-    }
-    return SafeString(get_template("web/_nav.html").render(flags))
+def _rendered(flags: tuple[tuple[str, Any], ...], prefix: str, urlconf: Any) -> SafeString:
+    """`prefix` and `urlconf` are part of the key: the links they give differ."""
+    return SafeString(get_template("web/_nav.html").render(dict(flags)))
